@@ -1,0 +1,270 @@
+"""The ingest pipeline: documents in, chunks with dense and BM25 vectors out, idempotently.
+
+Each document is hashed (text, metadata, embedder). An unchanged document is skipped without
+embedding. A new or changed one is written in an order that survives being killed at any point:
+the document record is first marked `pending`, then its old chunks are deleted, the new chunks
+upserted under ids derived from `doc_id#index`, and finally the record is marked `complete`
+with the new hash. A re-run finds `pending` and redoes the document, so chunks are never lost
+or duplicated.
+
+>>> summary = IngestPipeline(index).ingest(iter_documents([Path("corpus")]))
+>>> summary.failed
+0
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from lagrum.documents import Chunk, Document
+from lagrum.errors import InputError
+from lagrum.index import Index
+from lagrum.store.base import ChunkPoint, point_id
+
+from ingest.chunking import chunk_text
+
+EMBED_BATCH = 32  # chunks per embedder call: e5 gains little beyond this on two cores
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did; `failed > 0` makes the CLI exit non-zero."""
+
+    ingested: int = 0
+    skipped: int = 0
+    failed: int = 0
+    chunks: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    ingested_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 2),
+            "errors": self.errors,
+            "ingested_ids": self.ingested_ids,
+        }
+
+
+@dataclass
+class _Pending:
+    document: Document
+    record: dict[str, Any]
+    chunks: list[Chunk]
+
+
+class IngestPipeline:
+    """Chunk, cite, embed and store documents in an `Index`.
+
+    :param index: the opened index (store + embedder + BM25 encoder).
+    :param chunk_tokens: token budget per chunk (within the embedder's limit).
+    :param chunk_overlap: trailing sentences repeated at the start of the next chunk.
+    :param annotate: optional hook adding legal annotations (citations, identifiers,
+        relation statements) to a document record and its chunks; see `lagrum.legal`.
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        chunk_tokens: int | None = None,
+        chunk_overlap: int | None = None,
+        annotate: Callable[[Document, list[Chunk], dict[str, Any]], None] | None = None,
+    ):
+        self.index = index
+        limit = index.embedder.max_tokens - 8  # room for the "passage: " prefix and title line
+        self.chunk_tokens = min(chunk_tokens or index.settings.chunk_tokens, limit)
+        self.chunk_overlap = index.settings.chunk_overlap if chunk_overlap is None else chunk_overlap
+        self.annotate = annotate if annotate is not None else default_annotator()
+
+    def ingest(
+        self,
+        items: Iterable[Document | InputError],
+        progress: Callable[[str, str], None] | None = None,
+    ) -> IngestSummary:
+        """Ingest every document; bad inputs are counted and reported, never fatal."""
+        started = time.perf_counter()
+        summary = IngestSummary()
+        seen: dict[str, str] = {}
+        batch: list[_Pending] = []
+        for item in items:
+            if isinstance(item, InputError):
+                summary.failed += 1
+                summary.errors.append({"source": item.source, "error": item.reason})
+                _notify(progress, "failed", item.source)
+                continue
+            if item.id in seen:
+                summary.failed += 1
+                summary.errors.append(
+                    {"source": item.origin or item.id, "error": f"duplicate id {item.id!r}, already read from {seen[item.id]}; ids must be unique"}
+                )
+                _notify(progress, "failed", item.origin or item.id)
+                continue
+            seen[item.id] = item.origin or item.id
+            try:
+                pending = self._prepare(item)
+            except Exception as exc:  # one document's failure must not stop the batch
+                summary.failed += 1
+                summary.errors.append({"source": item.origin or item.id, "error": f"could not prepare: {exc}"})
+                _notify(progress, "failed", item.origin or item.id)
+                continue
+            if pending is None:
+                summary.skipped += 1
+                _notify(progress, "skipped", item.origin or item.id)
+                continue
+            batch.append(pending)
+            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
+                self._write_batch(batch, summary, progress)
+                batch = []
+        if batch:
+            self._write_batch(batch, summary, progress)
+        self.index.store.flush()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document and all its chunks; False when it was not indexed."""
+        removed = self.index.store.delete_document(doc_id)
+        self.index.store.flush()
+        return removed
+
+    # --- steps ----------------------------------------------------------------------
+
+    def _prepare(self, document: Document) -> _Pending | None:
+        content_hash = document.content_hash(f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}")
+        existing = self.index.store.get_document(document.id, with_text=False)
+        if existing and existing.get("content_hash") == content_hash and existing.get("state") == "complete":
+            return None
+        spans = chunk_text(
+            document.text,
+            document.doc_type,
+            count_tokens=self.index.embedder.count_tokens,
+            max_tokens=self.chunk_tokens,
+            overlap_sentences=self.chunk_overlap,
+        )
+        chunks = [
+            Chunk(doc_id=document.id, index=i, start=s.start, end=s.end, text=document.text[s.start : s.end], section=s.section)
+            for i, s in enumerate(spans)
+        ]
+        record = {
+            **document.metadata(),
+            "text": document.text,
+            "origin": document.origin,
+            "content_hash": content_hash,
+            "chunk_count": len(chunks),
+            "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        if self.annotate:
+            self.annotate(document, chunks, record)
+        return _Pending(document, record, chunks)
+
+    def _write_batch(self, batch: list[_Pending], summary: IngestSummary, progress) -> None:
+        texts = [embedding_text(p.document, c) for p in batch for c in p.chunks]
+        vectors = self.index.embedder.embed_passages(texts) if texts else []
+        offset = 0
+        for pending in batch:
+            doc = pending.document
+            n = len(pending.chunks)
+            store = self.index.store
+            store.put_document({**pending.record, "state": "pending"})
+            store.delete_chunks(doc.id)
+            points = [
+                ChunkPoint(
+                    id=point_id(chunk.chunk_id),
+                    dense=vectors[offset + i].tolist(),
+                    sparse=self.index.bm25.document(lexical_text(doc, chunk)),
+                    payload=chunk_payload(doc, chunk),
+                )
+                for i, chunk in enumerate(pending.chunks)
+            ]
+            store.upsert_chunks(points)
+            store.put_document({**pending.record, "state": "complete"})
+            offset += n
+            summary.ingested += 1
+            summary.chunks += n
+            summary.ingested_ids.append(doc.id)
+            _notify(progress, "ingested", doc.origin or doc.id)
+
+
+def embedding_text(document: Document, chunk: Chunk) -> str:
+    """What the dense model sees: the title (and section) give a passage its context."""
+    head = document.title
+    if chunk.section and chunk.section not in head:
+        head = f"{head} — {chunk.section}" if head else chunk.section
+    return f"{head}\n{chunk.text}" if head and not chunk.text.startswith(head) else chunk.text
+
+
+def lexical_text(document: Document, chunk: Chunk) -> str:
+    """What BM25 indexes: the passage with its title and section, so names in a title match."""
+    return "\n".join(part for part in (document.title, chunk.section or "", chunk.text) if part)
+
+
+def chunk_payload(document: Document, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "doc_id": document.id,
+        "chunk_id": chunk.chunk_id,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "text": chunk.text,
+        "section": chunk.section,
+        "citations": sorted({c["canonical"] for c in chunk.citations}),
+        "citation_spans": chunk.citations,
+        "title": document.title,
+        "date": document.date,
+        "doc_type": document.doc_type,
+        "source": document.source,
+        "url": document.url,
+        "language": document.language,
+    }
+
+
+def default_annotator() -> Callable[[Document, list[Chunk], dict[str, Any]], None] | None:
+    """The legal annotator when `lagrum.legal` is available (it always is once installed)."""
+    try:
+        from lagrum.legal.annotate import annotate_document
+    except ImportError:
+        return None
+    return annotate_document
+
+
+def _notify(progress, event: str, source: str) -> None:
+    if progress:
+        progress(event, source)
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal (stderr); silent when stderr is not a TTY."""
+
+    def __init__(self, total: int | None, stream=sys.stderr):
+        self.total = total
+        self.done = 0
+        self.counts = {"ingested": 0, "skipped": 0, "failed": 0}
+        self.stream = stream
+        self.enabled = stream.isatty()
+
+    def __call__(self, event: str, source: str) -> None:
+        self.done += 1
+        self.counts[event] = self.counts.get(event, 0) + 1
+        if not self.enabled:
+            return
+        total = f"/{self.total}" if self.total else ""
+        width = 24
+        filled = int(width * self.done / self.total) if self.total else 0
+        bar = "#" * filled + "-" * (width - filled)
+        tail = source[-40:]
+        self.stream.write(
+            f"\r[{bar}] {self.done}{total}  ingested {self.counts['ingested']}  skipped {self.counts['skipped']}  failed {self.counts['failed']}  {tail:<40}"
+        )
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,278 @@
+"""The `lagrum` command line: a thin layer over the library.
+
+    lagrum ingest corpus/                 # load, clean, chunk, embed, index
+    lagrum search "webbkamera på jobbet"  # hybrid search
+    lagrum show DOC_ID                    # a document's metadata and canonical text
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from lagrum.errors import LagrumError
+from lagrum.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.data:
+        settings = settings.with_(data_dir=Path(args.data))
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args, settings) or 0)
+    except LagrumError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lagrum", description="Search Swedish legal material with verifiable citations.")
+    parser.add_argument("--data", metavar="DIR", help="data directory holding the index (env LAGRUM_DATA, default ./data)")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add files or directories to the index")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--server", metavar="URL", help="send the documents to a running `lagrum serve` instead")
+    p.add_argument("--api-key", metavar="KEY", help="API key for --server (env LAGRUM_API_KEY)")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("search", help="hybrid search")
+    p.add_argument("query")
+    _add_filter_args(p)
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--mode", default="hybrid", help="hybrid (default), dense, bm25 or rrf")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("show", help="a document's metadata and canonical text")
+    p.add_argument("doc_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("delete", help="remove a document and its chunks")
+    p.add_argument("doc_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("demo", help="print a demo search over the bundled corpus")
+    p.set_defaults(handler=cmd_demo)
+
+    _register_optional(sub)
+    return parser
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", dest="doc_type", action="append", help="document type (repeatable)")
+    p.add_argument("--source", action="append")
+    p.add_argument("--language", action="append", help="sv or en")
+    p.add_argument("--since", metavar="DATE")
+    p.add_argument("--until", metavar="DATE")
+
+
+def _register_optional(sub) -> None:
+    """Commands living in other modules register themselves here (ask, serve, related, eval, migrate)."""
+    for module_name in ("lagrum.cli_ask", "lagrum.cli_legal", "lagrum.cli_eval", "lagrum.cli_migrate"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ImportError:
+            continue
+        module.register(sub)
+
+
+# --- helpers shared by commands ------------------------------------------------------
+
+
+def open_index(settings: Settings, create: bool = True):
+    from lagrum.index import Index
+
+    return Index.open(settings, create=create)
+
+
+def filters_from_args(args) -> Any:
+    from lagrum.filters import SearchFilters
+
+    try:
+        return SearchFilters.build(
+            doc_type=args.doc_type, source=args.source, language=args.language, since=args.since, until=args.until
+        )
+    except ValueError as exc:
+        raise LagrumError(str(exc)) from None
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# --- commands -----------------------------------------------------------------------
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from ingest.loaders import iter_documents
+
+    paths = [Path(p) for p in args.paths]
+    if args.server:
+        from lagrum.client import ingest_via_server
+
+        summary = ingest_via_server(args.server, paths, api_key=args.api_key or os.environ.get("LAGRUM_API_KEY"))
+    else:
+        from ingest.pipeline import IngestPipeline, ProgressBar
+
+        index = open_index(settings)
+        try:
+            bar = ProgressBar(total=None)
+            summary = IngestPipeline(index).ingest(iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000), progress=bar)
+            bar.finish()
+        finally:
+            index.close()
+        summary = summary.as_dict()
+    if args.json:
+        print_json(summary)
+    else:
+        for error in summary["errors"]:
+            print(f"failed: {error['source']}: {error['error']}", file=sys.stderr)
+        print(
+            f"{summary['ingested']} ingested ({summary['chunks']} chunks), {summary['skipped']} unchanged and skipped, "
+            f"{summary['failed']} failed in {summary.get('seconds', 0)} s"
+        )
+    return 1 if summary["failed"] else 0
+
+
+def cmd_search(args, settings: Settings) -> int:
+    from lagrum.retrieval import Retriever
+
+    filters = filters_from_args(args)
+    if not args.query.strip():
+        raise LagrumError("the query is empty; give some words to search for")
+    index = open_index(settings, create=False)
+    try:
+        try:
+            hits = Retriever(index).search(args.query, limit=max(1, args.limit), filters=filters, mode=args.mode)
+        except ValueError as exc:
+            raise LagrumError(str(exc)) from None
+        result = {"query": args.query, "hits": [hit_json(index, h) for h in hits]}
+    finally:
+        index.close()
+    if args.json:
+        print_json(result)
+        return 0
+    if not hits:
+        print("No matching passages.")
+    for n, hit in enumerate(result["hits"], 1):
+        meta = " · ".join(x for x in (hit["date"], hit["doc_type"], hit["source"]) if x)
+        print(f"{n}. {hit['title']}  [{hit['doc_id']}]  {meta}  score {hit['score']:.4f}")
+        for warning in hit.get("warnings", []):
+            print(f"   ! {warning['message']}")
+        snippet = " ".join(hit["text"].split())
+        print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}\n")
+    return 0
+
+
+def hit_json(index, hit) -> dict[str, Any]:
+    data = {k: v for k, v in hit.as_dict().items() if k not in ("dense_score", "sparse_score")}
+    try:
+        from lagrum.legal.status import warnings_for
+    except ImportError:
+        return data
+    data["warnings"] = warnings_for(index, hit.doc_id)
+    return data
+
+
+def cmd_show(args, settings: Settings) -> int:
+    index = open_index(settings, create=False)
+    try:
+        record = index.store.get_document(args.doc_id)
+        if record is None:
+            raise LagrumError(f"no document with id {args.doc_id!r}; `lagrum search` or `lagrum stats` shows what is indexed")
+        chunks = index.store.chunks_of(args.doc_id)
+        data = document_json(index, record, chunks)
+    finally:
+        index.close()
+    if args.json:
+        print_json(data)
+        return 0
+    for key in ("id", "title", "date", "doc_type", "source", "url", "language"):
+        if data.get(key):
+            print(f"{key:>9}: {data[key]}")
+    for warning in data.get("warnings", []):
+        print(f"  warning: {warning['message']}")
+    print(f"   chunks: {len(data['chunks'])}\n")
+    print(data["text"])
+    return 0
+
+
+def document_json(index, record: dict[str, Any], chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    data = {k: v for k, v in record.items() if k not in ("kind", "doc_id", "state")}
+    data["chunks"] = [
+        {"chunk_id": c["chunk_id"], "start": c["start"], "end": c["end"], "section": c.get("section"), "citations": c.get("citations", [])}
+        for c in chunks
+    ]
+    try:
+        from lagrum.legal.status import warnings_for
+    except ImportError:
+        return data
+    data["warnings"] = warnings_for(index, record["id"])
+    return data
+
+
+def cmd_stats(args, settings: Settings) -> int:
+    index = open_index(settings, create=False)
+    try:
+        stats = index.stats()
+        stats["data_dir"] = str(settings.data_dir)
+        by_type: dict[str, int] = {}
+        for record in index.store.document_records():
+            by_type[record.get("doc_type", "")] = by_type.get(record.get("doc_type", ""), 0) + 1
+        stats["doc_types"] = dict(sorted(by_type.items()))
+    finally:
+        index.close()
+    if args.json:
+        print_json(stats)
+    else:
+        for key, value in stats.items():
+            print(f"{key:>10}: {value}")
+    return 0
+
+
+def cmd_delete(args, settings: Settings) -> int:
+    from ingest.pipeline import IngestPipeline
+
+    index = open_index(settings, create=False)
+    try:
+        removed = IngestPipeline(index).delete(args.doc_id)
+    finally:
+        index.close()
+    if args.json:
+        print_json({"doc_id": args.doc_id, "deleted": removed})
+    elif removed:
+        print(f"deleted {args.doc_id}")
+    else:
+        print(f"no document with id {args.doc_id!r}; nothing deleted", file=sys.stderr)
+    return 0 if removed else 1
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    for query in ("Får arbetsgivaren kräva att handläggare arbetar framför webbkamera?", "is mandatory webcam use legal"):
+        print(f"$ lagrum search {query!r} --limit 3\n")
+        cmd_search(argparse.Namespace(query=query, doc_type=None, source=None, language=None, since=None, until=None, limit=3, mode="hybrid", json=False), settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

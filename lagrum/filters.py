@@ -1,0 +1,70 @@
+"""Search filters shared by the CLI, the API and every store backend.
+
+>>> SearchFilters.build(doc_type=["beslut"], since="2015-01-01").doc_types
+('beslut',)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from lagrum.documents import DOC_TYPES, LANGUAGES, parse_iso_date
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Conditions a chunk must meet; empty fields do not constrain."""
+
+    doc_types: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    doc_ids: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()  # canonical reference ids, e.g. "SFS 2013:460 23 §"
+
+    @classmethod
+    def build(
+        cls,
+        doc_type: Iterable[str] | str | None = None,
+        source: Iterable[str] | str | None = None,
+        language: Iterable[str] | str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        doc_id: Iterable[str] | str | None = None,
+        citation: Iterable[str] | str | None = None,
+    ) -> "SearchFilters":
+        """Validate raw values; raise ValueError naming the field when one is wrong."""
+        doc_types = _tuple(doc_type)
+        for value in doc_types:
+            if value not in DOC_TYPES:
+                raise ValueError(f"doc_type {value!r} is not a document type; use one of: {', '.join(DOC_TYPES)}")
+        languages = _tuple(language)
+        for value in languages:
+            if value not in LANGUAGES:
+                raise ValueError(f"language {value!r} is not supported; use one of: {', '.join(LANGUAGES)}")
+        since_iso = parse_iso_date(since, "since")
+        until_iso = parse_iso_date(until, "until")
+        if since_iso and until_iso and since_iso > until_iso:
+            raise ValueError(f"since {since_iso} is after until {until_iso}; swap them")
+        return cls(
+            doc_types=doc_types,
+            sources=_tuple(source),
+            languages=languages,
+            since=since_iso,
+            until=until_iso,
+            doc_ids=_tuple(doc_id),
+            citations=_tuple(citation),
+        )
+
+    def is_empty(self) -> bool:
+        return not any((self.doc_types, self.sources, self.languages, self.since, self.until, self.doc_ids, self.citations))
+
+
+def _tuple(value: Iterable[str] | str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(v for v in value if v)

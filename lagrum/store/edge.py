@@ -1,0 +1,285 @@
+"""The embedded backend: one Qdrant Edge shard on local disk, owned by one process.
+
+>>> store = EdgeStore.open(Path("data/index"), dim=384)
+>>> store.count_chunks()
+0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import qdrant_edge as qe
+
+from lagrum.errors import IndexLockedError, LagrumError
+from lagrum.filters import SearchFilters
+from lagrum.store.base import (
+    DENSE,
+    META_POINT_ID,
+    PAYLOAD_INDEXES,
+    SPARSE,
+    ChunkPoint,
+    ScoredPayload,
+    SparseVector,
+    StoredPoint,
+    document_point_id,
+)
+
+OWNER_FILE = "owner.json"
+_INDEX_TYPES = {"keyword": qe.PayloadSchemaType.Keyword, "datetime": qe.PayloadSchemaType.Datetime}
+_DOCUMENT_TEXT_FIELDS = ["text"]
+
+
+def edge_filter(filters: SearchFilters | None, kind: str | None = "chunk") -> qe.Filter | None:
+    """Translate `SearchFilters` into a Qdrant Edge filter (always scoped to one point kind)."""
+    must: list[Any] = []
+    if kind:
+        must.append(qe.FieldCondition(key="kind", match=qe.MatchValue(kind)))
+    if filters:
+        for key, values in (
+            ("doc_type", filters.doc_types),
+            ("source", filters.sources),
+            ("language", filters.languages),
+            ("doc_id", filters.doc_ids),
+            ("citations", filters.citations),
+        ):
+            if values:
+                must.append(qe.FieldCondition(key=key, match=qe.MatchAny(list(values))))
+        if filters.since or filters.until:
+            must.append(
+                qe.FieldCondition(
+                    key="date",
+                    range=qe.RangeDateTime(
+                        gte=f"{filters.since}T00:00:00Z" if filters.since else None,
+                        lte=f"{filters.until}T23:59:59Z" if filters.until else None,
+                    ),
+                )
+            )
+    return qe.Filter(must=must) if must else None
+
+
+class EdgeStore:
+    """A `Store` on a Qdrant Edge shard; see `lagrum.store.base` for the data layout."""
+
+    backend = "edge"
+
+    def __init__(self, shard: qe.EdgeShard, path: Path):
+        self._shard = shard
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, dim: int, create: bool = True) -> "EdgeStore":
+        """Open (or create) the shard at `path`; a shard held by another process raises `IndexLockedError`."""
+        path = Path(path)
+        exists = (path / "segments").exists() or (path / "wal").exists()
+        if not exists and not create:
+            raise LagrumError(f"no index at {path}; run `lagrum ingest corpus/` first")
+        try:
+            if exists:
+                shard = qe.EdgeShard.load(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                shard = qe.EdgeShard.create(str(path), cls._config(dim))
+        except Exception as exc:  # the binding raises plain Exception; tell the lock apart from the rest
+            if "WouldBlock" in str(exc):
+                raise IndexLockedError(_locked_message(path)) from None
+            raise LagrumError(f"cannot open the index at {path}: {exc}") from None
+        store = cls(shard, path)
+        if not exists:
+            for field_name, kind in PAYLOAD_INDEXES.items():
+                shard.update(qe.UpdateOperation.create_field_index(field_name, _INDEX_TYPES[kind]))
+        _write_owner(path)
+        return store
+
+    @staticmethod
+    def _config(dim: int) -> qe.EdgeConfig:
+        return qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+
+    # --- meta and documents -------------------------------------------------------------
+
+    def get_meta(self) -> dict[str, Any] | None:
+        records = self._shard.retrieve([META_POINT_ID], with_payload=True, with_vector=False)
+        return dict(records[0].payload) if records else None
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        self._shard.update(qe.UpdateOperation.upsert_points([qe.Point(META_POINT_ID, {}, {**meta, "kind": "meta"})]))
+
+    def get_document(self, doc_id: str, with_text: bool = True) -> dict[str, Any] | None:
+        records = self._shard.retrieve([document_point_id(doc_id)], with_payload=True, with_vector=False)
+        if not records:
+            return None
+        payload = dict(records[0].payload)
+        if not with_text:
+            payload.pop("text", None)
+        return payload
+
+    def put_document(self, record: dict[str, Any]) -> None:
+        point = qe.Point(document_point_id(record["id"]), {}, {**record, "kind": "document", "doc_id": record["id"]})
+        self._shard.update(qe.UpdateOperation.upsert_points([point]))
+
+    def delete_document(self, doc_id: str) -> bool:
+        existed = self.get_document(doc_id, with_text=False) is not None
+        self.delete_chunks(doc_id)
+        self._shard.update(qe.UpdateOperation.delete_points([document_point_id(doc_id)]))
+        return existed
+
+    def document_records(self, with_text: bool = False) -> Iterator[dict[str, Any]]:
+        selector: Any = True if with_text else qe.PayloadSelector.Exclude(_DOCUMENT_TEXT_FIELDS)
+        offset = None
+        while True:
+            records, offset = self._shard.scroll(
+                qe.ScrollRequest(offset=offset, limit=512, filter=edge_filter(None, "document"), with_payload=selector)
+            )
+            for record in records:
+                payload = dict(record.payload)
+                if not with_text:
+                    payload.pop("text", None)
+                yield payload
+            if offset is None:
+                return
+
+    # --- chunks ---------------------------------------------------------------------
+
+    def delete_chunks(self, doc_id: str) -> None:
+        self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter(SearchFilters(doc_ids=(doc_id,)))))
+
+    def upsert_chunks(self, chunks: list[ChunkPoint]) -> None:
+        if not chunks:
+            return
+        points = [
+            qe.Point(c.id, {DENSE: list(map(float, c.dense)), SPARSE: qe.SparseVector(c.sparse.indices, c.sparse.values)}, {**c.payload, "kind": "chunk"})
+            for c in chunks
+        ]
+        self._shard.update(qe.UpdateOperation.upsert_points(points))
+
+    def chunks_of(self, doc_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = None
+        while True:
+            records, offset = self._shard.scroll(
+                qe.ScrollRequest(offset=offset, limit=512, filter=edge_filter(SearchFilters(doc_ids=(doc_id,))), with_payload=True)
+            )
+            out.extend(dict(r.payload) for r in records)
+            if offset is None:
+                break
+        return sorted(out, key=lambda p: p.get("index", 0))
+
+    def count_chunks(self, filters: SearchFilters | None = None) -> int:
+        return self._shard.count(qe.CountRequest(filter=edge_filter(filters), exact=True))
+
+    def count_documents(self) -> int:
+        return self._shard.count(qe.CountRequest(filter=edge_filter(None, "document"), exact=True))
+
+    # --- search ---------------------------------------------------------------------
+
+    def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
+        request = qe.QueryRequest(
+            limit=limit, query=qe.Query.Nearest(list(map(float, vector)), using=DENSE), filter=edge_filter(filters), with_payload=True
+        )
+        return [ScoredPayload(p.score, dict(p.payload)) for p in self._shard.query(request)]
+
+    def search_sparse(self, sparse: SparseVector, limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
+        if not sparse.indices:
+            return []
+        request = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=SPARSE),
+            filter=edge_filter(filters),
+            with_payload=True,
+        )
+        return [ScoredPayload(p.score, dict(p.payload)) for p in self._shard.query(request)]
+
+    # --- migration ------------------------------------------------------------------
+
+    def iter_points(self, batch: int = 256, offset: str | None = None) -> Iterator[tuple[list[StoredPoint], str | None]]:
+        """Every point with its vectors, in batches, each with the offset to resume after it."""
+        while True:
+            records, next_offset = self._shard.scroll(
+                qe.ScrollRequest(offset=offset, limit=batch, with_payload=True, with_vector=True)
+            )
+            points = []
+            for r in records:
+                vectors = r.vector or {}
+                dense = vectors.get(DENSE) if isinstance(vectors, dict) else None
+                sparse = vectors.get(SPARSE) if isinstance(vectors, dict) else None
+                points.append(
+                    StoredPoint(
+                        id=str(r.id),
+                        payload=dict(r.payload or {}),
+                        dense=list(dense) if dense is not None else None,
+                        sparse=SparseVector(list(sparse.indices), list(sparse.values)) if sparse is not None else None,
+                    )
+                )
+            yield points, (str(next_offset) if next_offset is not None else None)
+            if next_offset is None:
+                return
+            offset = next_offset
+
+    def write_points(self, points: list[StoredPoint]) -> None:
+        converted = []
+        for p in points:
+            vectors: dict[str, Any] = {}
+            if p.dense is not None:
+                vectors[DENSE] = list(p.dense)
+            if p.sparse is not None:
+                vectors[SPARSE] = qe.SparseVector(p.sparse.indices, p.sparse.values)
+            converted.append(qe.Point(p.id, vectors, p.payload))
+        if converted:
+            self._shard.update(qe.UpdateOperation.upsert_points(converted))
+
+    def count_points(self) -> int:
+        return self._shard.count(qe.CountRequest(exact=True))
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def flush(self) -> None:
+        self._shard.flush()
+
+    def optimize(self) -> None:
+        self._shard.optimize()
+
+    def close(self) -> None:
+        try:
+            self._shard.flush()
+            self._shard.close()
+        finally:
+            _clear_owner(self.path)
+
+
+def _write_owner(path: Path) -> None:
+    info = {"pid": os.getpid(), "command": " ".join(sys.argv[:3]) or "python", "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+    try:
+        (path / OWNER_FILE).write_text(json.dumps(info), encoding="utf-8")
+    except OSError:
+        pass  # informational only; the WAL lock is what protects the shard
+
+
+def _clear_owner(path: Path) -> None:
+    try:
+        owner = json.loads((path / OWNER_FILE).read_text(encoding="utf-8"))
+        if owner.get("pid") == os.getpid():
+            (path / OWNER_FILE).unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _locked_message(path: Path) -> str:
+    holder = "another process"
+    try:
+        owner = json.loads((path / OWNER_FILE).read_text(encoding="utf-8"))
+        holder = f"process {owner['pid']} (`{owner['command']}`, since {owner['since']})"
+    except (OSError, ValueError, KeyError):
+        pass
+    return (
+        f"the index at {path} is in use by {holder}. One process owns an embedded index. "
+        "If that is `lagrum serve`, send documents through it instead: "
+        "`lagrum ingest --server http://127.0.0.1:8000 PATH...`; otherwise stop that process and retry."
+    )

@@ -64,6 +64,7 @@ class Document:
     url: str = ""
     language: str = ""
     relations: list[dict[str, str]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # further metadata keys, kept as given
     origin: str = ""  # file (and line) it was read from; not part of the content hash
 
     def content_hash(self, embedder_id: str = "") -> str:

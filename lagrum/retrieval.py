@@ -107,9 +107,11 @@ class Retriever:
     def plan(self, query: str, language: str | None = None) -> QueryPlan:
         language = language or detect_language(query)
         if self.registry is not None:
-            from lagrum.legal.query import parse_query
-
-            parsed = parse_query(query, language, self.registry)
+            try:
+                from lagrum.legal.query import parse_query
+            except ImportError:
+                return QueryPlan(query, language, query)
+            parsed = parse_query(query, self.registry, language=language)
             return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions))
         return QueryPlan(query, language, query)
 

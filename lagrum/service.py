@@ -44,6 +44,21 @@ class LagrumService:
         hits = self.retriever.search(query, limit=limit, filters=filters, mode=mode)
         return {"query": query, "hits": [self.hit_json(h) for h in hits]}
 
+    def ask(self, question: str, limit: int = 4, filters: SearchFilters | None = None) -> dict[str, Any]:
+        """An answer built from cited passages (see `lagrum.answer`)."""
+        return self.composer.ask(question, limit=limit, filters=filters)
+
+    @property
+    def composer(self) -> Any:
+        composer = self.__dict__.get("_composer")
+        if composer is None:
+            from lagrum.answer import AnswerComposer
+            from lagrum.generative import GenerativeAnswerer
+
+            composer = AnswerComposer(self, GenerativeAnswerer.from_settings(self.settings))
+            self.__dict__["_composer"] = composer
+        return composer
+
     def hit_json(self, hit: Hit) -> dict[str, Any]:
         data = {k: v for k, v in hit.as_dict().items() if k not in ("dense_score", "sparse_score")}
         data["warnings"] = self.warnings_for(hit.doc_id)

@@ -1,0 +1,1 @@
+"""Lagrum's HTTP API (FastAPI): search, answers with citations, documents, legal structure, web page."""

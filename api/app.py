@@ -1,0 +1,128 @@
+"""The FastAPI application factory.
+
+>>> app = create_app(Settings.from_env())          # opens the index from LAGRUM_DATA
+>>> app = create_app(settings, service=service)    # tests inject an opened service
+
+`lagrum serve` runs it with uvicorn; `create_app_from_env` is the factory uvicorn workers use.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from lagrum import __version__
+from lagrum.errors import LagrumError
+from lagrum.service import LagrumService
+from lagrum.settings import Settings
+
+from api.deps import as_problem
+
+log = logging.getLogger("lagrum.api")
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(settings: Settings, service: LagrumService | None = None, host: str = "127.0.0.1") -> FastAPI:
+    """Build the app; the index is opened at startup unless a `service` is given.
+
+    :param settings: configuration (keys, CORS origins, data directory, LLM endpoint).
+    :param service: an opened service to use (tests); otherwise opened from `settings`.
+    :param host: the address the server binds; beyond loopback, reads need a key too.
+    """
+    owns_service = service is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if app.state.service is None:
+            app.state.service = LagrumService.open(settings, create=True)
+        try:
+            yield
+        finally:
+            if owns_service and app.state.service is not None:
+                app.state.service.close()
+                app.state.service = None
+
+    app = FastAPI(
+        title="Lagrum",
+        version=__version__,
+        description="Search Swedish legal material and get answers built from verifiable, cited passages.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.read_key_required = not is_loopback(host) and not settings.public_read
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+            max_age=600,
+        )
+    _install_error_handlers(app)
+
+    from api.routes import ask, documents, health, legal, search, web
+
+    for module in (health, search, ask, documents, legal, web):
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` workers: settings from the environment."""
+    import os
+
+    settings = Settings.from_env()
+    return create_app(settings, host=os.environ.get("LAGRUM_BIND_HOST", "127.0.0.1"))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
+        field = ".".join(location) or None
+        message = first.get("msg", "invalid request")
+        if first.get("type") == "extra_forbidden":
+            message = "unknown field; check the spelling (filters: doc_type, source, language, since, until)"
+        elif first.get("type") in ("json_invalid", "model_attributes_type"):
+            message = "the body must be a JSON object"
+        error = f"{field}: {message}" if field else message
+        return JSONResponse(status_code=422, content={"error": error, "field": field, "detail": _jsonable(errors)})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code, content=as_problem(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(LagrumError)
+    async def lagrum_error(request: Request, exc: LagrumError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"error": str(exc)})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"error": "internal error; the server log has the details"})
+
+
+def _jsonable(errors: list) -> list:
+    out = []
+    for error in errors:
+        item = {k: v for k, v in error.items() if k in ("loc", "msg", "type")}
+        item["loc"] = [str(p) for p in item.get("loc", ())]
+        out.append(item)
+    return out

@@ -1,0 +1,111 @@
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse
+
+from lagrum.errors import InputError
+from lagrum.service import LagrumService
+
+from api.deps import check_params, get_service, get_settings, require_read_access, require_write_key
+from api.routes.search import build_filters
+from api.schemas import Deleted, IngestResult
+
+router = APIRouter(tags=["documents"])
+LIST_PARAMS = {"offset", "limit", "doc_type", "source", "language", "since", "until"}
+FORM_FIELDS = ("id", "title", "date", "doc_type", "source", "url", "language")
+
+
+@router.get("/documents", dependencies=[Depends(require_read_access)])
+def list_documents(
+    request: Request,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    doc_type: Annotated[list[str] | None, Query()] = None,
+    source: Annotated[list[str] | None, Query()] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    since: str | None = None,
+    until: str | None = None,
+    service: LagrumService = Depends(get_service),
+) -> dict:
+    """Indexed documents (metadata only), newest first, paged and filtered."""
+    check_params(request, LIST_PARAMS)
+    filters = build_filters(doc_type, source, language, since, until)
+    return service.list_documents(filters, offset=offset, limit=limit)
+
+
+@router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses={404: {"description": "unknown document"}})
+def get_document(doc_id: str, request: Request, service: LagrumService = Depends(get_service)) -> dict:
+    """Metadata, canonical text (every citation's `start`/`end` point into it), chunk offsets, warnings."""
+    if doc_id.endswith("/related"):
+        from api.routes.legal import related
+
+        return related(doc_id[: -len("/related")], service)
+    document = service.get_document(doc_id)
+    if document is None:
+        raise HTTPException(404, {"error": f"no document with id {doc_id!r}; GET /documents lists what is indexed", "field": "id"})
+    return document
+
+
+@router.post(
+    "/documents",
+    response_model=IngestResult,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(require_write_key)],
+    responses={415: {"description": "unsupported file format"}, 422: {"description": "invalid document"}},
+)
+async def add_documents(request: Request, service: LagrumService = Depends(get_service), settings=Depends(get_settings)):
+    """Add or replace documents: a JSON object, a JSON list, or a multipart file upload (`file`)."""
+    from ingest.loaders import FORMATS, documents_from_records, load_bytes  # writes go through the ingest pipeline
+
+    content_type = request.headers.get("content-type", "")
+    max_bytes = settings.max_file_mb * 1_000_000
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        uploads = [v for k, v in form.multi_items() if hasattr(v, "read")]
+        if not uploads:
+            raise HTTPException(422, {"error": "file: no file in the upload; send it as the multipart field 'file'", "field": "file"})
+        meta = {k: v for k, v in form.multi_items() if k in FORM_FIELDS and isinstance(v, str) and v}
+        items = []
+        for upload in uploads:
+            name = upload.filename or "upload"
+            suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            if suffix not in FORMATS:
+                raise HTTPException(415, {"error": f"file: unsupported format {suffix or '(no extension)'!r} for {name!r}; use one of {', '.join(FORMATS)}", "field": "file"})
+            data = await upload.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise HTTPException(413, {"error": f"file: {name!r} is over the limit of {settings.max_file_mb} MB (LAGRUM_MAX_FILE_MB)", "field": "file"})
+            items.extend(load_bytes(name, data, meta if len(uploads) == 1 else {k: v for k, v in meta.items() if k != "id"}, max_bytes))
+    elif content_type.startswith("application/json") or not content_type:
+        body = await request.body()
+        try:
+            payload = json.loads(body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HTTPException(422, {"error": f"body: invalid JSON ({exc})", "field": "body"}) from None
+        records = payload if isinstance(payload, list) else [payload]
+        if not records or payload is None:
+            raise HTTPException(422, {"error": "body: send a document object or a non-empty list of them", "field": "body"})
+        items = documents_from_records(records, origin="body")
+    else:
+        raise HTTPException(415, {"error": f"content type {content_type!r} is not accepted; send application/json or multipart/form-data", "field": "content-type"})
+    errors = [i for i in items if isinstance(i, InputError)]
+    documents = [i for i in items if not isinstance(i, InputError)]
+    if errors and not documents:
+        first = errors[0]
+        return JSONResponse(
+            status_code=422,
+            content={"error": f"{first.source}: {first.reason}", "field": "file" if content_type.startswith("multipart") else "body", "errors": [{"source": e.source, "error": e.reason} for e in errors]},
+        )
+    summary = service.add_documents(items)
+    code = 201 if summary["ingested"] else 200
+    if summary["failed"]:
+        code = 207
+    return JSONResponse(status_code=code, content=summary)
+
+
+@router.delete("/documents/{doc_id:path}", response_model=Deleted, dependencies=[Depends(require_write_key)])
+def delete_document(doc_id: str, service: LagrumService = Depends(get_service)) -> Deleted:
+    """Remove a document and all its chunks."""
+    if not service.delete_document(doc_id):
+        raise HTTPException(404, {"error": f"no document with id {doc_id!r}; nothing deleted", "field": "id"})
+    return Deleted(doc_id=doc_id, deleted=True)

@@ -1,0 +1,57 @@
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from lagrum.answer import MAX_QUESTION_CHARS
+from lagrum.filters import SearchFilters
+from lagrum.highlight import snippet_for
+from lagrum.retrieval import MODES
+from lagrum.service import LagrumService
+
+from api.deps import check_params, get_service, require_read_access
+from api.schemas import SearchResponse
+
+router = APIRouter(tags=["search"])
+SEARCH_PARAMS = {"q", "limit", "offset", "doc_type", "source", "language", "since", "until", "mode"}
+
+
+def build_filters(doc_type, source, language, since, until) -> SearchFilters:
+    try:
+        return SearchFilters.build(doc_type=doc_type, source=source, language=language, since=since, until=until)
+    except ValueError as exc:
+        field = str(exc).split(" ", 1)[0]
+        raise HTTPException(422, {"error": str(exc), "field": field}) from None
+
+
+@router.get("/search", response_model=SearchResponse, dependencies=[Depends(require_read_access)])
+def search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="the query, Swedish or English")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    doc_type: Annotated[list[str] | None, Query()] = None,
+    source: Annotated[list[str] | None, Query()] = None,
+    language: Annotated[list[str] | None, Query()] = None,
+    since: str | None = None,
+    until: str | None = None,
+    mode: str = "hybrid",
+    service: LagrumService = Depends(get_service),
+) -> dict:
+    """Hybrid search: the same hits as `lagrum search --json`, with a highlighted snippet per hit."""
+    check_params(request, SEARCH_PARAMS)
+    if not q.strip():
+        raise HTTPException(422, {"error": "q: the query is empty", "field": "q"})
+    if mode not in MODES:
+        raise HTTPException(422, {"error": f"mode: {mode!r} is not one of {', '.join(MODES)}", "field": "mode"})
+    filters = build_filters(doc_type, source, language, since, until)
+    started = time.perf_counter()
+    result = service.search(q, limit=limit + offset, filters=filters, mode=mode)
+    result["hits"] = result["hits"][offset:]
+    lexical = service.retriever.plan(q).lexical_text
+    for hit in result["hits"]:
+        hit["snippet"], spans = snippet_for(hit["text"], lexical, service.index.bm25)
+        hit["highlights"] = [[hit["start"] + s, hit["start"] + e] for s, e in spans]
+    result["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    result["offset"] = offset
+    return result

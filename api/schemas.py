@@ -1,0 +1,125 @@
+"""Request and response models of the HTTP API, in one place (OpenAPI is generated from them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lagrum.answer import MAX_QUESTION_CHARS
+
+
+class Filters(BaseModel):
+    """Narrow retrieval; unknown keys are refused so a typo never silently widens a search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: list[str] | str | None = Field(None, description="beslut, dom, lag, förordning, förarbete, vägledning, nyhet, debatt, pressmeddelande, övrigt")
+    source: list[str] | str | None = None
+    language: list[str] | str | None = Field(None, description="sv or en")
+    since: str | None = Field(None, description="ISO date, inclusive")
+    until: str | None = Field(None, description="ISO date, inclusive")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Får arbetsgivaren kräva webbkamera?"])
+    limit: int = Field(4, ge=1, le=10, description="at most this many cited sentences")
+    filters: Filters | None = None
+
+
+class Citation(BaseModel):
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    date: str | None
+    doc_type: str
+    source: str
+    url: str
+    quote: str = Field(..., description="verbatim: document text[start:end]")
+    start: int
+    end: int
+    score: float
+
+
+class AskResponse(BaseModel):
+    question: str
+    answer: str
+    found: bool
+    citations: list[Citation]
+    notes: list[str]
+    mode: str
+    took_ms: float
+    language: str
+
+
+class SearchHit(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    doc_id: str
+    chunk_id: str
+    score: float
+    title: str
+    date: str | None
+    doc_type: str
+    source: str
+    text: str
+    start: int
+    end: int
+    snippet: str = Field(..., description="HTML-escaped excerpt with <mark> around query terms")
+    warnings: list[dict[str, Any]] = []
+
+
+class SearchResponse(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    query: str
+    hits: list[SearchHit]
+    took_ms: float
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+    embedder: str
+    backend: str
+    version: str
+
+
+class DocumentInput(BaseModel):
+    """One document as in a JSONL line; extra metadata keys are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    text: str
+    title: str | None = None
+    date: str | None = None
+    doc_type: str | None = None
+    source: str | None = None
+    url: str | None = None
+    language: str | None = None
+    relations: list[dict[str, str]] | None = None
+
+
+class IngestResult(BaseModel):
+    ingested: int
+    skipped: int
+    failed: int
+    chunks: int
+    seconds: float
+    errors: list[dict[str, str]]
+    ingested_ids: list[str]
+
+
+class Deleted(BaseModel):
+    doc_id: str
+    deleted: bool
+
+
+class Problem(BaseModel):
+    error: str = Field(..., description="what was wrong and what to do")
+    field: str | None = None

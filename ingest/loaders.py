@@ -1,0 +1,508 @@
+"""Read documents from files: text, Markdown, HTML, PDF, DOCX and JSON Lines.
+
+Every reader returns `Document` objects with cleaned canonical text, or an `InputError`
+that names the file (and line) and says what was wrong — a bad file never stops a batch.
+
+>>> for item in iter_documents([Path("corpus/documents")]):
+...     print(item.id if isinstance(item, Document) else item)
+
+Metadata comes from, in increasing priority: what the format itself carries (an HTML
+`<title>`, DOCX core properties, the first heading), a sidecar `NAME.meta.yaml` next to the
+file, and Markdown front matter or the JSONL object itself. A file without an `id` gets a
+stable one derived from its path relative to the ingested root.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import yaml
+
+from lagrum.documents import DOC_TYPES, DOCUMENT_FIELDS, LANGUAGES, RELATION_TYPES, Document, parse_iso_date
+from lagrum.errors import InputError
+from lagrum.language import detect_language
+
+from ingest.cleaning import clean_text
+
+FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl", ".json")
+SIDECAR_SUFFIX = ".meta.yaml"
+MAX_ID_LENGTH = 200
+_DOC_TYPE_ALIASES = {
+    "forordning": "förordning",
+    "forarbete": "förarbete",
+    "vagledning": "vägledning",
+    "ovrigt": "övrigt",
+    "decision": "beslut",
+    "judgment": "dom",
+    "judgement": "dom",
+    "ruling": "dom",
+    "statute": "lag",
+    "news": "nyhet",
+    "opinion": "debatt",
+    "press release": "pressmeddelande",
+    "other": "övrigt",
+}
+_LANGUAGE_ALIASES = {"swedish": "sv", "svenska": "sv", "english": "en", "engelska": "en"}
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """Yield `(file, root)` for every file under `paths`, sorted, without sidecars or hidden files."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = file.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts) or file.name.endswith(SIDECAR_SUFFIX):
+                    continue
+                yield file, path
+        else:
+            yield path, path.parent
+
+
+def iter_documents(paths: Iterable[Path], max_bytes: int = 50_000_000) -> Iterator[Document | InputError]:
+    """Read every document under `paths`; yield a `Document` or an `InputError` per item.
+
+    :param paths: files and directories (walked recursively).
+    :param max_bytes: files larger than this are refused (JSONL: per line).
+    """
+    for file, root in iter_files(paths):
+        yield from _read_file(file, root, max_bytes)
+
+
+def load_bytes(name: str, data: bytes, meta: dict[str, Any] | None = None, max_bytes: int = 50_000_000) -> list[Document | InputError]:
+    """Read one uploaded file given as bytes; `name` decides the format.
+
+    >>> load_bytes("beslut.txt", "Beslut\\n\\nText.".encode(), {"doc_type": "beslut"})[0].title
+    'Beslut'
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORMATS:
+        return [InputError(name, f"unsupported format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")]
+    if len(data) > max_bytes and suffix not in (".jsonl", ".json"):
+        return [InputError(name, _too_large(len(data), max_bytes))]
+    default_id = _slug_id(Path(name).with_suffix("").name) or "document"
+    return list(_parse(name, suffix, data, default_id, dict(meta or {}), max_bytes))
+
+
+def documents_from_records(records: Iterable[Any], origin: str = "request") -> list[Document | InputError]:
+    """Validate JSON objects with the JSONL fields into documents (used by `POST /documents`)."""
+    out: list[Document | InputError] = []
+    for n, record in enumerate(records):
+        where = f"{origin}[{n}]"
+        if not isinstance(record, dict):
+            out.append(InputError(where, "expected a JSON object with at least 'id' and 'text'"))
+            continue
+        out.append(_document(record, {}, where, default_id=None))
+    return out
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def _read_file(file: Path, root: Path, max_bytes: int) -> Iterator[Document | InputError]:
+    where = str(file)
+    suffix = file.suffix.lower()
+    if not file.exists():
+        yield InputError(where, "no such file or directory")
+        return
+    if suffix not in FORMATS:
+        yield InputError(where, f"unsupported format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")
+        return
+    size = file.stat().st_size
+    if size > max_bytes and suffix not in (".jsonl", ".json"):
+        yield InputError(where, _too_large(size, max_bytes))
+        return
+    try:
+        sidecar = _read_sidecar(file)
+    except InputError as exc:
+        yield exc
+        return
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        yield InputError(where, f"cannot read: {exc.strerror or exc}")
+        return
+    default_id = _path_id(file, root)
+    yield from _parse(where, suffix, data, default_id, sidecar, max_bytes)
+
+
+def _parse(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int) -> Iterator[Document | InputError]:
+    if suffix in (".jsonl", ".json"):
+        yield from _read_json(where, suffix, data, default_id, meta, max_bytes)
+        return
+    if not data.strip():
+        yield InputError(where, "empty file: no text to index")
+        return
+    try:
+        found, text = _extract(suffix, data, where)
+    except InputError as exc:
+        yield exc
+        return
+    yield _document({**found, **meta, "text": text}, {}, where, default_id)
+
+
+def _extract(suffix: str, data: bytes, where: str) -> tuple[dict[str, Any], str]:
+    """Return (metadata found in the file, plain text) for one non-JSON format."""
+    if suffix == ".pdf":
+        return _pdf(data, where)
+    if suffix == ".docx":
+        return _docx(data, where)
+    text = _decode(data, where)
+    if suffix in (".md", ".markdown"):
+        return _markdown(text, where)
+    if suffix in (".html", ".htm"):
+        return _html(text, where)
+    return {"title": _first_line_title(text)}, text
+
+
+def _decode(data: bytes, where: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 / Latin-1 as older Swedish files use."""
+    if _looks_binary(data):
+        raise InputError(where, "binary content, not text; convert it to .txt, .pdf or .docx")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="strict").lstrip("\ufeff")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:8192]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.05
+
+
+def _markdown(text: str, where: str) -> tuple[dict[str, Any], str]:
+    meta: dict[str, Any] = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as exc:
+            raise InputError(where, f"front matter is not valid YAML: {_yaml_reason(exc)}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise InputError(where, "front matter must be a mapping of fields (id, title, date, ...)")
+        meta = loaded or {}
+        text = text[match.end() :]
+    plain = _markdown_to_text(text)
+    if "title" not in meta:
+        heading = re.search(r"^#{1,6}\s+(.+?)\s*#*\s*$", text, re.M)
+        meta["title"] = heading.group(1).strip() if heading else _first_line_title(plain)
+    return meta, plain
+
+
+def _markdown_to_text(text: str) -> str:
+    """Markdown to plain text: markers go, words stay (offsets point into this text)."""
+    lines = []
+    in_fence = False
+    for line in text.splitlines():
+        if line.strip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if not in_fence:
+            line = re.sub(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", r"\1", line)
+            line = re.sub(r"^\s{0,3}>\s?", "", line)
+            line = re.sub(r"!\[([^\]]*)\]\([^)]*\)", "", line)
+            line = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line)
+            line = re.sub(r"(\*\*|__)(.+?)\1", r"\2", line)
+            line = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", line)
+            line = re.sub(r"`([^`]+)`", r"\1", line)
+            line = re.sub(r"^\s*[-*+]\s+", "- ", line)
+            if re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", line):
+                line = ""
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _html(text: str, where: str) -> tuple[dict[str, Any], str]:
+    import trafilatura
+
+    try:
+        body = trafilatura.extract(text, include_comments=False, include_tables=True, favor_precision=True, deduplicate=True)
+        meta_doc = trafilatura.extract_metadata(text)
+    except Exception as exc:  # trafilatura raises assorted lxml errors on broken markup
+        raise InputError(where, f"cannot parse HTML: {exc}") from None
+    if not body:
+        raise InputError(where, "no main text found in the HTML page (only navigation or scripts?)")
+    meta: dict[str, Any] = {}
+    if meta_doc is not None:
+        if meta_doc.title:
+            meta["title"] = meta_doc.title.strip()
+        if meta_doc.date:
+            try:
+                meta["date"] = parse_iso_date(meta_doc.date)
+            except ValueError:
+                pass  # a page's own date is a hint; a bad one is not the user's field to fix
+        if meta_doc.sitename:
+            meta["source"] = meta_doc.sitename.strip()
+        if meta_doc.url:
+            meta["url"] = meta_doc.url
+    if "title" not in meta:
+        meta["title"] = _first_line_title(body)
+    return meta, body
+
+
+def _pdf(data: bytes, where: str) -> tuple[dict[str, Any], str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not data.lstrip().startswith(b"%PDF"):
+        raise InputError(where, "not a PDF file (no %PDF header); is the extension wrong?")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise InputError(where, "the PDF is encrypted; save an unprotected copy and ingest that")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        info = reader.metadata
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(where, f"corrupt PDF: {exc}") from None
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
+        raise InputError(where, f"corrupt PDF: {type(exc).__name__}: {exc}") from None
+    text = "\n\n".join(p for p in pages if p)
+    if not text.strip():
+        raise InputError(where, "the PDF has no extractable text (a scan?); run OCR on it first")
+    meta: dict[str, Any] = {}
+    title = getattr(info, "title", None) if info else None
+    meta["title"] = str(title).strip() if title else _first_line_title(text)
+    return meta, text
+
+
+def _docx(data: bytes, where: str) -> tuple[dict[str, Any], str]:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises zipfile/lxml/KeyError variants
+        raise InputError(where, f"corrupt or unsupported DOCX: {type(exc).__name__}: {exc}") from None
+    paragraphs = [p.text.strip() for p in document.paragraphs if p.text.strip()]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                paragraphs.append(" | ".join(dict.fromkeys(cells)))
+    text = "\n\n".join(paragraphs)
+    if not text:
+        raise InputError(where, "the DOCX has no text")
+    meta: dict[str, Any] = {}
+    title = (document.core_properties.title or "").strip()
+    if not title:
+        heading = next((p.text.strip() for p in document.paragraphs if p.style is not None and p.style.name.lower().startswith(("heading", "title", "rubrik")) and p.text.strip()), "")
+        title = heading or _first_line_title(text)
+    meta["title"] = title
+    return meta, text
+
+
+def _read_json(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int) -> Iterator[Document | InputError]:
+    try:
+        text = _decode(data, where)
+    except InputError as exc:
+        yield exc
+        return
+    if not text.strip():
+        yield InputError(where, "empty file: no documents")
+        return
+    if suffix == ".json":
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield InputError(where, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+            return
+        records = loaded if isinstance(loaded, list) else [loaded]
+        for n, record in enumerate(records, 1):
+            yield _record(record, meta, f"{where}[{n}]", f"{default_id}-{n}" if len(records) > 1 else default_id)
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        line_where = f"{where}:{n}"
+        if len(line.encode("utf-8")) > max_bytes:
+            yield InputError(line_where, _too_large(len(line.encode("utf-8")), max_bytes))
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(line_where, f"invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object")
+            continue
+        yield _record(record, meta, line_where, f"{default_id}-{n}")
+
+
+def _record(record: Any, meta: dict[str, Any], where: str, default_id: str) -> Document | InputError:
+    if not isinstance(record, dict):
+        return InputError(where, f"expected a JSON object with 'text' (and 'id'), got {type(record).__name__}")
+    return _document(record, meta, where, default_id)
+
+
+def _read_sidecar(file: Path) -> dict[str, Any]:
+    candidates = [file.with_name(file.name + SIDECAR_SUFFIX), file.with_name(file.stem + SIDECAR_SUFFIX)]
+    for sidecar in candidates:
+        if sidecar.exists():
+            try:
+                loaded = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise InputError(str(sidecar), f"sidecar is not valid UTF-8 YAML: {_yaml_reason(exc)}") from None
+            if loaded is None:
+                return {}
+            if not isinstance(loaded, dict):
+                raise InputError(str(sidecar), "sidecar must be a mapping of fields (id, title, date, doc_type, ...)")
+            return loaded
+    return {}
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, default_id: str | None) -> Document | InputError:
+    """Validate fields into a Document; the first problem becomes an InputError naming the field."""
+    merged = {**defaults, **fields}
+    try:
+        raw_text = merged.get("text")
+        if not isinstance(raw_text, str):
+            raise ValueError("field 'text' is missing or not a string; every document needs its text")
+        text = clean_text(raw_text)
+        if not text:
+            raise ValueError("no text left after cleaning (the document is empty or only boilerplate)")
+        doc_id = _validate_id(merged.get("id"), default_id)
+        title = _string(merged, "title")
+        if not title:
+            title = _first_line_title(text)
+        doc_type = _validate_doc_type(merged.get("doc_type"))
+        language = _validate_language(merged.get("language"), text)
+        relations = _validate_relations(merged.get("relations"))
+        date = parse_iso_date(merged.get("date"), "field 'date'")
+        extra = {k: v for k, v in merged.items() if k not in DOCUMENT_FIELDS}
+        json.dumps(extra, ensure_ascii=False, default=_reject)
+    except ValueError as exc:
+        return InputError(where, str(exc))
+    return Document(
+        id=doc_id,
+        text=text,
+        title=title,
+        date=date,
+        doc_type=doc_type,
+        source=_string(merged, "source"),
+        url=_string(merged, "url"),
+        language=language,
+        relations=relations,
+        extra=extra,
+        origin=where,
+    )
+
+
+def _reject(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise ValueError(f"metadata value {value!r} cannot be stored; use strings, numbers, lists or mappings")
+
+
+def _validate_id(value: Any, default_id: str | None) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default_id is None:
+            raise ValueError("field 'id' is missing; give every document a stable id")
+        return default_id
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError(f"field 'id' must be a string, got {type(value).__name__}")
+    doc_id = str(value).strip()
+    if len(doc_id) > MAX_ID_LENGTH:
+        raise ValueError(f"field 'id' is {len(doc_id)} characters; keep it under {MAX_ID_LENGTH}")
+    if "#" in doc_id or "/" == doc_id[0] or any(unicodedata.category(c).startswith("C") for c in doc_id):
+        raise ValueError(f"field 'id' {doc_id!r} may not contain '#', control characters or start with '/'")
+    return doc_id
+
+
+def _validate_doc_type(value: Any) -> str:
+    if value is None or value == "":
+        return "övrigt"
+    key = str(value).strip().lower()
+    key = _DOC_TYPE_ALIASES.get(key, key)
+    if key not in DOC_TYPES:
+        raise ValueError(f"field 'doc_type' {value!r} is unknown; use one of {', '.join(DOC_TYPES)}")
+    return key
+
+
+def _validate_language(value: Any, text: str) -> str:
+    if value is None or value == "":
+        return detect_language(text)
+    key = str(value).strip().lower()
+    key = _LANGUAGE_ALIASES.get(key, key.split("-")[0].split("_")[0])
+    if key not in LANGUAGES:
+        raise ValueError(f"field 'language' {value!r} is not supported; use one of {', '.join(LANGUAGES)} or leave it out to detect it")
+    return key
+
+
+def _validate_relations(value: Any) -> list[dict[str, str]]:
+    if value is None or value == "":
+        return []
+    if not isinstance(value, list):
+        raise ValueError("field 'relations' must be a list of {type, target} objects")
+    relations = []
+    for n, item in enumerate(value):
+        if not isinstance(item, dict) or not item.get("type") or not item.get("target"):
+            raise ValueError(f"field 'relations[{n}]' must be an object with 'type' and 'target'")
+        kind = str(item["type"]).strip().lower()
+        if kind not in RELATION_TYPES:
+            raise ValueError(f"field 'relations[{n}].type' {item['type']!r} is unknown; use one of {', '.join(RELATION_TYPES)}")
+        relations.append({"type": kind, "target": str(item["target"]).strip()})
+    return relations
+
+
+def _string(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(f"field {name!r} must be a string, got {type(value).__name__}")
+    return " ".join(str(value).split())
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _first_line_title(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200] if len(line) <= 200 else line[:197].rsplit(" ", 1)[0] + "…"
+    return ""
+
+
+def _path_id(file: Path, root: Path) -> str:
+    try:
+        rel = file.relative_to(root)
+    except ValueError:
+        rel = Path(file.name)
+    parts = [_slug_id(p) for p in rel.with_suffix("").parts]
+    return "/".join(p for p in parts if p) or _slug_id(file.stem) or "document"
+
+
+def _slug_id(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name.lower())
+    ascii_name = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9._-]+", "-", ascii_name).strip("-.")
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"{size / 1e6:.1f} MB is over the limit of {limit / 1e6:.0f} MB; split it or raise LAGRUM_MAX_FILE_MB"
+
+
+def _yaml_reason(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}" if mark else str(problem)

@@ -1,0 +1,85 @@
+"""`lagrum ask` and `lagrum serve`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lagrum.errors import LagrumError
+from lagrum.settings import Settings
+
+
+def register(sub) -> None:
+    from lagrum.cli import _add_filter_args
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p.add_argument("question")
+    p.add_argument("--limit", type=int, default=4, help="at most this many cited sentences (1-10)")
+    _add_filter_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("serve", help="run the HTTP API (and the web page) with uvicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="uvicorn workers; more than one needs the Qdrant server backend")
+    p.set_defaults(handler=cmd_serve)
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from lagrum.answer import MAX_QUESTION_CHARS
+    from lagrum.cli import filters_from_args, print_json
+    from lagrum.service import LagrumService
+
+    question = args.question.strip()
+    if not question:
+        raise LagrumError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise LagrumError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+    if not 1 <= args.limit <= 10:
+        raise LagrumError("--limit must be between 1 and 10")
+    filters = filters_from_args(args)
+    service = LagrumService.open(settings, create=False)
+    try:
+        result = service.ask(question, limit=args.limit, filters=filters)
+    finally:
+        service.close()
+    if args.json:
+        print_json(result)
+        return 0
+    print(result["answer"])
+    if result["citations"]:
+        print()
+    for c in result["citations"]:
+        meta = " · ".join(x for x in (c["date"], c["doc_type"], c["source"]) if x)
+        print(f"[{c['n']}] {c['title']} ({meta}) — {c['doc_id']} {c['start']}–{c['end']}")
+    for note in result["notes"]:
+        print(f"\nObs: {note}" if result.get("language") == "sv" else f"\nNote: {note}")
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from api.app import create_app, is_loopback
+
+    if args.workers < 1:
+        raise LagrumError("--workers must be at least 1")
+    if args.workers > 1 and not settings.qdrant_url:
+        raise LagrumError(
+            f"--workers {args.workers} needs the Qdrant server backend: one process owns an embedded index. "
+            "Set LAGRUM_QDRANT_URL (see README 'Scale') or run with --workers 1"
+        )
+    if not is_loopback(args.host) and not settings.public_read and not settings.api_keys:
+        print("warning: listening beyond loopback without LAGRUM_API_KEYS: every request will be refused until keys are set (or LAGRUM_PUBLIC_READ=1 for reads)", file=sys.stderr)
+    print(f"Lagrum serving {settings.data_dir} on http://{args.host}:{args.port}  (API docs: /docs)", file=sys.stderr)
+    if args.workers > 1:
+        os.environ["LAGRUM_BIND_HOST"] = args.host
+        if settings.data_dir:
+            os.environ["LAGRUM_DATA"] = str(settings.data_dir)
+        uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="warning")
+        return 0
+    uvicorn.run(create_app(settings, host=args.host), host=args.host, port=args.port, log_level="warning")
+    return 0

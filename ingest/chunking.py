@@ -157,6 +157,8 @@ class _Chunker:
         # The tokenizer's fixed cost per call (special tokens): count("a") twice minus count("a a").
         self.overhead = max(0, 2 * count_tokens("a") - count_tokens("a a"))
         self.budget = max_tokens - self.overhead  # content tokens per passage
+        # Spans whose summed estimate, plus one token per join, is within budget: not recounted.
+        self.surely_fit: set[tuple[int, int]] = set()
         if self.budget < 8:
             raise ValueError(
                 f"max_tokens={max_tokens} leaves {self.budget} tokens for text after the model's "
@@ -202,7 +204,8 @@ class _Chunker:
             if s_tokens <= self.budget:
                 units.append(_Unit(s_start, s_end, s_tokens))
             else:
-                units.extend(_Unit(p_start, p_end, self.content_tokens(p_start, p_end)) for p_start, p_end in self.split_words(s_start, s_end))
+                for p_start, p_end in self.split_words(s_start, s_end):
+                    units.append(_Unit(p_start, p_end, self.content_tokens(p_start, p_end)))
         return units
 
     def split_words(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -211,7 +214,8 @@ class _Chunker:
         pieces: list[tuple[int, int]] = []
         first = 0
         while first < len(words):
-            low, high = first, len(words) - 1  # find the last word that still fits
+            # Find the last word that still fits; every word costs at least one token.
+            low, high = first, min(len(words) - 1, first + self.max_tokens)
             if self.count_tokens(self.text[words[first][0] : words[high][1]]) <= self.max_tokens:
                 low = high
             else:
@@ -246,6 +250,7 @@ class _Chunker:
         def close_group() -> None:
             if group:
                 spans.append(ChunkSpan(group[0].start, group[-1].end, _group_label(group)))
+                self.note_estimate(group[0].start, group[-1].end, group_tokens, len(group))
                 group.clear()
 
         for segment in segments:
@@ -271,10 +276,18 @@ class _Chunker:
 
     # --- final check --------------------------------------------------------------------
 
+    def note_estimate(self, start: int, end: int, tokens: int, parts: int) -> None:
+        """Remember a span as safe when its summed estimate leaves a token of slack per join."""
+        if tokens + parts - 1 <= self.budget:
+            self.surely_fit.add((start, end))
+
     def within_budget(self, spans: list[ChunkSpan]) -> list[ChunkSpan]:
-        """Count each passage once; cut again the rare one the summed estimate let through."""
+        """Recount passages near the budget; cut again the rare one the summed estimate let through."""
         checked: list[ChunkSpan] = []
         for span in spans:
+            if (span.start, span.end) in self.surely_fit:
+                checked.append(span)
+                continue
             checked.extend(self._fit(span.start, span.end, span.section))
         return checked
 
@@ -353,6 +366,7 @@ class _Packer:
         span = ChunkSpan(self.units[0].start, self.units[-1].end, self.section)
         had_body = self.body_tokens > 0
         self.spans.append(span)
+        self.chunker.note_estimate(span.start, span.end, self.tokens, len(self.units))
         self.units, self.tokens, self.body_tokens = [], 0, 0
         self.section = self.current
         return span if had_body else None

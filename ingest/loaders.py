@@ -48,6 +48,22 @@ _DOC_TYPE_ALIASES = {
     "other": "övrigt",
 }
 _LANGUAGE_ALIASES = {"swedish": "sv", "svenska": "sv", "english": "en", "engelska": "en"}
+
+
+class _MetadataLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay strings, so a bad one is reported by field."""
+
+
+_MetadataLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_MetadataLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -193,7 +209,7 @@ def _markdown(text: str, where: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(text)
     if match:
         try:
-            loaded = yaml.safe_load(match.group(1))
+            loaded = _load_yaml(match.group(1))
         except yaml.YAMLError as exc:
             raise InputError(where, f"front matter is not valid YAML: {_yaml_reason(exc)}") from None
         if loaded is not None and not isinstance(loaded, dict):
@@ -355,7 +371,7 @@ def _read_sidecar(file: Path) -> dict[str, Any]:
     for sidecar in candidates:
         if sidecar.exists():
             try:
-                loaded = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+                loaded = _load_yaml(sidecar.read_text(encoding="utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 raise InputError(str(sidecar), f"sidecar is not valid UTF-8 YAML: {_yaml_reason(exc)}") from None
             if loaded is None:

@@ -162,6 +162,7 @@ class IngestPipeline:
         }
         if self.annotate:
             self.annotate(document, chunks, record)
+        record["authorities"] = _authorities_mentioned(document)
         return _Pending(document, record, chunks)
 
     def _write_batch(self, batch: list[_Pending], summary: IngestSummary, progress) -> None:
@@ -214,7 +215,7 @@ def chunk_payload(document: Document, chunk: Chunk) -> dict[str, Any]:
         "end": chunk.end,
         "text": chunk.text,
         "section": chunk.section,
-        "citations": sorted({c["canonical"] for c in chunk.citations}),
+        "citations": sorted(_with_parents(c["canonical"] for c in chunk.citations)),
         "citation_spans": chunk.citations,
         "title": document.title,
         "date": document.date,
@@ -225,6 +226,16 @@ def chunk_payload(document: Document, chunk: Chunk) -> dict[str, Any]:
     }
 
 
+def _with_parents(canonicals) -> set[str]:
+    """A chunk citing "SFS 2013:460 23 §" also cites the statute "SFS 2013:460" (for filters)."""
+    out: set[str] = set()
+    for canonical in canonicals:
+        out.add(canonical)
+        if canonical.startswith(("SFS ", "EU ")) and len(canonical.split()) > 2:
+            out.add(" ".join(canonical.split()[:2]))
+    return out
+
+
 def default_annotator() -> Callable[[Document, list[Chunk], dict[str, Any]], None] | None:
     """The legal annotator when `lagrum.legal` is available (it always is once installed)."""
     try:
@@ -232,6 +243,14 @@ def default_annotator() -> Callable[[Document, list[Chunk], dict[str, Any]], Non
     except ImportError:
         return None
     return annotate_document
+
+
+def _authorities_mentioned(document: Document) -> list[str]:
+    try:
+        from lagrum.legal.graph import authorities_mentioned
+    except ImportError:
+        return []
+    return authorities_mentioned(f"{document.title}\n{document.text}")
 
 
 def _notify(progress, event: str, source: str) -> None:

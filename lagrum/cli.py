@@ -154,25 +154,30 @@ def cmd_ingest(args, settings: Settings) -> int:
     return 1 if summary["failed"] else 0
 
 
-def cmd_search(args, settings: Settings) -> int:
-    from lagrum.retrieval import Retriever
+def open_service(settings: Settings, create: bool = False):
+    from lagrum.service import LagrumService
 
+    return LagrumService.open(settings, create=create)
+
+
+def cmd_search(args, settings: Settings) -> int:
     filters = filters_from_args(args)
     if not args.query.strip():
         raise LagrumError("the query is empty; give some words to search for")
-    index = open_index(settings, create=False)
+    if args.limit < 1:
+        raise LagrumError("--limit must be at least 1")
+    service = open_service(settings)
     try:
         try:
-            hits = Retriever(index).search(args.query, limit=max(1, args.limit), filters=filters, mode=args.mode)
+            result = service.search(args.query, limit=args.limit, filters=filters, mode=args.mode)
         except ValueError as exc:
             raise LagrumError(str(exc)) from None
-        result = {"query": args.query, "hits": [hit_json(index, h) for h in hits]}
     finally:
-        index.close()
+        service.close()
     if args.json:
         print_json(result)
         return 0
-    if not hits:
+    if not result["hits"]:
         print("No matching passages.")
     for n, hit in enumerate(result["hits"], 1):
         meta = " · ".join(x for x in (hit["date"], hit["doc_type"], hit["source"]) if x)
@@ -184,26 +189,14 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
-def hit_json(index, hit) -> dict[str, Any]:
-    data = {k: v for k, v in hit.as_dict().items() if k not in ("dense_score", "sparse_score")}
-    try:
-        from lagrum.legal.status import warnings_for
-    except ImportError:
-        return data
-    data["warnings"] = warnings_for(index, hit.doc_id)
-    return data
-
-
 def cmd_show(args, settings: Settings) -> int:
-    index = open_index(settings, create=False)
+    service = open_service(settings)
     try:
-        record = index.store.get_document(args.doc_id)
-        if record is None:
-            raise LagrumError(f"no document with id {args.doc_id!r}; `lagrum search` or `lagrum stats` shows what is indexed")
-        chunks = index.store.chunks_of(args.doc_id)
-        data = document_json(index, record, chunks)
+        data = service.get_document(args.doc_id)
     finally:
-        index.close()
+        service.close()
+    if data is None:
+        raise LagrumError(f"no document with id {args.doc_id!r}; `lagrum search` or `lagrum stats` shows what is indexed")
     if args.json:
         print_json(data)
         return 0
@@ -215,20 +208,6 @@ def cmd_show(args, settings: Settings) -> int:
     print(f"   chunks: {len(data['chunks'])}\n")
     print(data["text"])
     return 0
-
-
-def document_json(index, record: dict[str, Any], chunks: list[dict[str, Any]]) -> dict[str, Any]:
-    data = {k: v for k, v in record.items() if k not in ("kind", "doc_id", "state")}
-    data["chunks"] = [
-        {"chunk_id": c["chunk_id"], "start": c["start"], "end": c["end"], "section": c.get("section"), "citations": c.get("citations", [])}
-        for c in chunks
-    ]
-    try:
-        from lagrum.legal.status import warnings_for
-    except ImportError:
-        return data
-    data["warnings"] = warnings_for(index, record["id"])
-    return data
 
 
 def cmd_stats(args, settings: Settings) -> int:

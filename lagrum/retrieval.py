@@ -111,7 +111,7 @@ class Retriever:
                 from lagrum.legal.query import parse_query
             except ImportError:
                 return QueryPlan(query, language, query)
-            parsed = parse_query(query, self.registry, language=language)
+            parsed = parse_query(query, language, self.registry)
             return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions))
         return QueryPlan(query, language, query)
 

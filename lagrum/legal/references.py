@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lagrum.legal.registry import Registry, canonical_statute_id, default_registry
@@ -32,17 +33,16 @@ _MIN_STANDALONE_ABBREVIATION = 3
 _CASE_FREE_ABBREVIATION = 4
 
 _L = r"[^\W\d_]"  # one letter, including å, ä, ö
-_START = r"(?<![\w§])"
-_END = r"(?![\w])"
 _SFS_IN_PARENS = r"\(\s*(?:SFS\s*)?\d{4}:\d{1,4}\s*\)"
-# "kameraövervakningslagen (2013:460)", "lagen (2018:1200)", "Förordning (2018:219)", "skollagen (2010:800)".
-_NUMBERED_STATUTE = (
-    rf"(?i:(?<![\w-]){_L}*(?:lag|förordning|balk|ordning|form|kungörelse)(?:en|ens|s|n)?)\s*{_SFS_IN_PARENS}"
-)
+# "kameraövervakningslagen (2013:460)", "lagen (2018:1200)", "Förordning (2018:219)", "skollagen (2010:800)":
+# found from the number in parentheses back to the statute word before it.
+_SFS_PARENS = re.compile(_SFS_IN_PARENS)
+_LONGEST_WORD = 60
+_STATUTE_WORD_BEFORE = re.compile(rf"(?i:{_L}*(?:lag|förordning|balk|ordning|form|kungörelse)(?:en|ens|s|n)?)\s*\Z")
 _SFS_NUMBER = r"SFS\s*(?:nr\.?\s*)?\d{4}:\d{1,4}(?!\d)"
 _EU_NUMBER = (
-    r"(?:(?:(?i:Europaparlamentets\s+och\s+rådets\s+)?(?i:förordning(?:en)?|regulation)\s*)?\(EU\)\s*(?:nr\s*)?"
-    r"|(?<![\w/])EU\s+)\d{4}/\d{1,4}(?![\d/])"
+    r"(?=[EeFfRr(])(?:(?:(?i:Europaparlamentets\s+och\s+rådets\s+)?(?i:förordning(?:en)?|regulation)\s*)?\(EU\)\s*(?:nr\s*)?"
+    r"|EU\s+)\d{4}/\d{1,4}(?![\d/])"
 )
 _SECTION = r"\d{1,3}(?:\s?[a-z](?=\s*§))?"
 _ORDINAL = r"(?:första|andra|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde|tionde)"
@@ -61,7 +61,7 @@ _CASE_PATTERNS = (
     # Mål numbers: "mål nr 383-16", "Målnummer: T 1234-16".
     (
         re.compile(
-            r"(?<![\w])(?i:mål(?:et)?(?:\s*nr\.?|\s*nummer)?|målnr\.?|målnummer)\s*:?\s*"
+            r"(?i:mål(?:et)?(?:\s*nr\.?|\s*nummer)?|målnr\.?|målnummer)\s*:?\s*"
             r"(?P<id>(?:[A-ZÅÄÖ]{1,3}\s?)?\d{1,6}-\d{2}(?:\d{2})?)(?![\w-])"
         ),
         "case",
@@ -70,7 +70,7 @@ _CASE_PATTERNS = (
     # Diary numbers: "dnr 388-2015", "Diarienummer: DI-2019-1234", "Dnr IMY-2022-1234".
     (
         re.compile(
-            r"(?<![\w])(?i:dnr\.?|diarienummer|diarienr\.?)\s*:?\s*"
+            r"(?i:dnr\.?|diarienummer|diarienr\.?)\s*:?\s*"
             r"(?P<id>(?:[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}-?)?\d{1,6}(?:[-/:.]\d{1,6}){1,4})(?![\w-])"
         ),
         "dnr",
@@ -78,22 +78,22 @@ _CASE_PATTERNS = (
     ),
     # Yearbooks of the administrative supreme court: "HFD 2016 ref. 12", "RÅ 2002 ref. 5", "HFD 2020 not. 3".
     (
-        re.compile(r"(?<![\w])(?P<court>HFD|RÅ)\s+(?P<year>(?:19|20)\d{2})\s+(?P<series>ref|not)\.?\s*(?P<no>\d{1,4})(?![\w])"),
+        re.compile(r"(?P<court>HFD|RÅ)\s+(?P<year>(?:19|20)\d{2})\s+(?P<series>ref|not)\.?\s*(?P<no>\d{1,4})(?![\w])"),
         "case",
         lambda m: f"{m['court']} {m['year']} {m['series']}. {m['no']}",
     ),
     (
-        re.compile(r"(?<![\w])NJA\s+(?P<year>(?:18|19|20)\d{2})\s+s\.?\s*(?P<no>\d{1,4})(?![\w])"),
+        re.compile(r"NJA\s+(?P<year>(?:18|19|20)\d{2})\s+s\.?\s*(?P<no>\d{1,4})(?![\w])"),
         "case",
         lambda m: f"NJA {m['year']} s. {m['no']}",
     ),
     (
-        re.compile(r"(?<![\w])AD\s+(?P<year>(?:19|20)\d{2})\s*(?:nr\.?\s*|:)(?P<no>\d{1,3})(?![\w])"),
+        re.compile(r"AD\s+(?P<year>(?:19|20)\d{2})\s*(?:nr\.?\s*|:)(?P<no>\d{1,3})(?![\w])"),
         "case",
         lambda m: f"AD {m['year']} nr {m['no']}",
     ),
     (
-        re.compile(r"(?<![\w])(?P<court>RH|MÖD|MIG|MD|PMÖD|FÖD)\s+(?P<year>(?:19|20)\d{2}):(?P<no>\d{1,4})(?![\w])"),
+        re.compile(r"(?P<court>RH|MÖD|MIG|MD|PMÖD|FÖD)\s+(?P<year>(?:19|20)\d{2}):(?P<no>\d{1,4})(?![\w])"),
         "case",
         lambda m: f"{m['court']} {m['year']}:{m['no']}",
     ),
@@ -134,9 +134,17 @@ def extract_references(text: str, registry: Registry | None = None) -> list[Refe
 def _case_candidates(text: str) -> list[Reference]:
     found = []
     for pattern, kind, canonical in _CASE_PATTERNS:
-        for m in pattern.finditer(text):
+        for m in _bounded(pattern, text):
             found.append(Reference(kind, canonical(m), m.start(), m.end(), m.group(0)))
     return found
+
+
+def _bounded(pattern: re.Pattern, text: str, forbidden: str = "") -> Iterator[re.Match]:
+    """Matches of `pattern` that do not start inside a word (or right after a character in `forbidden`)."""
+    for m in pattern.finditer(text):
+        before = text[m.start() - 1] if m.start() else " "
+        if not (before.isalnum() or before == "_" or before in forbidden):
+            yield m
 
 
 def _without_overlaps(candidates: list[Reference]) -> list[Reference]:
@@ -149,53 +157,110 @@ def _without_overlaps(candidates: list[Reference]) -> list[Reference]:
 
 
 class _StatutePatterns:
-    """The compiled expressions for one registry's statute names."""
+    """The compiled expressions for one registry's statute names.
+
+    Statute mentions are found first; provisions are then read around them (a section number
+    before, or after an abbreviation), which keeps the large name alternation to one pass.
+    """
 
     def __init__(self, registry: Registry):
         self.registry = registry
-        named = _named_statute_pattern(registry)
-        self.statute = f"(?:{_NUMBERED_STATUTE}|{named}(?:\\s*{_SFS_IN_PARENS})?|{_SFS_NUMBER}|{_EU_NUMBER})"
-        law = f"(?P<law>{self.statute})"
-        self.statute_alone = re.compile(self.statute)
-        self.standalone_abbreviations = {
-            a for s in registry.statutes() for a in s.abbreviations if len(a) >= _MIN_STANDALONE_ABBREVIATION
+        names, abbreviations = _statute_name_patterns(registry)
+        # Names are matched in the lower-cased text (much faster than IGNORECASE), short abbreviations as written.
+        self.names = re.compile(f"(?<![\\w-])(?:{names})(?::s)?(?![\\w-])")
+        self.abbreviations = re.compile(f"(?:{abbreviations})(?::s)?(?![\\w-])") if abbreviations else None
+        self.names_any_case = re.compile(f"(?<![\\w-])(?i:{names})(?::s)?(?![\\w-])")
+        self.sfs = re.compile(_SFS_NUMBER)
+        self.number_after = re.compile(rf"\s*{_SFS_IN_PARENS}")
+        self.eu = re.compile(_EU_NUMBER)
+        self.short_abbreviations = {
+            a for s in registry.statutes() for a in s.abbreviations if len(a) < _MIN_STANDALONE_ABBREVIATION
         }
-        self.provision_patterns = [
+        # Each head with the words one of which it needs: a text without them is not scanned at all.
+        self.provision_heads = [
             # "5 kap. 1 § arbetsmiljölagen", "23 § första stycket i kameraövervakningslagen", "5 kap. AML"
-            re.compile(
-                rf"{_START}(?:{_CHAPTER}(?:\s*(?P<sec>{_SECTION})\s*§(?!§))?|(?P<sec2>{_SECTION})\s*§(?!§))"
-                rf"{_SUBDIVISION}\s+(?:i\s+)?{law}"
-            ),
+            (("§", "kap"), re.compile(
+                rf"(?:{_CHAPTER}(?:\s*(?P<sec>{_SECTION})\s*§(?!§))?|(?P<sec2>{_SECTION})\s*§(?!§))"
+                rf"{_SUBDIVISION}\s+(?:i\s+)?"
+            )),
             # "paragraf 23 i kameraövervakningslagen"
-            re.compile(rf"(?<![\w])(?i:paragraf(?:en)?)\s+(?P<sec>\d{{1,3}}(?:\s?[a-hj-z](?![\wåäö]))?)\s+(?:i\s+)?{law}"),
+            (("paragraf",), re.compile(r"(?i:paragraf(?:en)?)\s+(?P<sec>\d{1,3}(?:\s?[a-hj-z](?![\wåäö]))?)\s+(?:i\s+)?")),
             # "section 23 of the Camera Surveillance Act", "Chapter 5, Section 1 of the Work Environment Act"
-            re.compile(
-                rf"(?<![\w])(?:(?i:chapter)\s+(?P<chap>\d{{1,3}}),?\s+)?(?i:section)\s+(?P<sec>\d{{1,3}}(?:\s?[a-z](?![\w]))?)"
-                rf"\s+(?i:of\s+(?:the\s+)?){law}"
-            ),
-            # "KÖL 23 §", "arbetsmiljölagen 5 kap. 1 §"
-            re.compile(rf"{law}\s+(?:{_CHAPTER}\s*)?(?P<sec>{_SECTION})\s*§(?!§)"),
+            (("section",), re.compile(
+                r"(?:(?i:chapter)\s+(?P<chap>\d{1,3}),?\s+)?(?i:section)\s+(?P<sec>\d{1,3}(?:\s?[a-z](?![\w]))?)"
+                r"\s+(?i:of\s+(?:the\s+)?)"
+            )),
         ]
-        self.article_patterns = [
-            re.compile(rf"(?<![\w]){_ARTICLE}{_ARTICLE_LINK}{law}"),
-            # "GDPR art. 88", "dataskyddsförordningen artikel 6.1 f"
-            re.compile(rf"{law}\s+{_ARTICLE}"),
-        ]
+        # "KÖL 23 §", "arbetsmiljölagen 5 kap. 1 §", read after a statute mention.
+        self.provision_tail = re.compile(
+            rf"\s+(?:{_CHAPTER}(?:\s*(?P<sec>{_SECTION})\s*§(?!§))?|(?P<sec2>{_SECTION})\s*§(?!§))"
+        )
+        self.article_head = re.compile(rf"{_ARTICLE}{_ARTICLE_LINK}")
+        # "GDPR art. 88", "dataskyddsförordningen artikel 6.1 f"
+        self.article_tail = re.compile(rf"\s+{_ARTICLE}")
 
     def candidates(self, text: str) -> list[Reference]:
+        mentions = self._mentions(text)
         found: list[Reference] = []
-        for pattern in self.provision_patterns:
-            for m in pattern.finditer(text):
-                if ref := self._provision(m):
-                    found.append(ref)
-        for pattern in self.article_patterns:
-            for m in pattern.finditer(text):
-                if ref := self._article(m):
-                    found.append(ref)
-        for m in self.statute_alone.finditer(text):
-            if ref := self._statute(m):
-                found.append(ref)
+        for start, (end, law) in mentions.items():
+            raw = text[start:end]
+            if law.startswith("EU "):
+                found.append(Reference("eu_act", law, start, end, raw))
+                if m := self.article_tail.match(text, end):
+                    found.append(self._article(text, start, m, law))
+            else:
+                if self._stands_alone(raw):
+                    found.append(Reference("statute", law, start, end, raw))
+                if m := self.provision_tail.match(text, end):
+                    found.append(self._provision(text, start, m.end(), m, law))
+        lower = text.lower()
+        for needs, head in self.provision_heads:
+            if not any(word in lower for word in needs):
+                continue
+            for m in _bounded(head, text, "§"):
+                hit = mentions.get(m.end())
+                if hit and not hit[1].startswith("EU "):
+                    found.append(self._provision(text, m.start(), hit[0], m, hit[1]))
+        for m in _bounded(self.article_head, text) if "art" in lower else ():
+            hit = mentions.get(m.end())
+            if hit and hit[1].startswith("EU "):
+                found.append(self._article(text, m.start(), m, hit[1], hit[0]))
         return found
+
+    def _mentions(self, text: str) -> dict[int, tuple[int, str]]:
+        """Start offset -> (end offset, canonical id) of every statute mention, the longest per start."""
+        spans: list[tuple[int, int]] = []
+        lower = text.lower()
+        if len(lower) == len(text):
+            spans += [m.span() for m in self.names.finditer(lower)]
+        else:  # a few characters change length when lower-cased; offsets would drift
+            spans += [m.span() for m in self.names_any_case.finditer(text)]
+        if self.abbreviations is not None:
+            spans += [m.span() for m in _bounded(self.abbreviations, text, "-")]
+        # A name may be followed by its number: "kameraövervakningslagen (2013:460)".
+        spans = [(start, m.end() if (m := self.number_after.match(text, end)) else end) for start, end in spans]
+        if ":" in text:
+            spans += [m.span() for m in self.sfs.finditer(text)]
+            spans += self._numbered(text)
+        if "/" in text:
+            spans += [m.span() for m in _bounded(self.eu, text, "/")]
+        mentions: dict[int, tuple[int, str]] = {}
+        for start, end in spans:
+            law = self.resolve(text[start:end])
+            if law and (start not in mentions or mentions[start][0] < end):
+                mentions[start] = (end, law)
+        return mentions
+
+    @staticmethod
+    def _numbered(text: str) -> list[tuple[int, int]]:
+        """Spans of "<statute word> (YYYY:NNN)", found from the number back to the word."""
+        spans = []
+        for m in _SFS_PARENS.finditer(text):
+            word = _STATUTE_WORD_BEFORE.search(text, max(0, m.start() - _LONGEST_WORD), m.start())
+            before = text[word.start() - 1] if word and word.start() else " "
+            if word and not (before.isalnum() or before in "-_"):
+                spans.append((word.start(), m.end()))
+        return spans
 
     def resolve(self, law: str) -> str | None:
         """The canonical id of a statute mention: its number when written, else its registered name."""
@@ -207,10 +272,12 @@ class _StatutePatterns:
         statute = self.registry.statute_by_name(name)
         return statute.sfs if statute else None
 
-    def _provision(self, m: re.Match) -> Reference | None:
-        law = self.resolve(m["law"])
-        if law is None or law.startswith("EU "):
-            return None
+    def _stands_alone(self, raw: str) -> bool:
+        bare = raw[:-2] if raw.endswith(":s") else raw
+        return bare not in self.short_abbreviations
+
+    @staticmethod
+    def _provision(text: str, start: int, end: int, m: re.Match, law: str) -> Reference:
         groups = m.groupdict()
         chapter = groups.get("chap")
         section = groups.get("sec") or groups.get("sec2")
@@ -219,47 +286,46 @@ class _StatutePatterns:
             parts.append(f"{chapter} kap.")
         if section:
             parts.append(f"{_normalise_section(section)} §")
-        return Reference("provision", " ".join(parts), m.start(), m.end(), m.group(0))
+        return Reference("provision", " ".join(parts), start, end, text[start:end])
 
-    def _article(self, m: re.Match) -> Reference | None:
-        act = self.resolve(m["law"])
-        if act is None or not act.startswith("EU "):
-            return None
+    @staticmethod
+    def _article(text: str, start: int, m: re.Match, act: str, end: int | None = None) -> Reference:
+        end = m.end() if end is None else end
         article = f"art. {m['art']}"
         if paragraph := m["par"] or m["par2"]:
             article += f".{paragraph}"
         if point := m["pt1"] or m["pt2"] or m["pt3"]:
             article += f" {point}"
-        return Reference("eu_provision", f"{act} {article}", m.start(), m.end(), m.group(0))
-
-    def _statute(self, m: re.Match) -> Reference | None:
-        raw = m.group(0)
-        bare = raw[:-2] if raw.endswith(":s") else raw
-        if len(bare) < _MIN_STANDALONE_ABBREVIATION or (bare.isupper() and len(bare) < 4 and bare not in self.standalone_abbreviations):
-            return None
-        statute = self.resolve(raw)
-        if statute is None:
-            return None
-        kind = "eu_act" if statute.startswith("EU ") else "statute"
-        return Reference(kind, statute, m.start(), m.end(), raw)
+        return Reference("eu_provision", f"{act} {article}", start, end, text[start:end])
 
 
-def _named_statute_pattern(registry: Registry) -> str:
-    """An alternation of every registered statute name, longest first; short abbreviations match in their case."""
+def _statute_name_patterns(registry: Registry) -> tuple[str, str]:
+    """Regexes for the registry's statute names (lower case, as a trie) and its short abbreviations (as written)."""
     abbreviations = {a for s in registry.statutes() for a in s.abbreviations}
-    folded_abbreviations = {a.casefold() for a in abbreviations if len(a) < _CASE_FREE_ABBREVIATION}
-    free = [n for n in registry.statute_names() if n not in folded_abbreviations]
-    exact = [a for a in abbreviations if len(a) < _CASE_FREE_ABBREVIATION]
-    alternatives = sorted(
-        [(n, f"(?i:{_name_regex(n)})") for n in free] + [(a, _name_regex(a)) for a in exact],
-        key=lambda pair: -len(pair[0]),
-    )
-    body = "|".join(regex for _, regex in alternatives)
-    return rf"(?<![\w-])(?:{body})(?::s)?(?![\w-])"
+    exact = sorted((a for a in abbreviations if len(a) < _CASE_FREE_ABBREVIATION), key=len, reverse=True)
+    exact_folded = {a.casefold() for a in exact}
+    names = [n.lower() for n in registry.statute_names() if n not in exact_folded]
+    return _trie_regex(names), "|".join(re.escape(a) for a in exact)
 
 
-def _name_regex(name: str) -> str:
-    return r"\s+".join(re.escape(word) for word in name.split())
+def _trie_regex(words: list[str]) -> str:
+    """One alternation sharing common prefixes, so the engine rejects most positions after a character or two."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in " ".join(word.split()):
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [(r"\s+" if c == " " else re.escape(c)) + build(sub) for c, sub in sorted(node.items()) if c]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # Greedy optional tail: the longest name wins ("kameraövervakningslagens" over "kameraövervakningslag").
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
 def _normalise_section(section: str) -> str:

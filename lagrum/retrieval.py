@@ -32,12 +32,17 @@ class FusionWeights:
     dense: float
     sparse: float
     provision_boost: float = 0.0  # added (in RRF units) to chunks citing a provision the query names
+    exact: float = 0.0  # BM25 over the query's identifier-like tokens only (dnr, mål nr, SFS numbers)
+    translated: float = 0.0  # e5 over the Swedish glossary rendering of an English query
 
 
-# Chosen on the development set (eval/data/dev); see README "Fusion" and eval/reports/.
+# Chosen on the development set (eval/data/dev) by eval/tune_fusion.py; see README "Fusion" and
+# eval/reports/fusion-dev.md. Swedish: BM25 at a quarter weight plus an exact-identifier pass.
+# English: Swedish BM25 alone is noise for English words, so it gets half weight, and a second e5
+# query over the glossary's Swedish rendering of the question carries the cross-lingual match.
 HYBRID_WEIGHTS = {
-    "sv": FusionWeights(dense=1.0, sparse=1.0, provision_boost=1.0 / RRF_K),
-    "en": FusionWeights(dense=1.0, sparse=0.25, provision_boost=1.0 / RRF_K),
+    "sv": FusionWeights(dense=1.0, sparse=0.25, provision_boost=1.0 / RRF_K, exact=1.0),
+    "en": FusionWeights(dense=1.0, sparse=0.5, provision_boost=1.0 / RRF_K, exact=1.0, translated=0.5),
 }
 
 
@@ -96,6 +101,16 @@ class QueryPlan:
     lexical_text: str
     provisions: list[str] = field(default_factory=list)
 
+    @property
+    def exact_text(self) -> str:
+        """Identifier-like tokens (they contain digits): `DI-2019-9903`, `9918-21`, `2018:1200`."""
+        return " ".join(t.strip("?.,;()") for t in self.text.split() if any(c.isdigit() for c in t))
+
+    @property
+    def translated_text(self) -> str:
+        """The Swedish terms the glossary added to an English query (empty when it added none)."""
+        return self.lexical_text[len(self.text) :].strip() if self.lexical_text.startswith(self.text) else ""
+
 
 class Retriever:
     """Searches an `Index` in one of the `MODES`."""
@@ -126,43 +141,49 @@ class Retriever:
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not a retrieval mode; use one of: {', '.join(MODES)}")
         plan = self.plan(query, language)
-        dense = sparse = []
-        if mode != "bm25":
-            vector = self.index.embedder.embed_query(query)
-            dense = self.index.store.search_dense(vector.tolist(), CANDIDATES if mode != "dense" else limit, filters)
-        if mode != "dense":
-            sparse = self.index.store.search_sparse(self.index.bm25.query(plan.lexical_text), CANDIDATES if mode != "bm25" else limit, filters)
-        if mode == "dense":
-            return [_hit(p, p.score, dense=p.score) for p in dense[:limit]]
+        store = self.index.store
         if mode == "bm25":
-            return [_hit(p, p.score, sparse=p.score) for p in sparse[:limit]]
+            sparse = store.search_sparse(self.index.bm25.query(plan.lexical_text), limit, filters)
+            return [_hit(p, p.score, sparse=p.score) for p in sparse]
+        vector = self.index.embedder.embed_query(query)
+        if mode == "dense":
+            return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
         weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
-        return fuse(dense, sparse, weights, plan.provisions)[:limit]
+        dense = store.search_dense(vector.tolist(), CANDIDATES, filters)
+        sparse = store.search_sparse(self.index.bm25.query(plan.lexical_text if mode != "rrf" else query), CANDIDATES, filters)
+        lists: list[tuple[list[ScoredPayload], float]] = [(dense, weights.dense), (sparse, weights.sparse)]
+        if weights.exact and plan.exact_text:
+            lists.append((store.search_sparse(self.index.bm25.query(plan.exact_text), CANDIDATES, filters), weights.exact))
+        if weights.translated and plan.translated_text:
+            translated = self.index.embedder.embed_query(plan.translated_text)
+            lists.append((store.search_dense(translated.tolist(), CANDIDATES, filters), weights.translated))
+        return fuse(lists, plan.provisions, weights.provision_boost)[:limit]
 
 
-def fuse(dense: list[ScoredPayload], sparse: list[ScoredPayload], weights: FusionWeights, provisions: list[str] = ()) -> list[Hit]:
-    """Weighted reciprocal rank fusion of two ranked lists, with an optional provision boost."""
+def fuse(lists: list[tuple[list[ScoredPayload], float]], provisions: list[str] = (), provision_boost: float = 0.0) -> list[Hit]:
+    """Weighted reciprocal rank fusion of ranked lists, with an optional provision boost.
+
+    The first list is the dense one and the second the BM25 one: their raw scores are kept on
+    the hits (`dense_score`, `sparse_score`) for the answer layer's relevance bar.
+    """
     scores: dict[str, float] = {}
     payloads: dict[str, dict[str, Any]] = {}
-    dense_scores: dict[str, float] = {}
-    sparse_scores: dict[str, float] = {}
-    for rank, item in enumerate(dense):
-        key = item.payload["chunk_id"]
-        scores[key] = scores.get(key, 0.0) + weights.dense / (RRF_K + rank + 1)
-        payloads[key] = item.payload
-        dense_scores[key] = item.score
-    for rank, item in enumerate(sparse):
-        key = item.payload["chunk_id"]
-        scores[key] = scores.get(key, 0.0) + weights.sparse / (RRF_K + rank + 1)
-        payloads[key] = item.payload
-        sparse_scores[key] = item.score
-    if provisions and weights.provision_boost:
+    raw: list[dict[str, float]] = [{} for _ in lists]
+    for n, (ranked, weight) in enumerate(lists):
+        for rank, item in enumerate(ranked):
+            key = item.payload["chunk_id"]
+            scores[key] = scores.get(key, 0.0) + weight / (RRF_K + rank + 1)
+            payloads[key] = item.payload
+            raw[n][key] = item.score
+    if provisions and provision_boost:
         wanted = set(provisions)
         for key, payload in payloads.items():
             if wanted & _provision_keys(payload.get("citations") or []):
-                scores[key] += weights.provision_boost
-    ranked = sorted(scores, key=lambda k: (-scores[k], k))
-    return [_hit(ScoredPayload(scores[k], payloads[k]), scores[k], dense_scores.get(k), sparse_scores.get(k)) for k in ranked]
+                scores[key] += provision_boost
+    ranked_keys = sorted(scores, key=lambda k: (-scores[k], k))
+    dense_raw = raw[0] if raw else {}
+    sparse_raw = raw[1] if len(raw) > 1 else {}
+    return [_hit(ScoredPayload(scores[k], payloads[k]), scores[k], dense_raw.get(k), sparse_raw.get(k)) for k in ranked_keys]
 
 
 def _provision_keys(citations: list[str]) -> set[str]:

@@ -47,6 +47,8 @@ class RelationGraph:
     identifiers: dict[str, list[str]]  # canonical identifier -> doc ids carrying it
     edges: dict[str, dict[str, dict[str, Edge]]] = field(default_factory=dict)
     external: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # targets not indexed
+    # Status warnings derived from this graph; they live and die with it, so a rebuild never serves stale ones.
+    warnings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add(self, source: str, kind: str, target: str, via: str) -> None:
         if source == target or kind not in INVERSE:
@@ -92,6 +94,21 @@ def canonical_identifier(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+def record_identifiers(record: dict[str, Any]) -> list[str]:
+    """The ids (dnr, mål nr) a stored document record carries, including metadata-only ones.
+
+    The annotator stores `identifiers`; ids given only as extra metadata fields (`dnr: 388-2015`
+    in a sidecar or JSON record) sit under `extra`, so they are read from there as well.
+    """
+    found = list(record.get("identifiers") or [])
+    extra = record.get("extra") or {}
+    if isinstance(extra, dict) and extra:
+        from lagrum.legal.relations import _metadata_identifiers
+
+        found += _metadata_identifiers(extra)
+    return list(dict.fromkeys(found))
+
+
 def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
     briefs = {
         r["id"]: {"doc_id": r["id"], "title": r.get("title", ""), "date": r.get("date"), "doc_type": r.get("doc_type", "")}
@@ -102,14 +119,14 @@ def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
     for r in records:
         if r["id"] not in briefs:
             continue
-        for ident in r.get("identifiers") or []:
+        for ident in record_identifiers(r):
             identifiers.setdefault(canonical_identifier(ident), []).append(r["id"])
     graph = RelationGraph(briefs, identifiers)
     for r in records:
         doc_id = r["id"]
         if doc_id not in briefs:
             continue
-        own = {canonical_identifier(i) for i in r.get("identifiers") or []}
+        own = {canonical_identifier(i) for i in record_identifiers(r)}
         for relation in r.get("relations") or []:
             resolved = graph.resolve(relation["target"], exclude=doc_id)
             for target in resolved:

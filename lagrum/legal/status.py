@@ -13,15 +13,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from lagrum.legal.graph import canonical_identifier, relation_graph
+from lagrum.legal.graph import canonical_identifier, record_identifiers, relation_graph
 
 _CASE_PREFIXES = ("dnr ", "mål ")
 
 
 def warnings_for(service: Any, doc_id: str) -> list[dict[str, Any]]:
+    """Every status warning for one indexed document; empty for an unknown id.
+
+    Cached on the relation graph, so `service.invalidate()` after a write drops them together.
+
+    :param service: the open `LagrumService`.
+    :param doc_id: the document's id.
+    :returns: warnings in order: overturned, registry outcomes, cited-and-overturned, repealed, renamed.
+    """
     graph = relation_graph(service)
-    cache = service.__dict__.setdefault("_warnings", {})
-    key = (id(graph), doc_id)
+    cache = graph.warnings
+    key = doc_id
     if key in cache:
         return cache[key]
     record = service.index.store.get_document(doc_id, with_text=False)
@@ -54,7 +62,7 @@ def _registry_cases(service: Any, record: dict[str, Any]) -> list[dict[str, Any]
     registry = service.registry
     if registry is None:
         return []
-    own = {canonical_identifier(i) for i in record.get("identifiers") or []}
+    own = {canonical_identifier(i) for i in record_identifiers(record)}
     cited = {canonical_identifier(c) for c in record.get("citations") or [] if c.lower().startswith(_CASE_PREFIXES)}
     cited |= {canonical_identifier(r["target"]) for r in record.get("relations") or [] if r["type"] == "cites"}
     out = []
@@ -154,51 +162,76 @@ def annotate_answer(service: Any, answer: Any) -> None:
     """Make sure an answer never presents an overturned decision as current law.
 
     For every cited decision that a later indexed document overturned, the later document is
-    cited too (its best passage for the question) and `notes` says so plainly, with dates.
-    Registry-known outcomes of cited decisions are noted as well.
+    cited too (its best passage for the question) and `notes` says so plainly, with dates: one
+    note per overturned document, naming all its citation numbers. Registry-known outcomes of
+    cited decisions are noted as well. When any such note is added, the answer opens with an
+    "Obs:" (Swedish) or "Note:" (English) line; notes of other origins never trigger it.
     """
     from lagrum.answer import citation_from_hit
     from lagrum.filters import SearchFilters
 
     graph = relation_graph(service)
-    cited_docs = {c["doc_id"] for c in answer.citations}
-    added: set[str] = set()
     en = answer.language == "en"
-    for citation in list(answer.citations):
-        doc_id = citation["doc_id"]
+    overturned = False
+    registry_outcome = False
+    for doc_id, numbers in _citation_numbers(answer.citations).items():
+        first = next(c for c in answer.citations if c["doc_id"] == doc_id)
         for later in graph.targets(doc_id, "overturned_by"):
             n_later = next((c["n"] for c in answer.citations if c["doc_id"] == later["doc_id"]), None)
-            if n_later is None and later["doc_id"] not in added:
+            if n_later is None:
                 passage = _best_passage(service, answer.question, later["doc_id"], SearchFilters)
                 if passage is not None:
                     hit, start, end, quote = passage
                     n_later = len(answer.citations) + 1
                     answer.citations.append(citation_from_hit(n_later, hit, start, end, quote))
-                    added.add(later["doc_id"])
                     answer.answer += f" {' '.join(quote.split())} [{n_later}]"
-            ref = f" [{n_later}]" if n_later else ""
-            if en:
-                note = (
-                    f"Source [{citation['n']}] ({citation['title']}, {citation['date'] or 'date unknown'}) was overturned by "
-                    f"{later['title']} ({later.get('date') or 'date unknown'}){ref}; it is not current law."
-                )
-            else:
-                note = (
-                    f"Källa [{citation['n']}] ({citation['title']}, {citation['date'] or 'okänt datum'}) har upphävts av "
-                    f"{later['title']} ({later.get('date') or 'okänt datum'}){ref}; den gäller inte längre."
-                )
+            note = _overturned_note(first, numbers, later, n_later, en)
             if note not in answer.notes:
                 answer.notes.append(note)
+            overturned = True
         for warning in service.warnings_for(doc_id):
             if warning["kind"] in ("overturned", "cites_overturned") and warning.get("case"):
                 text = warning["message_en"] if en else warning["message"]
-                note = f"[{citation['n']}] {text}"
                 if not any(text in n for n in answer.notes):
-                    answer.notes.append(note)
-    if answer.notes and not answer.answer.startswith(("Obs", "Note")):
-        lead = "Note: a cited decision has been overturned; see the notes." if en else "Obs: ett citerat beslut har upphävts; se noteringarna."
+                    answer.notes.append(f"{_numbers_label(numbers)} {text}")
+                registry_outcome = True
+    if (overturned or registry_outcome) and not answer.answer.startswith(("Obs", "Note")):
+        if overturned:
+            lead = "Note: a cited decision has been overturned; see the notes." if en else "Obs: ett citerat beslut har upphävts; se noteringarna."
+        else:
+            lead = (
+                "Note: a cited text concerns a decision that was later overturned; see the notes."
+                if en
+                else "Obs: en citerad text gäller ett beslut som senare har upphävts; se noteringarna."
+            )
         answer.answer = f"{lead}\n\n{answer.answer}"
-    _ = cited_docs
+
+
+def _citation_numbers(citations: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Citation numbers per cited document, in the order documents are first cited."""
+    numbers: dict[str, list[int]] = {}
+    for citation in citations:
+        numbers.setdefault(citation["doc_id"], []).append(citation["n"])
+    return numbers
+
+
+def _numbers_label(numbers: list[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def _overturned_note(first: dict[str, Any], numbers: list[int], later: dict[str, Any], n_later: int | None, en: bool) -> str:
+    """One plain sentence: which cited source was overturned, by what, and when."""
+    ref = f" [{n_later}]" if n_later else ""
+    label = _numbers_label(numbers)
+    later_part_en = f"{later['title']} ({later.get('date') or 'date unknown'}){ref}"
+    later_part_sv = f"{later['title']} ({later.get('date') or 'okänt datum'}){ref}"
+    if en:
+        if len(numbers) == 1:
+            return f"Source {label} ({first['title']}, {first['date'] or 'date unknown'}) was overturned by {later_part_en}; it is not current law."
+        return f"Sources {label} quote a decision ({first['title']}, {first['date'] or 'date unknown'}) that was overturned by {later_part_en}; it is not current law."
+    if len(numbers) == 1:
+        return f"Källa {label} ({first['title']}, {first['date'] or 'okänt datum'}) har upphävts av {later_part_sv}; den gäller inte längre."
+    return f"Källorna {label} citerar ett beslut ({first['title']}, {first['date'] or 'okänt datum'}) som har upphävts av {later_part_sv}; det gäller inte längre."
 
 
 def _best_passage(service: Any, question: str, doc_id: str, filters_cls) -> tuple[Any, int, int, str] | None:

@@ -1,0 +1,339 @@
+"""API latency benchmark: `/search` and `/ask` under concurrent clients, next to embed + raw retrieval.
+
+    .venv/bin/python eval/bench_api.py                      # the bundled corpus
+    .venv/bin/python eval/bench_api.py --synthetic 100000   # plus 100k synthetic chunks
+    .venv/bin/python eval/bench_api.py --json               # one JSON line at the end
+
+A benchmark, not a test. It ingests corpus/documents into a temp index (real e5, real Qdrant
+Edge), serves the real app with uvicorn in a thread of this process, and fires the questions
+below at `/search` and `/ask` from `--clients` threads (each with its own httpx client) for
+`--rounds` rounds. The baseline is the work no API can avoid: the query embedding
+(`index.embedder.embed_query`) plus the raw store queries (`store.search_dense` and
+`store.search_sparse`, 50 candidates each, as `lagrum.retrieval` asks for), timed in-process
+once sequentially and once under the same number of concurrent threads. The goal of issue 3:
+p50 of `/ask` at most 2x the baseline p50 (under the same load).
+
+`--synthetic N` adds N fictional chunks before serving (doc ids `synthetic-<k>`, payload only,
+no document records): text from corpus sentences, seeded random unit dense vectors (not e5
+embeddings: e5 does ~5 passages/s here) and random sparse vectors over the corpus' real BM25
+token ids, so both the HNSW and the sparse index have realistic work to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT / "corpus" / "documents"
+SEED = 20240611
+BATCH = 1000
+QUESTIONS = [
+    "Får arbetsgivaren spela in de anställdas skärmar?",
+    "Får Försäkringskassan kräva att handläggare arbetar framför webbkamera?",
+    "Vad beslutade Datainspektionen om kameraövervakningen hos Försäkringskassan?",
+    "Är kameraövervakning av anställda tillåten?",
+    "Hur många anställda gör otillåtna slagningar i journaler?",
+    "Vilka hot riktas mot personalen på Försäkringskassan?",
+    "Gäller kameraövervakningslagen för webbmöten?",
+    "Vad säger kamerabevakningslagen om arbetsplatser?",
+    "Loggning av slagningar i personuppgifter",
+    "Telia skärminspelning anställda",
+    "Hur bakar man surdegsbröd?",
+    "is mandatory webcam use legal",
+    "Can my employer record my screen at work?",
+    "What did the Swedish data protection authority decide about webcams?",
+    "Are employees allowed to look up personal records without reason?",
+    "threats against social insurance agency staff",
+    "camera surveillance of employees in Sweden",
+    "Does the camera surveillance act apply to video meetings?",
+    "Who won the 2018 football world cup?",
+    "privacy at work screen recording",
+]
+
+
+# --- the index ----------------------------------------------------------------------------
+
+
+def build_index(data_dir: Path, synthetic: int, log: Callable[[str], None]) -> tuple[Any, dict[str, float]]:
+    """Ingest the bundled corpus into `data_dir`, then add `synthetic` chunks; return (index, timings)."""
+    from ingest.loaders import iter_documents
+    from ingest.pipeline import IngestPipeline
+    from lagrum.index import Index
+    from lagrum.settings import Settings
+
+    settings = Settings().with_(data_dir=data_dir)
+    index = Index.open(settings, create=True)
+    started = time.perf_counter()
+    summary = IngestPipeline(index).ingest(iter_documents([CORPUS]))
+    timings = {"ingest_s": round(time.perf_counter() - started, 1)}
+    if summary.failed:
+        raise SystemExit(f"ingest failed: {summary.errors}")
+    log(f"ingested {summary.ingested} documents ({summary.chunks} chunks) in {timings['ingest_s']} s")
+    if synthetic:
+        started = time.perf_counter()
+        add_synthetic_chunks(index, synthetic, log)
+        timings["synthetic_upsert_s"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        if hasattr(index.store, "optimize"):
+            index.store.optimize()  # build HNSW now, not during the measurement
+        timings["optimize_s"] = round(time.perf_counter() - started, 1)
+        log(f"added {synthetic} synthetic chunks in {timings['synthetic_upsert_s']} s, optimised in {timings['optimize_s']} s")
+    return index, timings
+
+
+def corpus_sentences() -> list[str]:
+    from lagrum.text import split_sentences
+
+    sentences = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        sentences += [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+    return [s for s in sentences if len(s) > 30]
+
+
+def add_synthetic_chunks(index: Any, count: int, log: Callable[[str], None]) -> None:
+    """Upsert `count` fictional chunks straight into the store (see the module docstring)."""
+    from lagrum.store.base import ChunkPoint, SparseVector, point_id
+
+    rng = np.random.default_rng(SEED)
+    sentences = corpus_sentences()
+    vocabulary = sorted({i for s in sentences for i in index.bm25.document(s).indices})
+    dim = index.embedder.dim
+    for first in range(0, count, BATCH):
+        n = min(BATCH, count - first)
+        dense = rng.standard_normal((n, dim)).astype(np.float32)
+        dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+        points = []
+        for j in range(n):
+            k = first + j
+            text = " ".join(sentences[i] for i in rng.integers(0, len(sentences), size=int(rng.integers(2, 5))))
+            terms = rng.choice(vocabulary, size=min(len(vocabulary), int(rng.integers(10, 40))), replace=False)
+            sparse = SparseVector([int(t) for t in sorted(terms)], [float(v) for v in rng.uniform(0.5, 2.0, size=len(terms))])
+            payload = {
+                "doc_id": f"synthetic-{k}",
+                "chunk_id": f"synthetic-{k}#0",
+                "index": 0,
+                "start": 0,
+                "end": len(text),
+                "text": text,
+                "section": None,
+                "citations": [],
+                "citation_spans": [],
+                "title": f"Synthetic chunk {k} (benchmark material)",
+                "date": None,
+                "doc_type": "övrigt",
+                "source": "benchmark",
+                "url": "",
+                "language": "sv",
+            }
+            points.append(ChunkPoint(id=point_id(payload["chunk_id"]), dense=dense[j].tolist(), sparse=sparse, payload=payload))
+        index.store.upsert_chunks(points)
+        if (first // BATCH) % 20 == 19:
+            log(f"  {first + n} synthetic chunks")
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def run_concurrently(jobs: list[Any], clients: int, work: Callable[[Any, Any], None], make_state: Callable[[], Any]) -> list[float]:
+    """Run `work(state, job)` for every job from `clients` threads; return each job's seconds."""
+    pending: queue.Queue = queue.Queue()
+    for job in jobs:
+        pending.put(job)
+    timings: list[float] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        state = make_state()
+        try:
+            while True:
+                try:
+                    job = pending.get_nowait()
+                except queue.Empty:
+                    return
+                started = time.perf_counter()
+                try:
+                    work(state, job)
+                except BaseException as exc:  # report after the run, do not hang the pool
+                    errors.append(exc)
+                    return
+                with lock:
+                    timings.append(time.perf_counter() - started)
+        finally:
+            if hasattr(state, "close"):
+                state.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return timings
+
+
+def embed_and_retrieve(index: Any) -> Callable[[Any, str], None]:
+    from lagrum.retrieval import CANDIDATES
+
+    def work(_state: Any, question: str) -> None:
+        vector = index.embedder.embed_query(question).tolist()
+        index.store.search_dense(vector, CANDIDATES)
+        index.store.search_sparse(index.bm25.query(question), CANDIDATES)
+
+    return work
+
+
+def http_call(endpoint: str) -> Callable[[Any, str], None]:
+    def work(client: Any, question: str) -> None:
+        if endpoint == "/search":
+            response = client.get("/search", params={"q": question})
+        else:
+            response = client.post("/ask", json={"question": question})
+        if response.status_code != 200:
+            raise RuntimeError(f"{endpoint} answered {response.status_code}: {response.text[:200]}")
+
+    return work
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in seconds)
+    return {
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], 1),
+        "n": len(ms),
+    }
+
+
+class BackgroundServer:
+    """uvicorn serving the app in a thread of this process (the shard can be opened only once)."""
+
+    def __init__(self, app: Any):
+        import socket
+
+        import uvicorn
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "BackgroundServer":
+        self.thread.start()
+        deadline = time.time() + 30
+        while not self.server.started:
+            if time.time() > deadline:
+                raise RuntimeError("uvicorn did not start within 30 s")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
+    import httpx
+
+    from api.app import create_app
+    from lagrum.service import LagrumService
+
+    service = LagrumService(index)
+    jobs = QUESTIONS * rounds
+    results: dict[str, Any] = {}
+    baseline = embed_and_retrieve(index)
+    for question in QUESTIONS:  # warm up: model pages, HNSW pages, the relation graph
+        baseline(None, question)
+        service.ask(question)
+    results["embed_retrieve_1"] = percentiles(run_concurrently(jobs, 1, baseline, lambda: None))
+    results[f"embed_retrieve_{clients}"] = percentiles(run_concurrently(jobs, clients, baseline, lambda: None))
+    with BackgroundServer(create_app(index.settings, service=service)) as server:
+        make_client = lambda: httpx.Client(base_url=server.url, timeout=120)  # noqa: E731
+        for endpoint in ("/search", "/ask"):
+            run_concurrently(QUESTIONS, clients, http_call(endpoint), make_client)  # warm-up over HTTP
+            results[endpoint] = percentiles(run_concurrently(jobs, clients, http_call(endpoint), make_client))
+            log(f"{endpoint}: {results[endpoint]}")
+    base = results[f"embed_retrieve_{clients}"]["p50_ms"]
+    results["ask_over_embed_retrieve"] = round(results["/ask"]["p50_ms"] / base, 2) if base else None
+    solo = results["embed_retrieve_1"]["p50_ms"]
+    results["ask_over_embed_retrieve_sequential"] = round(results["/ask"]["p50_ms"] / solo, 2) if solo else None
+    return results
+
+
+def markdown(report: dict[str, Any]) -> str:
+    c = report["clients"]
+    r = report["results"]
+    rows = [
+        ("`GET /search`", r["/search"], f"{c} concurrent clients"),
+        ("`POST /ask`", r["/ask"], f"{c} concurrent clients"),
+        ("embed + raw Qdrant query", r[f"embed_retrieve_{c}"], f"{c} concurrent threads, in-process"),
+        ("embed + raw Qdrant query", r["embed_retrieve_1"], "sequential, in-process"),
+    ]
+    lines = [
+        f"Index: {report['chunks']} chunks ({report['synthetic']} synthetic), {report['requests']} requests per row, {report['cpus']} CPUs",
+        "",
+        "| what | p50 ms | p95 ms | load |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    lines += [f"| {name} | {v['p50_ms']} | {v['p95_ms']} | {load} |" for name, v, load in rows]
+    lines += [
+        "",
+        f"/ask p50 ÷ (embed + retrieve) p50, same load: **{r['ask_over_embed_retrieve']}** (goal ≤ 2); "
+        f"÷ sequential embed + retrieve: {r['ask_over_embed_retrieve_sequential']}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic chunks before serving")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds over the question set (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line instead of the Markdown table")
+    args = parser.parse_args(argv)
+    if args.synthetic < 0 or args.clients < 1 or args.rounds < 1:
+        parser.error("--synthetic must be >= 0, --clients and --rounds >= 1")
+    log = (lambda message: print(message, file=sys.stderr)) if args.json else print
+    with tempfile.TemporaryDirectory(prefix="lagrum-bench-api-") as tmp:
+        index, timings = build_index(Path(tmp) / "data", args.synthetic, log)
+        try:
+            results = measure(index, args.clients, args.rounds, log)
+            chunks = index.store.count_chunks()
+        finally:
+            index.close()
+    report = {
+        "synthetic": args.synthetic,
+        "chunks": chunks,
+        "clients": args.clients,
+        "requests": len(QUESTIONS) * args.rounds,
+        "cpus": os.cpu_count(),
+        **timings,
+        "results": results,
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print()
+        print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Ingest benchmark: how close whole-pipeline ingest comes to the embedder's own speed.
+
+    python eval/bench_ingest.py                 # bundled corpus + dev and holdout eval documents
+    python eval/bench_ingest.py --docs corpus/documents --json
+
+Measures, in one process and one run:
+
+1. raw embedder throughput: every document chunked once with the pipeline's own chunker and
+   token budget, then `embedder.embed_passages` on exactly the texts ingest would embed, in
+   batches of 32 (chunks/s);
+2. a whole ingest into a fresh temporary index — loading, cleaning, chunking, legal annotation,
+   embedding, BM25, storing — as chunks/s and as a share of the raw throughput (goal ≥ 85 %);
+3. a re-ingest of the unchanged documents (every one skipped by its content hash): seconds
+   and the speed-up over the first ingest (goal 50×);
+4. peak resident memory of the process (`ru_maxrss`).
+
+Prints a Markdown table; with `--json` a JSON line follows as the last line. This is a
+benchmark, not a test: it asserts nothing and the machines are noisy, so run it twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DOCS = (
+    ROOT / "corpus" / "documents",
+    ROOT / "eval" / "data" / "dev" / "documents.jsonl",
+    ROOT / "eval" / "data" / "holdout" / "documents.jsonl",
+)
+BATCH = 32
+RAW_GOAL = 0.85
+REINGEST_GOAL = 50.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark Lagrum ingest against raw embedder throughput.")
+    parser.add_argument("--docs", nargs="+", metavar="PATH", help="files or directories to ingest (default: bundled corpus + eval documents)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line after the table")
+    args = parser.parse_args(argv)
+    paths = [Path(p) for p in args.docs] if args.docs else list(DEFAULT_DOCS)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        print(f"error: --docs: {', '.join(missing)} does not exist; give files or directories Lagrum can ingest", file=sys.stderr)
+        return 2
+    results = run_benchmark(paths)
+    print(markdown_table(results))
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    return 0
+
+
+def run_benchmark(paths: list[Path]) -> dict[str, Any]:
+    """Run all measurements over `paths` and return the figures as a flat dict."""
+    from lagrum.embedders import load_embedder
+    from lagrum.settings import Settings
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.embedder)
+    embedder.embed_passages(["uppvärmning"])  # first call pays one-off set-up; keep it out of every figure
+    documents = _load(paths)
+    texts = _embedding_texts(documents, embedder, settings)
+    raw_seconds = _time_embedding(embedder, texts)
+    with tempfile.TemporaryDirectory(prefix="lagrum-bench-") as data_dir:
+        first, again = _time_ingest(paths, settings.with_(data_dir=Path(data_dir) / "data"), embedder)
+    raw_rate = len(texts) / raw_seconds
+    ingest_rate = first["chunks"] / first["seconds"]
+    return {
+        "paths": [str(p) for p in paths],
+        "documents": len(documents),
+        "chunks": len(texts),
+        "embedder": embedder.id,
+        "raw_seconds": round(raw_seconds, 2),
+        "raw_chunks_per_s": round(raw_rate, 2),
+        "ingest_documents": first["ingested"],
+        "ingest_chunks": first["chunks"],
+        "ingest_seconds": round(first["seconds"], 2),
+        "ingest_chunks_per_s": round(ingest_rate, 2),
+        "ingest_vs_raw": round(ingest_rate / raw_rate, 3),
+        "ingest_vs_raw_goal": RAW_GOAL,
+        "reingest_skipped": again["skipped"],
+        "reingest_seconds": round(again["seconds"], 3),
+        "reingest_speedup": round(first["seconds"] / again["seconds"], 1) if again["seconds"] else None,
+        "reingest_speedup_goal": REINGEST_GOAL,
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+def _load(paths: list[Path]) -> list[Any]:
+    """Load every document; a file that cannot be read stops the benchmark with its reason."""
+    from ingest.loaders import iter_documents
+    from lagrum.errors import InputError
+
+    documents = list(iter_documents(paths))
+    errors = [d for d in documents if isinstance(d, InputError)]
+    if errors:
+        raise SystemExit(f"error: {errors[0].source}: {errors[0].reason} (fix or leave out that file)")
+    return documents
+
+
+def _embedding_texts(documents: list[Any], embedder: Any, settings: Any) -> list[str]:
+    """Exactly the passages `IngestPipeline` would embed: same chunker, budget and overlap."""
+    from ingest.chunking import chunk_text
+    from ingest.pipeline import embedding_text
+    from lagrum.documents import Chunk
+
+    budget = min(settings.chunk_tokens, embedder.max_tokens - 8)  # as IngestPipeline.__init__
+    texts = []
+    for document in documents:
+        spans = chunk_text(document.text, document.doc_type, count_tokens=embedder.count_tokens, max_tokens=budget, overlap_sentences=settings.chunk_overlap)
+        for i, span in enumerate(spans):
+            chunk = Chunk(doc_id=document.id, index=i, start=span.start, end=span.end, text=document.text[span.start : span.end], section=span.section)
+            texts.append(embedding_text(document, chunk))
+    return texts
+
+
+def _time_embedding(embedder: Any, texts: list[str]) -> float:
+    started = time.perf_counter()
+    for i in range(0, len(texts), BATCH):
+        embedder.embed_passages(texts[i : i + BATCH])
+    return time.perf_counter() - started
+
+
+def _time_ingest(paths: list[Path], settings: Any, embedder: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A first ingest into a fresh index, then the same documents again; wall-clock seconds each."""
+    from ingest.loaders import iter_documents
+    from ingest.pipeline import IngestPipeline
+    from lagrum.index import Index
+
+    index = Index.open(settings, create=True, embedder=embedder)
+    try:
+        runs = []
+        for _ in range(2):
+            started = time.perf_counter()
+            summary = IngestPipeline(index).ingest(iter_documents(paths))
+            seconds = time.perf_counter() - started
+            if summary.failed:
+                raise SystemExit(f"error: ingest failed for {summary.errors[0]['source']}: {summary.errors[0]['error']}")
+            runs.append({"ingested": summary.ingested, "skipped": summary.skipped, "chunks": summary.chunks, "seconds": seconds})
+    finally:
+        index.close()
+    return runs[0], runs[1]
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def markdown_table(r: dict[str, Any]) -> str:
+    """The figures as a Markdown table, each with its goal where there is one."""
+    ratio_ok = "yes" if r["ingest_vs_raw"] >= RAW_GOAL else "no"
+    speed_ok = "yes" if (r["reingest_speedup"] or 0) >= REINGEST_GOAL else "no"
+    rows = [
+        ("corpus", f"{r['documents']} documents, {r['chunks']} chunks", "", ""),
+        ("raw embedder (`embed_passages`, batch 32)", f"{r['raw_chunks_per_s']} chunks/s ({r['raw_seconds']} s)", "", ""),
+        ("whole ingest, fresh index", f"{r['ingest_chunks_per_s']} chunks/s ({r['ingest_seconds']} s)", "", ""),
+        ("ingest / raw", f"{r['ingest_vs_raw'] * 100:.1f} %", f"≥ {RAW_GOAL * 100:.0f} %", ratio_ok),
+        ("re-ingest, unchanged", f"{r['reingest_seconds']} s ({r['reingest_skipped']} skipped)", "", ""),
+        ("re-ingest speed-up", f"{r['reingest_speedup']}×", f"≥ {REINGEST_GOAL:.0f}×", speed_ok),
+        ("peak RSS", f"{r['peak_rss_mb']} MB", "", ""),
+    ]
+    lines = ["| measure | value | goal | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,368 @@
+"""Scale benchmark: build a synthetic index of N chunks and measure build time, size, memory, latency, recall.
+
+    .venv/bin/python eval/bench_scale.py --chunks 10000 --backend edge --json
+    .venv/bin/python eval/bench_scale.py --chunks 100000 --backend edge --quantize int8
+
+A benchmark, not a test. The corpus is synthetic and fictional (doc ids `test-bench-*`): sentences
+and vocabulary are drawn from the bundled texts (corpus/documents/*.txt, eval/data/*/documents.jsonl)
+and recombined. Dense vectors are not e5 embeddings (5 passages/s would take days at 1M): they are
+seeded random unit vectors clustered around 200 topic centroids (384-d, float32). BM25 vectors are
+real (`qdrant_edge.Bm25`, Swedish), computed for a pool of a few thousand texts and reused with a
+per-chunk variation phrase. Queries: 200 hybrid queries (dense + BM25, 50 candidates each, fused
+by equal-weight RRF in Python, as `lagrum.retrieval.fuse` does), once without and once with a
+filter (doc_type + date range). Recall@10: HNSW (and, with --quantize, int8-quantized) dense
+search against exact search (`SearchParams(exact=True)`). In local mode every search is a full
+scan, so its recall is 1.0 by construction.
+
+Memory placement (Edge, --quantize int8): original vectors `Memory.Cold` (mmap, paged in on
+demand), int8 copies `Memory.Pinned` (RAM, 1/4 of the size), payload `Memory.Cold` (the Edge
+default). At 1M chunks of 384-d that is ~1.5 GB of float32 on disk and ~0.4 GB int8 in RAM.
+
+With --json the last line is one JSON object:
+{"backend", "chunks", "build_s", "p50_ms", "p95_ms", "p95_filtered_ms", "rss_mb", "disk_mb", "recall_at_10"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lagrum.filters import SearchFilters  # noqa: E402
+from lagrum.lexical import Bm25Encoder  # noqa: E402
+from lagrum.store.base import DENSE, PAYLOAD_INDEXES, ChunkPoint, SparseVector, point_id  # noqa: E402
+
+DIM = 384
+TOPICS = 200
+POOL = 2000
+VARIATIONS = 300
+CANDIDATES = 50  # per retriever before fusion, as lagrum.retrieval
+RRF_K = 60
+CHUNKS_PER_DOC = 12
+BATCH = 1000
+SEED = 20240601
+DOC_TYPES = ("beslut", "dom", "lag", "förarbete", "vägledning", "nyhet", "debatt")
+SOURCES = ("Testmyndigheten", "Testdomstolen", "Testtidningen", "Testdepartementet")
+FILTER = SearchFilters(doc_types=("beslut", "dom"), since="2010-01-01", until="2019-12-31")
+
+
+# --- synthetic corpus ---------------------------------------------------------------------
+
+
+def source_sentences() -> list[str]:
+    """Sentences of the bundled Swedish texts, the raw material of the synthetic corpus."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "documents").glob("*.txt"))]
+    for path in sorted((ROOT / "eval" / "data").glob("*/documents.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line).get("text", ""))
+    sentences = []
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+            words = sentence.split()
+            if 5 <= len(words) <= 60:
+                sentences.append(" ".join(words))
+    if not sentences:
+        raise SystemExit("no source sentences found under corpus/documents or eval/data; run from the repository")
+    return sentences
+
+
+class SyntheticCorpus:
+    """A pool of synthetic passages with BM25 vectors, and topic centroids for dense vectors."""
+
+    def __init__(self, seed: int = SEED):
+        self.rng = np.random.default_rng(seed)
+        sentences = source_sentences()
+        vocabulary = sorted({w for s in sentences for w in s.split() if w.isalpha() and len(w) > 3})
+        self.bm25 = Bm25Encoder()
+        started = time.perf_counter()
+        self.texts = [self._passage(sentences, vocabulary) for _ in range(POOL)]
+        self.sparse = [self.bm25.document(t) for t in self.texts]
+        self.variations = [" ".join(self.rng.choice(vocabulary, size=3)) for _ in range(VARIATIONS)]
+        self.variation_sparse = [self.bm25.document(v) for v in self.variations]
+        self.pool_seconds = time.perf_counter() - started
+        centroids = self.rng.normal(size=(TOPICS, DIM)).astype(np.float32)
+        self.centroids = centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
+
+    def _passage(self, sentences: list[str], vocabulary: list[str]) -> str:
+        picked = [sentences[i] for i in self.rng.integers(0, len(sentences), size=int(self.rng.integers(3, 7)))]
+        words = " ".join(picked).split()
+        for _ in range(max(1, len(words) // 15)):  # swap a few words so no passage is a verbatim copy
+            words[int(self.rng.integers(0, len(words)))] = str(self.rng.choice(vocabulary))
+        return " ".join(words)
+
+    def topic_of(self, n: int) -> int:
+        return (n // CHUNKS_PER_DOC) % TOPICS
+
+    def pool_index(self, n: int, topic: int) -> int:
+        """Passages of one topic come from one slice of the pool, so BM25 and dense agree a little."""
+        per_topic = POOL // TOPICS
+        return topic * per_topic + (n * 7919) % per_topic
+
+    def chunks(self, total: int, batch: int = BATCH) -> Iterator[list[ChunkPoint]]:
+        rng = np.random.default_rng(SEED + 1)
+        for start in range(0, total, batch):
+            n = min(batch, total - start)
+            numbers = np.arange(start, start + n)
+            topics = (numbers // CHUNKS_PER_DOC) % TOPICS
+            vectors = self.centroids[topics] + 0.06 * rng.normal(size=(n, DIM)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            yield [self._chunk(int(k), int(t), vectors[i]) for i, (k, t) in enumerate(zip(numbers, topics))]
+
+    def _chunk(self, n: int, topic: int, vector: np.ndarray) -> ChunkPoint:
+        doc = n // CHUNKS_PER_DOC
+        j = self.pool_index(n, topic)
+        v = n % VARIATIONS
+        text = f"{self.texts[j]} {self.variations[v]}"
+        year = 1995 + (doc * 31) % 30
+        payload = {
+            "doc_id": f"test-bench-{doc}",
+            "chunk_id": f"test-bench-{doc}#{n % CHUNKS_PER_DOC}",
+            "index": n % CHUNKS_PER_DOC,
+            "text": text,
+            "title": f"Fiktivt testdokument {doc}",
+            "doc_type": DOC_TYPES[doc % len(DOC_TYPES)],
+            "source": SOURCES[doc % len(SOURCES)],
+            "language": "sv",
+            "date": f"{year}-{1 + doc % 12:02d}-{1 + doc % 28:02d}",
+            "citations": [f"SFS {1990 + doc % 30}:{doc % 900 + 1}"] if doc % 5 == 0 else [],
+            "start": 0,
+            "end": len(text),
+        }
+        return ChunkPoint(point_id(payload["chunk_id"]), vector.tolist(), _merge(self.sparse[j], self.variation_sparse[v]), payload)
+
+    def queries(self, count: int) -> list[tuple[list[float], SparseVector]]:
+        rng = np.random.default_rng(SEED + 2)
+        out = []
+        for _ in range(count):
+            topic = int(rng.integers(0, TOPICS))
+            vector = self.centroids[topic] + 0.08 * rng.normal(size=DIM).astype(np.float32)
+            words = self.texts[self.pool_index(int(rng.integers(0, 10_000)), topic)].split()
+            start = int(rng.integers(0, max(1, len(words) - 4)))
+            out.append(((vector / np.linalg.norm(vector)).tolist(), self.bm25.query(" ".join(words[start : start + 4]))))
+        return out
+
+
+def _merge(a: SparseVector, b: SparseVector) -> SparseVector:
+    merged = dict(zip(a.indices, a.values))
+    for i, v in zip(b.indices, b.values):
+        merged[i] = merged.get(i, 0.0) + v
+    return SparseVector(list(merged), list(merged.values()))
+
+
+# --- stores -------------------------------------------------------------------------------
+
+
+def open_store(backend: str, path: Path, quantize: str | None) -> Any:
+    """An empty store at `path`: Edge (optionally int8-quantized) or qdrant-client local mode."""
+    if backend == "local":
+        from lagrum.store.server import ServerStore
+
+        return ServerStore.open(f"local:{path}", dim=DIM)
+    from lagrum.store.edge import EdgeStore
+
+    if not quantize:
+        return EdgeStore.open(path, dim=DIM)
+    return _quantized_edge(path)
+
+
+def _quantized_edge(path: Path) -> Any:
+    """An Edge shard with int8 scalar quantization kept in RAM and original vectors on disk (mmap)."""
+    import qdrant_edge as qe
+
+    from lagrum.store.edge import _INDEX_TYPES, EdgeStore
+
+    config = qe.EdgeConfig(
+        vectors={
+            DENSE: qe.EdgeVectorParams(
+                size=DIM,
+                distance=qe.Distance.Cosine,
+                memory=qe.Memory.Cold,
+                quantization_config=qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
+            )
+        },
+        sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        payload_memory=qe.Memory.Cold,
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    shard = qe.EdgeShard.create(str(path), config)
+    for field_name, kind in PAYLOAD_INDEXES.items():
+        shard.update(qe.UpdateOperation.create_field_index(field_name, _INDEX_TYPES[kind]))
+    return EdgeStore(shard, path)
+
+
+def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[str]:
+    """Top chunk ids by dense search, approximate (HNSW) or exact (full scan)."""
+    if store.backend != "edge":
+        return [h.payload["chunk_id"] for h in store.search_dense(vector, limit, exact=exact)]
+    import qdrant_edge as qe
+
+    from lagrum.store.edge import edge_filter
+
+    request = qe.QueryRequest(
+        limit=limit,
+        query=qe.Query.Nearest(vector, using=DENSE),
+        filter=edge_filter(None),
+        with_payload=["chunk_id"],
+        params=qe.SearchParams(exact=exact),
+    )
+    return [p.payload["chunk_id"] for p in store._shard.query(request)]
+
+
+# --- measurements -------------------------------------------------------------------------
+
+
+def build(store: Any, corpus: SyntheticCorpus, chunks: int, log) -> dict[str, float]:
+    started = time.perf_counter()
+    generate = 0.0
+    done = 0
+    t = time.perf_counter()
+    for n, batch in enumerate(corpus.chunks(chunks), 1):
+        generate += time.perf_counter() - t
+        store.upsert_chunks(batch)
+        done += len(batch)
+        if n % 20 == 0:
+            log(f"upserted {done} chunks, {time.perf_counter() - started:.0f} s")
+        t = time.perf_counter()
+    upserted = time.perf_counter()
+    store.flush()
+    store.optimize()  # Edge: merge segments and build HNSW now, not during the queries
+    store.flush()
+    finished = time.perf_counter()
+    return {"build_s": finished - started, "upsert_s": upserted - started, "optimize_s": finished - upserted, "generate_s": generate}
+
+
+def rrf(*ranked_lists) -> list[str]:
+    """Equal-weight reciprocal rank fusion, the same arithmetic as `lagrum.retrieval.fuse`."""
+    scores: dict[str, float] = {}
+    for ranked in ranked_lists:
+        for rank, item in enumerate(ranked):
+            key = item.payload["chunk_id"]
+            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+    return sorted(scores, key=lambda k: (-scores[k], k))
+
+
+def hybrid_latencies(store: Any, queries, filters: SearchFilters | None) -> list[float]:
+    times = []
+    for dense, sparse in queries:
+        t = time.perf_counter()
+        rrf(store.search_dense(dense, CANDIDATES, filters), store.search_sparse(sparse, CANDIDATES, filters))[:10]
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def recall_at_10(store: Any, queries) -> float:
+    hits = total = 0
+    for dense, _ in queries:
+        truth = set(dense_ids(store, dense, 10, exact=True))
+        hits += len(truth & set(dense_ids(store, dense, 10, exact=False)))
+        total += len(truth)
+    return hits / total if total else 0.0
+
+
+def disk_mb(path: Path) -> float:
+    size = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                size += os.stat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return size / 1e6
+
+
+def run(args) -> dict[str, Any]:
+    log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if not args.quiet else (lambda msg: None)
+    workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="lagrum-bench-"))
+    path = workdir / f"{args.backend}-{args.chunks}{'-' + args.quantize if args.quantize else ''}"
+    if path.exists():
+        shutil.rmtree(path)
+    corpus = SyntheticCorpus()
+    log(f"pool of {POOL} passages and {VARIATIONS} variations with BM25 vectors in {corpus.pool_seconds:.1f} s")
+    store = open_store(args.backend, path, args.quantize)
+    try:
+        timing = build(store, corpus, args.chunks, log)
+        log(f"built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
+        queries = corpus.queries(args.queries)
+        hybrid_latencies(store, queries[:10], None)  # warm up caches and mmaps
+        plain = hybrid_latencies(store, queries, None)
+        filtered = hybrid_latencies(store, queries, FILTER)
+        recall = recall_at_10(store, queries[: args.recall_queries])
+        indexed = _indexed_vectors(store)
+        count = store.count_chunks()
+    finally:
+        store.close()
+    result = {
+        "backend": args.backend + (f"+{args.quantize}" if args.quantize else ""),
+        "chunks": args.chunks,
+        "build_s": round(timing["build_s"], 1),
+        "p50_ms": round(float(np.percentile(plain, 50)), 2),
+        "p95_ms": round(float(np.percentile(plain, 95)), 2),
+        "p95_filtered_ms": round(float(np.percentile(filtered, 95)), 2),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "disk_mb": round(disk_mb(path), 1),
+        "recall_at_10": round(recall, 4),
+    }
+    details = {
+        **{k: round(v, 1) for k, v in timing.items()},
+        "p50_filtered_ms": round(float(np.percentile(filtered, 50)), 2),
+        "queries": len(queries),
+        "counted_chunks": count,
+        "hnsw_indexed_vectors": indexed,
+        "path": str(path),
+    }
+    if not args.keep:
+        shutil.rmtree(path, ignore_errors=True)
+        if not args.dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return {"result": result, "details": details}
+
+
+def _indexed_vectors(store: Any) -> int | None:
+    try:
+        return int(store._shard.info().indexed_vectors_count)
+    except AttributeError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chunks", type=int, required=True, help="how many synthetic chunks to index")
+    parser.add_argument("--backend", choices=("edge", "local"), default="edge", help="edge (default) or local (qdrant-client local mode)")
+    parser.add_argument("--quantize", choices=("int8",), help="Edge only: int8 scalar quantization in RAM, original vectors on disk")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--recall-queries", type=int, default=100)
+    parser.add_argument("--dir", help="where to build (default: a temp dir, removed afterwards)")
+    parser.add_argument("--keep", action="store_true", help="keep the built index")
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the headline figures")
+    args = parser.parse_args(argv)
+    if args.chunks < 1:
+        parser.error("--chunks must be at least 1")
+    if args.quantize and args.backend != "edge":
+        parser.error("--quantize applies to --backend edge only (local mode has no quantization)")
+    out = run(args)
+    if args.json:
+        print(json.dumps(out["details"], ensure_ascii=False), file=sys.stderr)
+        print(json.dumps(out["result"], ensure_ascii=False))
+    else:
+        for key, value in {**out["result"], **out["details"]}.items():
+            print(f"{key:>22}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

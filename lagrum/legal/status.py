@@ -174,6 +174,7 @@ def annotate_answer(service: Any, answer: Any) -> None:
     en = answer.language == "en"
     overturned = False
     registry_outcome = False
+    status_notes: list[str] = []
     for doc_id, numbers in _citation_numbers(answer.citations).items():
         first = next(c for c in answer.citations if c["doc_id"] == doc_id)
         for later in graph.targets(doc_id, "overturned_by"):
@@ -188,6 +189,7 @@ def annotate_answer(service: Any, answer: Any) -> None:
             note = _overturned_note(first, numbers, later, n_later, en)
             if note not in answer.notes:
                 answer.notes.append(note)
+                status_notes.append(note)
             overturned = True
         for warning in service.warnings_for(doc_id):
             if warning["kind"] in ("overturned", "cites_overturned") and warning.get("case"):
@@ -197,7 +199,9 @@ def annotate_answer(service: Any, answer: Any) -> None:
                 registry_outcome = True
     if (overturned or registry_outcome) and not answer.answer.startswith(("Obs", "Note")):
         if overturned:
-            lead = "Note: a cited decision has been overturned; see the notes." if en else "Obs: ett citerat beslut har upphävts; se noteringarna."
+            # Say it where it cannot be missed: the first line of the answer, with dates.
+            first_note = status_notes[0] if status_notes else ("a cited decision has been overturned; see the notes." if en else "ett citerat beslut har upphävts; se noteringarna.")
+            lead = f"Note: {first_note}" if en else f"Obs: {first_note}"
         else:
             lead = (
                 "Note: a cited text concerns a decision that was later overturned; see the notes."

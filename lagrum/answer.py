@@ -27,6 +27,7 @@ from lagrum.retrieval import Hit
 
 MAX_QUESTION_CHARS = 2000
 MAX_SENTENCES = 4
+MAX_PER_DOCUMENT = 2
 PASSAGES = 6  # retrieved chunks the composer reads
 # The relevance bar. e5 cosines sit in a narrow band, so an absolute bar cannot tell a hard
 # English paraphrase (0.80) from a weather question (0.83). The bar is relative: the best
@@ -155,6 +156,7 @@ class AnswerComposer:
                 score = 1.0 / (rank + 1) + 0.35 * overlap - 0.02 * position
                 candidates.append(Passage(hit, start, end, text, score, position))
         chosen: list[Passage] = []
+        per_document: dict[str, int] = {}
         for passage in sorted(candidates, key=lambda p: -p.score):
             if len(chosen) >= max(1, min(limit, MAX_SENTENCES)):
                 break
@@ -162,6 +164,10 @@ class AnswerComposer:
                 continue
             if chosen and passage.score < chosen[0].score * 0.35:
                 break
+            # At most two sentences per document: the reader sees the next-best source too.
+            if per_document.get(passage.hit.doc_id, 0) >= MAX_PER_DOCUMENT:
+                continue
+            per_document[passage.hit.doc_id] = per_document.get(passage.hit.doc_id, 0) + 1
             chosen.append(passage)
         if not chosen:
             return Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)

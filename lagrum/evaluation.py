@@ -184,6 +184,11 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             "verbatim": verbatim,
             "boilerplate": boilerplate,
             "notes": len(result["notes"]),
+            "kind": q.kind,
+            # Status questions: the later ruling (the answer's document) is cited; `noted`: a status
+            # note was added (expected only where a cited decision was overturned, not upheld).
+            "status_ok": bool(q.answer) and any(c["doc_id"] == q.answer["doc_id"] for c in citations),
+            "noted": bool(result["notes"]) and result["answer"].startswith(("Obs", "Note")),
         }
     out: dict[str, Any] = {}
     for language in (*LANGUAGES, "all"):
@@ -199,6 +204,9 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             "verbatim_rate": _ratio(sum(r["verbatim"] for r in subset), cited) if cited else 1.0,
             "boilerplate_quotes": sum(r["boilerplate"] for r in subset),
             "ood_refusal_rate": _ratio(sum(1 for r in ood if not r["found"]), len(ood)),
+            "status_questions": sum(1 for r in domain if r["kind"] == "status"),
+            "status_later_cited": _ratio(sum(1 for r in domain if r["kind"] == "status" and r["status_ok"]), sum(1 for r in domain if r["kind"] == "status")),
+            "status_noted": sum(1 for r in domain if r["kind"] == "status" and r["noted"]),
         }
     out["p50_ms"] = round(_percentile(latencies, 50), 1)
     out["p95_ms"] = round(_percentile(latencies, 95), 1)
@@ -240,12 +248,12 @@ def markdown_report(report: dict[str, Any]) -> str:
     if "ask" in report:
         a = report["ask"]
         lines += ["", "## Answers (`ask`, hybrid retrieval)", ""]
-        lines += ["| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused |", "|---|---|---|---|---|---|---|"]
+        lines += ["| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused | status: later ruling cited (n) | status: warning note |", "|---|---|---|---|---|---|---|---|---|"]
         for language in (*LANGUAGES, "all"):
             m = a[language]
             lines.append(
                 f"| {language} | {m['cites_relevant']:.3f} | {m['citation_precision']:.3f} | {m['answered_in_domain']:.3f} | "
-                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |"
+                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} | {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
             )
         lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
     misses = {mode: [q for q, rank in ranks.items() if rank != 1] for mode, ranks in report.get("per_question", {}).items()}

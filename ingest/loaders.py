@@ -247,7 +247,10 @@ def _markdown_to_text(text: str) -> str:
 
 
 def _html(text: str, where: str) -> tuple[dict[str, Any], str]:
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as exc:  # an incomplete install must not end the batch with a traceback
+        raise InputError(where, f"HTML support is not installed ({exc}); reinstall with `pip install -e .`") from None
 
     try:
         body = trafilatura.extract(text, include_comments=False, include_tables=True, favor_precision=True, deduplicate=True)

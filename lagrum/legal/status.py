@@ -196,6 +196,7 @@ def annotate_answer(service: Any, answer: Any) -> None:
                 text = warning["message_en"] if en else warning["message"]
                 if not any(text in n for n in answer.notes):
                     answer.notes.append(f"{_numbers_label(numbers)} {text}")
+                    status_notes.append(f"{_numbers_label(numbers)} {text}")
                 registry_outcome = True
     if (overturned or registry_outcome) and not answer.answer.startswith(("Obs", "Note")):
         if overturned:
@@ -203,11 +204,8 @@ def annotate_answer(service: Any, answer: Any) -> None:
             first_note = status_notes[0] if status_notes else ("a cited decision has been overturned; see the notes." if en else "ett citerat beslut har upphävts; se noteringarna.")
             lead = f"Note: {first_note}" if en else f"Obs: {first_note}"
         else:
-            lead = (
-                "Note: a cited text concerns a decision that was later overturned; see the notes."
-                if en
-                else "Obs: en citerad text gäller ett beslut som senare har upphävts; se noteringarna."
-            )
+            first_note = status_notes[0] if status_notes else ("a cited text concerns a decision that was later overturned; see the notes." if en else "en citerad text gäller ett beslut som senare har upphävts; se noteringarna.")
+            lead = f"Note: {first_note}" if en else f"Obs: {first_note}"
         answer.answer = f"{lead}\n\n{answer.answer}"
 
 

@@ -28,7 +28,13 @@ from lagrum.retrieval import Hit
 MAX_QUESTION_CHARS = 2000
 MAX_SENTENCES = 4
 MAX_PER_DOCUMENT = 2
-PASSAGES = 6  # retrieved chunks the composer reads
+MAX_DOCUMENTS = 4  # distinct documents quoted in one extractive answer
+RANK_DECAY = 2.0  # rank weight RANK_DECAY / (rank + RANK_DECAY): 1, 0.67, 0.5, 0.4 for documents 1-4
+RELATIVE_BAR = 0.35  # a sentence scoring under this share of the best one is not quoted
+PASSAGES = 12  # retrieved chunks, narrowed by `_reading_list` to what the composer reads
+READ_DOCUMENTS = 4  # documents the composer reads, best first
+READ_CHUNKS_PER_DOCUMENT = 2
+DOCUMENT_DELTA = 0.05  # a further document is read when its best cosine is within this of the best one
 # The relevance bar. e5 cosines sit in a narrow band, so an absolute bar cannot tell a hard
 # English paraphrase (0.80) from a weather question (0.83). The bar is relative: the best
 # passage must be closer to the question than the nearest everyday topic in
@@ -126,7 +132,7 @@ class AnswerComposer:
         question = question.strip()
         language = detect_language(question)
         hits = self.service.retriever.search(question, limit=PASSAGES, filters=filters)
-        relevant = hits if self.clears_bar(question, hits) else []
+        relevant = _reading_list(hits) if self.clears_bar(question, hits) else []
         answer = Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         if relevant:
             if self.generator is not None:
@@ -146,29 +152,23 @@ class AnswerComposer:
     def _extractive(self, question: str, language: str, hits: list[Hit], limit: int) -> Answer:
         terms = self._query_terms(question)
         candidates: list[Passage] = []
-        for rank, hit in enumerate(hits):
+        doc_rank: dict[str, int] = {}
+        for hit in hits:
+            doc_rank.setdefault(hit.doc_id, len(doc_rank))
+        seen: dict[str, int] = {}
+        for hit in hits:
+            # Rank of the document, then of the chunk within it (a second chunk counts half a place).
+            rank = doc_rank[hit.doc_id] + 0.5 * seen.get(hit.doc_id, 0)
+            seen[hit.doc_id] = seen.get(hit.doc_id, 0) + 1
             for position, (start, end) in enumerate(_sentences_of(hit)):
                 text = hit.text[start - hit.start : end - hit.start]
                 if not _quotable(text):
                     continue
                 overlap = _overlap(terms, self._terms(text))
                 # Rank of the passage dominates; shared terms and an early position break ties.
-                score = 1.0 / (rank + 1) + 0.35 * overlap - 0.02 * position
+                score = RANK_DECAY / (rank + RANK_DECAY) + 0.35 * overlap - 0.02 * position
                 candidates.append(Passage(hit, start, end, text, score, position))
-        chosen: list[Passage] = []
-        per_document: dict[str, int] = {}
-        for passage in sorted(candidates, key=lambda p: -p.score):
-            if len(chosen) >= max(1, min(limit, MAX_SENTENCES)):
-                break
-            if any(_near_duplicate(passage.text, c.text) for c in chosen):
-                continue
-            if chosen and passage.score < chosen[0].score * 0.35:
-                break
-            # At most two sentences per document: the reader sees the next-best source too.
-            if per_document.get(passage.hit.doc_id, 0) >= MAX_PER_DOCUMENT:
-                continue
-            per_document[passage.hit.doc_id] = per_document.get(passage.hit.doc_id, 0) + 1
-            chosen.append(passage)
+        chosen = _choose(candidates, max(1, min(limit, MAX_SENTENCES)))
         if not chosen:
             return Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         # Sensible order: by document as first chosen, then by position in the text.
@@ -198,6 +198,58 @@ class AnswerComposer:
         except ImportError:
             return
         annotate_answer(self.service, answer)
+
+
+def _reading_list(hits: list[Hit]) -> list[Hit]:
+    """The chunks of the best `READ_DOCUMENTS` documents, at most two each, in retrieval order."""
+    kept: list[Hit] = []
+    per_document: dict[str, int] = {}
+    best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
+    for hit in hits:
+        if hit.doc_id not in per_document and len(per_document) >= READ_DOCUMENTS:
+            continue
+        if hit.doc_id not in per_document and per_document and not _close_to_best(hit, best):
+            continue
+        if per_document.get(hit.doc_id, 0) >= READ_CHUNKS_PER_DOCUMENT:
+            continue
+        per_document[hit.doc_id] = per_document.get(hit.doc_id, 0) + 1
+        kept.append(hit)
+    return kept
+
+
+def _close_to_best(hit: Hit, best: float | None) -> bool:
+    """A further document is read only when its passage is nearly as similar to the question as the best one."""
+    if best is None or hit.dense_score is None:
+        return hit.dense_score is None and best is None
+    return hit.dense_score >= best - DOCUMENT_DELTA
+
+
+def _choose(candidates: list[Passage], wanted: int) -> list[Passage]:
+    """The best sentences, one per document first, then a second from the documents already chosen.
+
+    Breadth first: a question is better served by the best sentence of each of the top
+    documents than by two from one (a decision and the ruling on it, a news item and the
+    decision it reports). Sentences far below the best are never taken.
+    """
+    ordered = sorted(candidates, key=lambda p: -p.score)
+    if not ordered:
+        return []
+    bar = ordered[0].score * RELATIVE_BAR
+    chosen: list[Passage] = []
+    per_document: dict[str, int] = {}
+    for per_doc_cap in range(1, MAX_PER_DOCUMENT + 1):
+        for passage in ordered:
+            if len(chosen) >= wanted or passage.score < bar:
+                break
+            if any(passage is c for c in chosen) or per_document.get(passage.hit.doc_id, 0) >= per_doc_cap:
+                continue
+            if any(_near_duplicate(passage.text, c.text) for c in chosen):
+                continue
+            if passage.hit.doc_id not in per_document and len(per_document) >= MAX_DOCUMENTS:
+                continue
+            per_document[passage.hit.doc_id] = per_document.get(passage.hit.doc_id, 0) + 1
+            chosen.append(passage)
+    return chosen
 
 
 def citation_from_hit(n: int, hit: Hit, start: int, end: int, quote: str) -> dict[str, Any]:

@@ -99,3 +99,22 @@ def test_swedish_queries_get_no_glossary_terms():
 def test_expand_terms_helper():
     assert "webbkamera" in expand_terms("webcam rules", "en")
     assert "webbkamera" not in expand_terms("webcam rules", "sv")
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Får arbetsgivaren drogtesta anställda slumpvis?", {"employer", "drug", "test"}),  # inflected and compound forms
+        ("Hur snabbt ska en begäran om allmänna handlingar besvaras?", {"public", "documents"}),  # a multi-word rendering
+        ("Övervakningen av personalen", {"surveillance", "staff"}),
+    ],
+)
+def test_swedish_queries_get_english_cross_terms_for_english_documents(query, expected):
+    parsed = parse_query(query, "sv")
+    assert expected <= {w for t in parsed.cross_terms for w in t.split()}
+    assert parsed.lexical_text == query  # the Swedish BM25 query itself is left alone
+
+
+def test_cross_terms_of_english_queries_are_swedish_and_short_words_do_not_match_stems():
+    assert "webbkamera" in parse_query("is mandatory webcam use legal", "en").cross_terms
+    assert parse_query("Hej på dig", "sv").cross_terms == []

@@ -27,6 +27,7 @@ LANGUAGES = ("sv", "en")
 # Abbreviations shorter than this (DI, FK, KÖL) only match in their written case.
 _CASE_FREE_ABBREVIATION = 4
 _ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_SWEDISH_WORD = re.compile(r"[a-zåäöéü]+")
 # Words of multi-word names that name nothing on their own ("lagen om kameraövervakning" adds only
 # "kameraövervakning"); appended alone they would match half the corpus.
 _GENERIC_WORDS = frozenset(
@@ -42,12 +43,15 @@ class ParsedQuery:
     :param language: "sv" or "en".
     :param provisions: canonical ids of provisions, statutes and cases named in the query, in order.
     :param lexical_text: the text for the Swedish BM25 side: the query plus appended equivalent terms.
+    :param cross_terms: glossary renderings in the other language (Swedish terms for an English
+        query, English terms for a Swedish one), for a second dense pass across languages.
     """
 
     text: str
     language: str
     provisions: list[str] = field(default_factory=list)
     lexical_text: str = ""
+    cross_terms: list[str] = field(default_factory=list)
 
 
 def parse_query(
@@ -73,7 +77,9 @@ def parse_query(
     provisions = list(dict.fromkeys(r.canonical for r in references))
     expansions = expand_terms(text, language, registry, provisions)
     lexical = " ".join([text.strip(), *expansions]) if expansions else text.strip()
-    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical)
+    _, rest = _alias_terms(text, registry)
+    cross = _glossary_terms(rest, registry) if language == "en" else _reverse_glossary_terms(rest, registry)
+    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical, cross_terms=_new_words(text, cross))
 
 
 def expand_terms(
@@ -140,6 +146,31 @@ def _glossary_terms(text: str, registry: Registry) -> list[str]:
     return terms
 
 
+def _reverse_glossary_terms(text: str, registry: Registry) -> list[str]:
+    """English glossary terms for the Swedish words of `text` ("drogtesta" -> "drug test").
+
+    A Swedish word matches a glossary rendering it equals or inflects: the rendering plus an
+    ending of at most three letters ("anställda", "arbetsgivaren", "övervakningen").
+    """
+    reverse = _reverse_glossary(registry)
+    folded = " ".join(_SWEDISH_WORD.findall(text.casefold()))
+    terms: list[str] = []
+    for phrase, english in reverse.items():  # multi-word renderings first: "allmänna handlingar"
+        if " " in phrase and f" {phrase} " in f" {folded} ":
+            terms += english
+    for word in _SWEDISH_WORD.findall(text.casefold()):
+        english = reverse.get(word)
+        if english is None:
+            for cut in range(1, 4):
+                stem = word[:-cut]
+                if len(stem) >= 5 and stem in reverse:
+                    english = reverse[stem]
+                    break
+        if english:
+            terms += english
+    return list(dict.fromkeys(terms))
+
+
 def _phrase_forms(words: list[str]) -> list[str]:
     """The phrase, and the phrase with its last word's plural or possessive ending removed."""
     head = " ".join(words[:-1])
@@ -197,3 +228,14 @@ def _alias_matcher(registry: Registry) -> tuple[re.Pattern, dict[str, list[str]]
 @functools.lru_cache(maxsize=8)
 def _glossary(registry: Registry) -> dict[str, list[str]]:
     return registry.glossary()
+
+
+@functools.lru_cache(maxsize=8)
+def _reverse_glossary(registry: Registry) -> dict[str, list[str]]:
+    """Swedish rendering (case-folded) -> the English terms it renders, shortest first."""
+    reverse: dict[str, list[str]] = {}
+    for english, swedish in registry.glossary().items():
+        for term in swedish:
+            if term.strip():
+                reverse.setdefault(term.casefold(), []).append(english)
+    return {k: sorted(v, key=len)[:2] for k, v in reverse.items()}

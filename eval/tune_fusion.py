@@ -40,12 +40,11 @@ VARIANTS = {
     "w 1/0.75 +exact": FusionWeights(1, 0.75, B, exact=1.0),
     "w 1/0.25 +exact +translated 0.25": FusionWeights(1, 0.25, B, exact=1.0, translated=0.25),
     "w 1/0.5 +exact +translated 0.25": FusionWeights(1, 0.5, B, exact=1.0, translated=0.25),
-    "w 1/0.25 +exact +cross bm25 0.25": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.25),
-    "w 1/0.25 +exact +cross bm25 0.5": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.5),
-    "w 1/0.25 +exact +cross bm25 0.5 +tr 0.25": FusionWeights(1, 0.25, B, exact=1.0, translated=0.25, cross_sparse=0.5),
-    "w 1/0.25 +exact +cross bm25 0.1": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.1),
     "w 1/0.25 +exact +cross bm25 0.15": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.15),
-    "w 1/0.25 +exact +cross bm25 0.15 +tr 0.25": FusionWeights(1, 0.25, B, exact=1.0, translated=0.25, cross_sparse=0.15),
+    "w 1/0.25 +exact +cross bm25 0.25": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.25),
+    "w 1/0.25 +exact +cross bm25 0.35": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.35),
+    "w 1/0.25 +exact +cross bm25 0.5": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.5),
+    "w 1/0.25 +exact +cross bm25 0.25 +translated 0.25": FusionWeights(1, 0.25, B, exact=1.0, translated=0.25, cross_sparse=0.25),
 }
 
 

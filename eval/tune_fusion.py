@@ -44,6 +44,9 @@ VARIANTS = {
     "w 1/0.25 +exact +cross bm25 0.25": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.25),
     "w 1/0.25 +exact +cross bm25 0.35": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.35),
     "w 1/0.25 +exact +cross bm25 0.5": FusionWeights(1, 0.25, B, exact=1.0, cross_sparse=0.5),
+    "w 1/0.1 +exact +cross bm25 0.25": FusionWeights(1, 0.1, B, exact=1.0, cross_sparse=0.25),
+    "w 1/0.15 +exact +cross bm25 0.25": FusionWeights(1, 0.15, B, exact=1.0, cross_sparse=0.25),
+    "w 1/0.1 +exact 0.5 +cross bm25 0.25": FusionWeights(1, 0.1, B, exact=0.5, cross_sparse=0.25),
     "w 1/0.25 +exact +cross bm25 0.25 +translated 0.25": FusionWeights(1, 0.25, B, exact=1.0, translated=0.25, cross_sparse=0.25),
 }
 

@@ -95,6 +95,9 @@ def test_eu_act_alone():
         ("Se RH 2005:12.", "case", "RH 2005:12"),
         ("Se MÖD 2019:5.", "case", "MÖD 2019:5"),
         ("Se HFD 2020 not. 3.", "case", "HFD 2020 not. 3"),
+        ("What did the court decide in case no. 383-16?", "case", "mål 383-16"),
+        ("The ruling in Case Number 383-16 stands.", "case", "mål 383-16"),
+        ("The decision (diary no. 388-2015) was appealed.", "dnr", "dnr 388-2015"),
     ],
 )
 def test_cases_and_diary_numbers(text, kind, expected):
@@ -116,6 +119,8 @@ def test_cases_and_diary_numbers(text, kind, expected):
         "Birgitta Målsäter skrev repliken; målet var att nå ut.",
         "Lagen är tydlig och förordningen likaså.",
         "Se RF och TF för grundlagarna.",  # two-letter abbreviations only count next to a provision
+        "In case no one answers, call 2016-05 again.",  # "case no" without a case number after it
+        "Just in case number 5 is late.",
     ],
 )
 def test_near_misses_produce_nothing(text):

@@ -58,19 +58,19 @@ _ARTICLE = (
 _ARTICLE_LINK = r"\s+(?:(?:i|of|in)\s+(?:the\s+)?)?"
 
 _CASE_PATTERNS = (
-    # Mål numbers: "mål nr 383-16", "Målnummer: T 1234-16".
+    # Mål numbers: "mål nr 383-16", "Målnummer: T 1234-16", in English "case no. 383-16".
     (
         re.compile(
-            r"(?i:mål(?:et)?(?:\s*nr\.?|\s*nummer)?|målnr\.?|målnummer)\s*:?\s*"
+            r"(?i:mål(?:et)?(?:\s*nr\.?|\s*nummer)?|målnr\.?|målnummer|case\s+(?:no\.?|nr\.?|number))\s*:?\s*"
             r"(?P<id>(?:[A-ZÅÄÖ]{1,3}\s?)?\d{1,6}-\d{2}(?:\d{2})?)(?![\w-])"
         ),
         "case",
         lambda m: "mål " + " ".join(m["id"].split()),
     ),
-    # Diary numbers: "dnr 388-2015", "Diarienummer: DI-2019-1234", "Dnr IMY-2022-1234".
+    # Diary numbers: "dnr 388-2015", "Diarienummer: DI-2019-1234", "Dnr IMY-2022-1234", "diary no. 388-2015".
     (
         re.compile(
-            r"(?i:dnr\.?|diarienummer|diarienr\.?)\s*:?\s*"
+            r"(?i:dnr\.?|diarienummer|diarienr\.?|diary\s+(?:no\.?|number))\s*:?\s*"
             r"(?P<id>(?:[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}-?)?\d{1,6}(?:[-/:.]\d{1,6}){1,4})(?![\w-])"
         ),
         "dnr",

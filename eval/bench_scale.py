@@ -284,19 +284,21 @@ def disk_mb(path: Path) -> float:
     return size / 1e6
 
 
-def run(args) -> dict[str, Any]:
+def run(args, backend: str) -> dict[str, Any]:
     log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if not args.quiet else (lambda msg: None)
     workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="lagrum-bench-"))
-    path = workdir / f"{args.backend}-{args.chunks}{'-' + args.quantize if args.quantize else ''}"
+    quantize = args.quantize if backend == "edge" else None
+    path = workdir / f"{backend}-{args.chunks}{'-' + quantize if quantize else ''}"
     if path.exists():
         shutil.rmtree(path)
     corpus = SyntheticCorpus()
     log(f"pool of {POOL} passages and {VARIATIONS} variations with BM25 vectors in {corpus.pool_seconds:.1f} s")
-    store = open_store(args.backend, path, args.quantize)
+    store = open_store(backend, path, quantize)
     try:
         timing = build(store, corpus, args.chunks, log)
-        log(f"built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
-        queries = corpus.queries(args.queries)
+        log(f"{backend}: built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
+        # Local mode scans every point in Python per query: fewer queries keep it in minutes.
+        queries = corpus.queries(args.queries if backend == "edge" else min(args.queries, args.local_queries))
         hybrid_latencies(store, queries[:10], None)  # warm up caches and mmaps
         plain = hybrid_latencies(store, queries, None)
         filtered = hybrid_latencies(store, queries, FILTER)
@@ -306,7 +308,7 @@ def run(args) -> dict[str, Any]:
     finally:
         store.close()
     result = {
-        "backend": args.backend + (f"+{args.quantize}" if args.quantize else ""),
+        "backend": backend + (f"+{quantize}" if quantize else ""),
         "chunks": args.chunks,
         "build_s": round(timing["build_s"], 1),
         "p50_ms": round(float(np.percentile(plain, 50)), 2),
@@ -341,10 +343,15 @@ def _indexed_vectors(store: Any) -> int | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, required=True, help="how many synthetic chunks to index")
-    parser.add_argument("--backend", choices=("edge", "local"), default="edge", help="edge (default) or local (qdrant-client local mode)")
+    parser.add_argument(
+        "--backend",
+        default="edge",
+        help="edge (default), local (qdrant-client local mode), or both side by side: edge,local",
+    )
     parser.add_argument("--quantize", choices=("int8",), help="Edge only: int8 scalar quantization in RAM, original vectors on disk")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--recall-queries", type=int, default=100)
+    parser.add_argument("--local-queries", type=int, default=20, help="queries for the local backend (each is a full scan)")
     parser.add_argument("--dir", help="where to build (default: a temp dir, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the built index")
     parser.add_argument("--quiet", action="store_true")
@@ -352,16 +359,65 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.chunks < 1:
         parser.error("--chunks must be at least 1")
-    if args.quantize and args.backend != "edge":
+    backends = [b.strip() for b in args.backend.split(",") if b.strip()]
+    unknown = [b for b in backends if b not in ("edge", "local")]
+    if unknown or not backends:
+        parser.error(f"--backend {args.backend!r}: use edge, local, or edge,local")
+    if args.quantize and "edge" not in backends:
         parser.error("--quantize applies to --backend edge only (local mode has no quantization)")
-    out = run(args)
-    if args.json:
-        print(json.dumps(out["details"], ensure_ascii=False), file=sys.stderr)
-        print(json.dumps(out["result"], ensure_ascii=False))
-    else:
-        for key, value in {**out["result"], **out["details"]}.items():
-            print(f"{key:>22}: {value}")
+    if len(backends) > 1:
+        return compare(args, backends, argv)
+    outs = [run(args, backends[0])]
+    for out in outs:
+        if args.json:  # one JSON line per backend; with one backend the last line is its result
+            print(json.dumps(out["details"], ensure_ascii=False), file=sys.stderr)
+            print(json.dumps(out["result"], ensure_ascii=False), flush=True)
+        else:
+            for key, value in {**out["result"], **out["details"]}.items():
+                print(f"{key:>22}: {value}")
+            print()
     return 0
+
+
+def compare(args, backends: list[str], argv: list[str] | None) -> int:
+    """Each backend in its own process (peak memory is per process), then one table side by side."""
+    import subprocess
+
+    base = list(sys.argv[1:] if argv is None else argv)
+    results = []
+    for backend in backends:
+        own = _without(base, "--backend", "--json") if backend == "edge" else _without(base, "--backend", "--json", "--quantize")
+        command = [sys.executable, str(Path(__file__).resolve()), *own, "--backend", backend, "--json"]
+        done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            print(f"the {backend} run failed (exit {done.returncode}); see its messages above", file=sys.stderr)
+            return done.returncode
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    if args.json:
+        for result in results:
+            print(json.dumps(result, ensure_ascii=False))
+        return 0
+    keys = list(results[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for result in results:
+        print("| " + " | ".join(str(result[k]) for k in keys) + " |")
+    return 0
+
+
+def _without(argv: list[str], *options: str) -> list[str]:
+    """`argv` without the given options (and their values; `--json` is a flag)."""
+    out, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+            continue
+        name = item.split("=", 1)[0]
+        if name in options:
+            skip = "=" not in item and name != "--json"
+            continue
+        out.append(item)
+    return out
 
 
 if __name__ == "__main__":

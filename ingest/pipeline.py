@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable
 from lagrum.documents import Chunk, Document
 from lagrum.errors import InputError
 from lagrum.index import Index
+from lagrum.legal.references import EXTRACTOR_VERSION
 from lagrum.store.base import ChunkPoint, point_id
 
 from ingest.chunking import chunk_text
@@ -137,7 +138,9 @@ class IngestPipeline:
     # --- steps ----------------------------------------------------------------------
 
     def _prepare(self, document: Document) -> _Pending | None:
-        content_hash = document.content_hash(f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}")
+        content_hash = document.content_hash(
+            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|refs{EXTRACTOR_VERSION}"
+        )
         existing = self.index.store.get_document(document.id, with_text=False)
         if existing and existing.get("content_hash") == content_hash and existing.get("state") == "complete":
             return None

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 
 from lagrum.legal.registry import Registry, canonical_statute_id, default_registry
 
+# Part of every document's content hash: when the recognised forms change, re-ingest re-reads
+# documents so their chunks carry the new citations (2: English "case no." / "diary no.").
+EXTRACTOR_VERSION = 2
+
 KINDS = ("provision", "statute", "eu_provision", "eu_act", "case", "dnr")
 # When two candidate references overlap, the longer one wins; at equal length, the more specific kind.
 _SPECIFICITY = {"provision": 3, "eu_provision": 3, "case": 2, "dnr": 2, "statute": 1, "eu_act": 1}

@@ -179,6 +179,19 @@ def open_store(backend: str, path: Path, quantize: str | None) -> Any:
     return _quantized_edge(path)
 
 
+def reopen_store(backend: str, path: Path) -> Any:
+    """A store an earlier `--keep` run built at `path` (its configuration comes with it)."""
+    if backend == "local":
+        from lagrum.store.server import ServerStore
+
+        return ServerStore.open(f"local:{path}", dim=DIM)
+    import qdrant_edge as qe
+
+    from lagrum.store.edge import EdgeStore
+
+    return EdgeStore(qe.EdgeShard.load(str(path)), path)
+
+
 def _quantized_edge(path: Path) -> Any:
     """An Edge shard with int8 scalar quantization kept in RAM and original vectors on disk (mmap)."""
     import qdrant_edge as qe
@@ -204,8 +217,38 @@ def _quantized_edge(path: Path) -> Any:
     return EdgeStore(shard, path)
 
 
+SEARCH: dict[str, Any] = {"hnsw_ef": None, "oversampling": None}  # set from the command line
+
+
+def edge_params(exact: bool = False) -> Any:
+    """Edge search parameters: exact scan, or HNSW with the chosen ef and quantization rescoring."""
+    import qdrant_edge as qe
+
+    if exact:
+        return qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
+    quantization = None
+    if SEARCH["oversampling"]:
+        quantization = qe.QuantizationSearchParams(rescore=True, oversampling=SEARCH["oversampling"])
+    return qe.SearchParams(hnsw_ef=SEARCH["hnsw_ef"], quantization=quantization)
+
+
+def dense_search(store: Any, vector: list[float], limit: int, filters: SearchFilters | None) -> list[Any]:
+    """Dense candidates as `lagrum.retrieval` asks for them, with the benchmark's search parameters on Edge."""
+    if store.backend != "edge" or not (SEARCH["hnsw_ef"] or SEARCH["oversampling"]):
+        return store.search_dense(vector, limit, filters)
+    import qdrant_edge as qe
+
+    from lagrum.store.base import ScoredPayload
+    from lagrum.store.edge import edge_filter
+
+    request = qe.QueryRequest(
+        limit=limit, query=qe.Query.Nearest(vector, using=DENSE), filter=edge_filter(filters), with_payload=True, params=edge_params()
+    )
+    return [ScoredPayload(p.score, dict(p.payload)) for p in store._shard.query(request)]
+
+
 def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[str]:
-    """Top chunk ids by dense search, approximate (HNSW) or exact (full scan)."""
+    """Top chunk ids by dense search, approximate (HNSW, as configured) or exact (full scan of the originals)."""
     if store.backend != "edge":
         return [h.payload["chunk_id"] for h in store.search_dense(vector, limit, exact=exact)]
     import qdrant_edge as qe
@@ -217,7 +260,7 @@ def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[
         query=qe.Query.Nearest(vector, using=DENSE),
         filter=edge_filter(None),
         with_payload=["chunk_id"],
-        params=qe.SearchParams(exact=exact),
+        params=edge_params(exact),
     )
     return [p.payload["chunk_id"] for p in store._shard.query(request)]
 
@@ -259,7 +302,7 @@ def hybrid_latencies(store: Any, queries, filters: SearchFilters | None) -> list
     times = []
     for dense, sparse in queries:
         t = time.perf_counter()
-        rrf(store.search_dense(dense, CANDIDATES, filters), store.search_sparse(sparse, CANDIDATES, filters))[:10]
+        rrf(dense_search(store, dense, CANDIDATES, filters), store.search_sparse(sparse, CANDIDATES, filters))[:10]
         times.append((time.perf_counter() - t) * 1000)
     return times
 
@@ -289,14 +332,21 @@ def run(args, backend: str) -> dict[str, Any]:
     workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="lagrum-bench-"))
     quantize = args.quantize if backend == "edge" else None
     path = workdir / f"{backend}-{args.chunks}{'-' + quantize if quantize else ''}"
-    if path.exists():
+    reuse = args.reuse and path.exists()
+    if path.exists() and not reuse:
         shutil.rmtree(path)
     corpus = SyntheticCorpus()
     log(f"pool of {POOL} passages and {VARIATIONS} variations with BM25 vectors in {corpus.pool_seconds:.1f} s")
-    store = open_store(backend, path, quantize)
+    if reuse:  # queries only, on an index an earlier --keep run built with the same arguments
+        store = reopen_store(backend, path)
+        timing = {"build_s": None, "upsert_s": None, "optimize_s": None, "generate_s": None}
+        log(f"{backend}: reusing {path}")
+    else:
+        store = open_store(backend, path, quantize)
     try:
-        timing = build(store, corpus, args.chunks, log)
-        log(f"{backend}: built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
+        if not reuse:
+            timing = build(store, corpus, args.chunks, log)
+            log(f"{backend}: built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
         # Local mode scans every point in Python per query: fewer queries keep it in minutes.
         queries = corpus.queries(args.queries if backend == "edge" else min(args.queries, args.local_queries))
         hybrid_latencies(store, queries[:10], None)  # warm up caches and mmaps
@@ -310,7 +360,7 @@ def run(args, backend: str) -> dict[str, Any]:
     result = {
         "backend": backend + (f"+{quantize}" if quantize else ""),
         "chunks": args.chunks,
-        "build_s": round(timing["build_s"], 1),
+        "build_s": None if timing["build_s"] is None else round(timing["build_s"], 1),
         "p50_ms": round(float(np.percentile(plain, 50)), 2),
         "p95_ms": round(float(np.percentile(plain, 95)), 2),
         "p95_filtered_ms": round(float(np.percentile(filtered, 95)), 2),
@@ -319,7 +369,9 @@ def run(args, backend: str) -> dict[str, Any]:
         "recall_at_10": round(recall, 4),
     }
     details = {
-        **{k: round(v, 1) for k, v in timing.items()},
+        **{k: None if v is None else round(v, 1) for k, v in timing.items()},
+        "hnsw_ef": SEARCH["hnsw_ef"],
+        "oversampling": SEARCH["oversampling"],
         "p50_filtered_ms": round(float(np.percentile(filtered, 50)), 2),
         "queries": len(queries),
         "counted_chunks": count,
@@ -352,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--recall-queries", type=int, default=100)
     parser.add_argument("--local-queries", type=int, default=20, help="queries for the local backend (each is a full scan)")
+    parser.add_argument("--hnsw-ef", type=int, help="Edge: HNSW ef at search time (default: the engine's)")
+    parser.add_argument("--oversampling", type=float, help="Edge with --quantize: rescore this many times the limit with the original vectors")
+    parser.add_argument("--reuse", action="store_true", help="with --dir: query an index a --keep run left there instead of building")
     parser.add_argument("--dir", help="where to build (default: a temp dir, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the built index")
     parser.add_argument("--quiet", action="store_true")
@@ -359,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.chunks < 1:
         parser.error("--chunks must be at least 1")
+    if args.reuse and not args.dir:
+        parser.error("--reuse needs --dir (the directory a --keep run built in)")
+    SEARCH.update(hnsw_ef=args.hnsw_ef, oversampling=args.oversampling)
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
     unknown = [b for b in backends if b not in ("edge", "local")]
     if unknown or not backends:

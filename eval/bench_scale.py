@@ -354,6 +354,7 @@ def run(args, backend: str) -> dict[str, Any]:
         filtered = hybrid_latencies(store, queries, FILTER)
         recall = recall_at_10(store, queries[: args.recall_queries])
         indexed = _indexed_vectors(store)
+        memory = _memory_split()
         count = store.count_chunks()
     finally:
         store.close()
@@ -370,6 +371,7 @@ def run(args, backend: str) -> dict[str, Any]:
     }
     details = {
         **{k: None if v is None else round(v, 1) for k, v in timing.items()},
+        **memory,
         "hnsw_ef": SEARCH["hnsw_ef"],
         "oversampling": SEARCH["oversampling"],
         "p50_filtered_ms": round(float(np.percentile(filtered, 50)), 2),
@@ -383,6 +385,20 @@ def run(args, backend: str) -> dict[str, Any]:
         if not args.dir:
             shutil.rmtree(workdir, ignore_errors=True)
     return {"result": result, "details": details}
+
+
+def _memory_split() -> dict[str, float]:
+    """Resident memory now, split into anonymous (heap: really used) and file-backed (mmapped
+    segments: page cache the kernel can drop). The peak `rss_mb` counts both."""
+    out: dict[str, float] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                out[f"{key.lower().replace('rss', 'rss_')}_mb"] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
 
 
 def _indexed_vectors(store: Any) -> int | None:

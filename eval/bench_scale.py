@@ -167,54 +167,18 @@ def _merge(a: SparseVector, b: SparseVector) -> SparseVector:
 
 
 def open_store(backend: str, path: Path, quantize: str | None) -> Any:
-    """An empty store at `path`: Edge (optionally int8-quantized) or qdrant-client local mode."""
+    """A store at `path` (new, or an earlier --keep run's): Edge, optionally int8-quantized, or qdrant-client local mode.
+
+    The quantized layout is the product's own (`EdgeStore.open(quantization="int8")`,
+    `LAGRUM_EDGE_QUANTIZATION=int8`); search-time ef and oversampling likewise.
+    """
     if backend == "local":
         from lagrum.store.server import ServerStore
 
         return ServerStore.open(f"local:{path}", dim=DIM)
     from lagrum.store.edge import EdgeStore
 
-    if not quantize:
-        return EdgeStore.open(path, dim=DIM)
-    return _quantized_edge(path)
-
-
-def reopen_store(backend: str, path: Path) -> Any:
-    """A store an earlier `--keep` run built at `path` (its configuration comes with it)."""
-    if backend == "local":
-        from lagrum.store.server import ServerStore
-
-        return ServerStore.open(f"local:{path}", dim=DIM)
-    import qdrant_edge as qe
-
-    from lagrum.store.edge import EdgeStore
-
-    return EdgeStore(qe.EdgeShard.load(str(path)), path)
-
-
-def _quantized_edge(path: Path) -> Any:
-    """An Edge shard with int8 scalar quantization kept in RAM and original vectors on disk (mmap)."""
-    import qdrant_edge as qe
-
-    from lagrum.store.edge import _INDEX_TYPES, EdgeStore
-
-    config = qe.EdgeConfig(
-        vectors={
-            DENSE: qe.EdgeVectorParams(
-                size=DIM,
-                distance=qe.Distance.Cosine,
-                memory=qe.Memory.Cold,
-                quantization_config=qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
-            )
-        },
-        sparse_vectors={"bm25": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-        payload_memory=qe.Memory.Cold,
-    )
-    path.mkdir(parents=True, exist_ok=True)
-    shard = qe.EdgeShard.create(str(path), config)
-    for field_name, kind in PAYLOAD_INDEXES.items():
-        shard.update(qe.UpdateOperation.create_field_index(field_name, _INDEX_TYPES[kind]))
-    return EdgeStore(shard, path)
+    return EdgeStore.open(path, dim=DIM, quantization=quantize, hnsw_ef=SEARCH["hnsw_ef"], oversampling=SEARCH["oversampling"])
 
 
 SEARCH: dict[str, Any] = {"hnsw_ef": None, "oversampling": None}  # set from the command line
@@ -230,21 +194,6 @@ def edge_params(exact: bool = False) -> Any:
     if SEARCH["oversampling"]:
         quantization = qe.QuantizationSearchParams(rescore=True, oversampling=SEARCH["oversampling"])
     return qe.SearchParams(hnsw_ef=SEARCH["hnsw_ef"], quantization=quantization)
-
-
-def dense_search(store: Any, vector: list[float], limit: int, filters: SearchFilters | None) -> list[Any]:
-    """Dense candidates as `lagrum.retrieval` asks for them, with the benchmark's search parameters on Edge."""
-    if store.backend != "edge" or not (SEARCH["hnsw_ef"] or SEARCH["oversampling"]):
-        return store.search_dense(vector, limit, filters)
-    import qdrant_edge as qe
-
-    from lagrum.store.base import ScoredPayload
-    from lagrum.store.edge import edge_filter
-
-    request = qe.QueryRequest(
-        limit=limit, query=qe.Query.Nearest(vector, using=DENSE), filter=edge_filter(filters), with_payload=True, params=edge_params()
-    )
-    return [ScoredPayload(p.score, dict(p.payload)) for p in store._shard.query(request)]
 
 
 def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[str]:
@@ -302,7 +251,7 @@ def hybrid_latencies(store: Any, queries, filters: SearchFilters | None) -> list
     times = []
     for dense, sparse in queries:
         t = time.perf_counter()
-        rrf(dense_search(store, dense, CANDIDATES, filters), store.search_sparse(sparse, CANDIDATES, filters))[:10]
+        rrf(store.search_dense(dense, CANDIDATES, filters), store.search_sparse(sparse, CANDIDATES, filters))[:10]
         times.append((time.perf_counter() - t) * 1000)
     return times
 
@@ -338,7 +287,7 @@ def run(args, backend: str) -> dict[str, Any]:
     corpus = SyntheticCorpus()
     log(f"pool of {POOL} passages and {VARIATIONS} variations with BM25 vectors in {corpus.pool_seconds:.1f} s")
     if reuse:  # queries only, on an index an earlier --keep run built with the same arguments
-        store = reopen_store(backend, path)
+        store = open_store(backend, path, quantize)
         timing = {"build_s": None, "upsert_s": None, "optimize_s": None, "generate_s": None}
         log(f"{backend}: reusing {path}")
     else:

@@ -38,6 +38,28 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise LagrumError(f"{name}={raw!r} is not a whole number") from None
 
 
+def _float(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise LagrumError(f"{name}={raw!r} is not a number") from None
+    if value < 1:
+        raise LagrumError(f"{name}={raw!r} must be at least 1")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "none", "off", "0"):
+        return None
+    if raw not in choices:
+        raise LagrumError(f"{name}={raw!r} is not supported; use one of: {', '.join(choices)} (or leave it empty)")
+    return raw
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
@@ -64,6 +86,11 @@ class Settings:
     chunk_tokens: int = 320
     chunk_overlap: int = 0
     registry_dir: Path | None = None
+    # Embedded shard at scale (see README "Scale"): int8 vectors in RAM, originals and payload on
+    # disk (applies when an index is created); HNSW ef and rescoring oversampling at search time.
+    edge_quantization: str | None = None
+    edge_hnsw_ef: int | None = None
+    edge_oversampling: float | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -89,6 +116,9 @@ class Settings:
             chunk_tokens=_int(env, "LAGRUM_CHUNK_TOKENS", 320),
             chunk_overlap=_int(env, "LAGRUM_CHUNK_OVERLAP", 0),
             registry_dir=Path(registry) if registry else None,
+            edge_quantization=_choice(env, "LAGRUM_EDGE_QUANTIZATION", ("int8",)),
+            edge_hnsw_ef=_int(env, "LAGRUM_EDGE_HNSW_EF", 0) or None,
+            edge_oversampling=_float(env, "LAGRUM_EDGE_OVERSAMPLING"),
         )
 
     def with_(self, **changes) -> "Settings":

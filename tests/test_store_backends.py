@@ -75,6 +75,10 @@ def _open(kind: str, root: Path):
         from lagrum.store.edge import EdgeStore
 
         return EdgeStore.open(root / "edge", dim=DIM)
+    if kind == "edge-int8":  # the layout for a million chunks: int8 in RAM, originals on disk, rescored
+        from lagrum.store.edge import EdgeStore
+
+        return EdgeStore.open(root / "edge-int8", dim=DIM, quantization="int8", hnsw_ef=64, oversampling=2.0)
     from lagrum.store.server import ServerStore
 
     return ServerStore.open(f"local:{root / 'local'}", dim=DIM)
@@ -97,7 +101,7 @@ def _fill(store) -> None:
     store.flush()
 
 
-@pytest.fixture(params=["edge", "local"])
+@pytest.fixture(params=["edge", "edge-int8", "local"])
 def store(request, tmp_path):
     store = _open(request.param, tmp_path)
     _fill(store)
@@ -287,3 +291,29 @@ def test_search_end_to_end_on_local_mode_matches_edge(tmp_path, embedder):
     assert results["edge"][0][0] == results["local"][0][0] == "telia-vill-spela-in-anstalldas-skarmar"
     assert results["edge"][1][0] == results["local"][1][0]
     assert results["edge-stats"] == results["local-stats"]
+
+
+def test_int8_layout_is_recorded_with_the_shard_and_kept_on_reopen(tmp_path):
+    import json
+
+    from lagrum.store.edge import EdgeStore
+
+    store = EdgeStore.open(tmp_path / "q", dim=DIM, quantization="int8")
+    store.close()
+    config = (tmp_path / "q" / "edge_config.json").read_text()
+    assert "int8" in config.lower() and "cold" in config.lower(), config[:500]
+    reopened = EdgeStore.open(tmp_path / "q", dim=DIM, quantization=None)  # an existing shard keeps its layout
+    reopened.close()
+    assert json.loads((tmp_path / "q" / "edge_config.json").read_text()) == json.loads(config)
+
+
+def test_edge_settings_are_validated():
+    from lagrum.errors import LagrumError
+    from lagrum.settings import Settings
+
+    settings = Settings.from_env({"LAGRUM_EDGE_QUANTIZATION": "int8", "LAGRUM_EDGE_HNSW_EF": "128", "LAGRUM_EDGE_OVERSAMPLING": "2"})
+    assert (settings.edge_quantization, settings.edge_hnsw_ef, settings.edge_oversampling) == ("int8", 128, 2.0)
+    with pytest.raises(LagrumError, match="LAGRUM_EDGE_QUANTIZATION"):
+        Settings.from_env({"LAGRUM_EDGE_QUANTIZATION": "binary"})
+    with pytest.raises(LagrumError, match="LAGRUM_EDGE_OVERSAMPLING"):
+        Settings.from_env({"LAGRUM_EDGE_OVERSAMPLING": "lots"})

@@ -14,4 +14,11 @@ def open_store(settings: Settings, dim: int, create: bool = True) -> Store:
         return ServerStore.connect(settings, dim=dim, create=create)
     from lagrum.store.edge import EdgeStore
 
-    return EdgeStore.open(settings.index_dir, dim=dim, create=create)
+    return EdgeStore.open(
+        settings.index_dir,
+        dim=dim,
+        create=create,
+        quantization=settings.edge_quantization,
+        hnsw_ef=settings.edge_hnsw_ef,
+        oversampling=settings.edge_oversampling,
+    )

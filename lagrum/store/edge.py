@@ -63,18 +63,41 @@ def edge_filter(filters: SearchFilters | None, kind: str | None = "chunk") -> qe
     return qe.Filter(must=must) if must else None
 
 
+def _search_params(hnsw_ef: int | None, oversampling: float | None) -> qe.SearchParams | None:
+    """Dense search parameters: HNSW ef, and rescoring of quantized candidates with the originals."""
+    if not hnsw_ef and not oversampling:
+        return None
+    quantization = qe.QuantizationSearchParams(rescore=True, oversampling=oversampling) if oversampling else None
+    return qe.SearchParams(hnsw_ef=hnsw_ef or None, quantization=quantization)
+
+
 class EdgeStore:
     """A `Store` on a Qdrant Edge shard; see `lagrum.store.base` for the data layout."""
 
     backend = "edge"
 
-    def __init__(self, shard: qe.EdgeShard, path: Path):
+    def __init__(self, shard: qe.EdgeShard, path: Path, hnsw_ef: int | None = None, oversampling: float | None = None):
         self._shard = shard
         self.path = path
+        self._params = _search_params(hnsw_ef, oversampling)
 
     @classmethod
-    def open(cls, path: Path, dim: int, create: bool = True) -> "EdgeStore":
-        """Open (or create) the shard at `path`; a shard held by another process raises `IndexLockedError`."""
+    def open(
+        cls,
+        path: Path,
+        dim: int,
+        create: bool = True,
+        quantization: str | None = None,
+        hnsw_ef: int | None = None,
+        oversampling: float | None = None,
+    ) -> "EdgeStore":
+        """Open (or create) the shard at `path`; a shard held by another process raises `IndexLockedError`.
+
+        :param quantization: "int8" creates a new shard with int8 vectors in RAM and the original
+            vectors and payload on disk (memory-mapped); an existing shard keeps its own layout.
+        :param hnsw_ef: HNSW ef at search time (None: the engine's default).
+        :param oversampling: with quantization, rescore this many times the limit with the originals.
+        """
         path = Path(path)
         exists = (path / "segments").exists() or (path / "wal").exists()
         if not exists and not create:
@@ -84,12 +107,12 @@ class EdgeStore:
                 shard = qe.EdgeShard.load(str(path))
             else:
                 path.mkdir(parents=True, exist_ok=True)
-                shard = qe.EdgeShard.create(str(path), cls._config(dim))
+                shard = qe.EdgeShard.create(str(path), cls._config(dim, quantization))
         except Exception as exc:  # the binding raises plain Exception; tell the lock apart from the rest
             if "WouldBlock" in str(exc):
                 raise IndexLockedError(_locked_message(path)) from None
             raise LagrumError(f"cannot open the index at {path}: {exc}") from None
-        store = cls(shard, path)
+        store = cls(shard, path, hnsw_ef, oversampling)
         if not exists:
             for field_name, kind in PAYLOAD_INDEXES.items():
                 shard.update(qe.UpdateOperation.create_field_index(field_name, _INDEX_TYPES[kind]))
@@ -97,11 +120,21 @@ class EdgeStore:
         return store
 
     @staticmethod
-    def _config(dim: int) -> qe.EdgeConfig:
-        return qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
-            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+    def _config(dim: int, quantization: str | None = None) -> qe.EdgeConfig:
+        sparse = {SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+        if quantization is None:
+            return qe.EdgeConfig(vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)}, sparse_vectors=sparse)
+        if quantization != "int8":
+            raise LagrumError(f"quantization {quantization!r} is not supported; use int8")
+        # At a million chunks: int8 copies pinned in RAM (a quarter of float32), originals and
+        # payload memory-mapped from disk and paged in on demand (rescoring reads a few).
+        dense = qe.EdgeVectorParams(
+            size=dim,
+            distance=qe.Distance.Cosine,
+            memory=qe.Memory.Cold,
+            quantization_config=qe.ScalarQuantizationConfig(qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned),
         )
+        return qe.EdgeConfig(vectors={DENSE: dense}, sparse_vectors=sparse, payload_memory=qe.Memory.Cold)
 
     # --- meta and documents -------------------------------------------------------------
 
@@ -186,7 +219,11 @@ class EdgeStore:
 
     def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
         request = qe.QueryRequest(
-            limit=limit, query=qe.Query.Nearest(list(map(float, vector)), using=DENSE), filter=edge_filter(filters), with_payload=True
+            limit=limit,
+            query=qe.Query.Nearest(list(map(float, vector)), using=DENSE),
+            filter=edge_filter(filters),
+            with_payload=True,
+            params=self._params,
         )
         return [ScoredPayload(p.score, dict(p.payload)) for p in self._shard.query(request)]
 

@@ -170,13 +170,17 @@ class IngestPipeline:
 
     def _write_batch(self, batch: list[_Pending], summary: IngestSummary, progress) -> None:
         texts = [embedding_text(p.document, c) for p in batch for c in p.chunks]
-        vectors = self.index.embedder.embed_passages(texts) if texts else []
+        # Titles ride along in the same call: the answer layer compares questions with them.
+        titles = [p.document.title for p in batch if p.document.title]
+        vectors = self.index.embedder.embed_passages(texts + titles) if texts or titles else []
+        title_vectors = iter(vectors[len(texts) :])
         offset = 0
         for pending in batch:
             doc = pending.document
             n = len(pending.chunks)
             store = self.index.store
-            store.put_document({**pending.record, "state": "pending"})
+            title_vector = next(title_vectors).tolist() if doc.title else None
+            store.put_document({**pending.record, "state": "pending"}, title_vector)
             store.delete_chunks(doc.id)
             points = [
                 ChunkPoint(
@@ -188,7 +192,7 @@ class IngestPipeline:
                 for i, chunk in enumerate(pending.chunks)
             ]
             store.upsert_chunks(points)
-            store.put_document({**pending.record, "state": "complete"})
+            store.put_document({**pending.record, "state": "complete"}, title_vector)
             offset += n
             summary.ingested += 1
             summary.chunks += n

@@ -317,3 +317,16 @@ def test_edge_settings_are_validated():
         Settings.from_env({"LAGRUM_EDGE_QUANTIZATION": "binary"})
     with pytest.raises(LagrumError, match="LAGRUM_EDGE_OVERSAMPLING"):
         Settings.from_env({"LAGRUM_EDGE_OVERSAMPLING": "lots"})
+
+
+def test_title_vectors_ride_on_document_points_and_never_reach_searches(store):
+    vector = np.ones(DIM) / np.sqrt(DIM)
+    record = {"id": "title-test", "title": "T", "text": "x", "state": "complete"}
+    store.put_document(record, vector.tolist())
+    store.flush()
+    got = store.title_vectors(["title-test", DOCS[0]["id"], "no-such-document"])
+    assert set(got) == {"title-test"}  # documents stored without one are simply absent
+    assert np.allclose(got["title-test"], vector, atol=1e-2)  # int8 layouts may round
+    hits = store.search_dense(vector.tolist(), 50)
+    assert hits and all(h.payload.get("kind", "chunk") == "chunk" and h.payload["doc_id"] != "title-test" for h in hits)
+    assert store.get_document("title-test")["title"] == "T"

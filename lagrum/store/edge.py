@@ -154,9 +154,22 @@ class EdgeStore:
             payload.pop("text", None)
         return payload
 
-    def put_document(self, record: dict[str, Any]) -> None:
-        point = qe.Point(document_point_id(record["id"]), {}, {**record, "kind": "document", "doc_id": record["id"]})
+    def put_document(self, record: dict[str, Any], title_vector: list[float] | None = None) -> None:
+        vectors = {DENSE: list(map(float, title_vector))} if title_vector is not None else {}
+        point = qe.Point(document_point_id(record["id"]), vectors, {**record, "kind": "document", "doc_id": record["id"]})
         self._shard.update(qe.UpdateOperation.upsert_points([point]))
+
+    def title_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
+        if not doc_ids:
+            return {}
+        ids = {document_point_id(d): d for d in doc_ids}
+        records = self._shard.retrieve(list(ids), with_payload=False, with_vector=True)
+        out = {}
+        for record in records:
+            vector = (record.vector or {}).get(DENSE) if isinstance(record.vector, dict) else None
+            if vector:
+                out[ids[str(record.id)]] = list(vector)
+        return out
 
     def delete_document(self, doc_id: str) -> bool:
         existed = self.get_document(doc_id, with_text=False) is not None

@@ -216,9 +216,22 @@ class ServerStore:
     def get_document(self, doc_id: str, with_text: bool = True) -> dict[str, Any] | None:
         return self._retrieve_payload(document_point_id(doc_id), None if with_text else _DOCUMENT_TEXT_FIELDS)
 
-    def put_document(self, record: dict[str, Any]) -> None:
+    def put_document(self, record: dict[str, Any], title_vector: list[float] | None = None) -> None:
         payload = {**record, "kind": "document", "doc_id": record["id"]}
-        self._upsert([models.PointStruct(id=document_point_id(record["id"]), vector={}, payload=payload)])
+        vector = {DENSE: list(map(float, title_vector))} if title_vector is not None else {}
+        self._upsert([models.PointStruct(id=document_point_id(record["id"]), vector=vector, payload=payload)])
+
+    def title_vectors(self, doc_ids: list[str]) -> dict[str, list[float]]:
+        if not doc_ids:
+            return {}
+        ids = {document_point_id(d): d for d in doc_ids}
+        records = self._client.retrieve(self.collection, list(ids), with_payload=False, with_vectors=[DENSE])
+        out = {}
+        for record in records:
+            vector = (record.vector or {}).get(DENSE) if isinstance(record.vector, dict) else None
+            if vector:
+                out[ids[str(record.id)]] = list(vector)
+        return out
 
     def delete_document(self, doc_id: str) -> bool:
         existed = self.get_document(doc_id, with_text=False) is not None

@@ -139,7 +139,7 @@ class IngestPipeline:
 
     def _prepare(self, document: Document) -> _Pending | None:
         content_hash = document.content_hash(
-            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|refs{EXTRACTOR_VERSION}"
+            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|refs{EXTRACTOR_VERSION}|title-vectors"
         )
         existing = self.index.store.get_document(document.id, with_text=False)
         if existing and existing.get("content_hash") == content_hash and existing.get("state") == "complete":

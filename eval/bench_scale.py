@@ -166,7 +166,7 @@ def _merge(a: SparseVector, b: SparseVector) -> SparseVector:
 # --- stores -------------------------------------------------------------------------------
 
 
-def open_store(backend: str, path: Path, quantize: str | None) -> Any:
+def open_store(backend: str, path: Path, quantize: str | None, hnsw_ef: int | None = None, oversampling: float | None = None) -> Any:
     """A store at `path` (new, or an earlier --keep run's): Edge, optionally int8-quantized, or qdrant-client local mode.
 
     The quantized layout is the product's own (`EdgeStore.open(quantization="int8")`,
@@ -178,28 +178,18 @@ def open_store(backend: str, path: Path, quantize: str | None) -> Any:
         return ServerStore.open(f"local:{path}", dim=DIM)
     from lagrum.store.edge import EdgeStore
 
-    return EdgeStore.open(path, dim=DIM, quantization=quantize, hnsw_ef=SEARCH["hnsw_ef"], oversampling=SEARCH["oversampling"])
+    return EdgeStore.open(path, dim=DIM, quantization=quantize, hnsw_ef=hnsw_ef, oversampling=oversampling)
 
 
-SEARCH: dict[str, Any] = {"hnsw_ef": None, "oversampling": None}  # set from the command line
-
-
-def edge_params(exact: bool = False) -> Any:
-    """Edge search parameters: exact scan, or HNSW with the chosen ef and quantization rescoring."""
-    import qdrant_edge as qe
-
-    if exact:
-        return qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
-    quantization = None
-    if SEARCH["oversampling"]:
-        quantization = qe.QuantizationSearchParams(rescore=True, oversampling=SEARCH["oversampling"])
-    return qe.SearchParams(hnsw_ef=SEARCH["hnsw_ef"], quantization=quantization)
 
 
 def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[str]:
-    """Top chunk ids by dense search, approximate (HNSW, as configured) or exact (full scan of the originals)."""
+    """Top chunk ids by dense search: as the store searches (HNSW with its ef and rescoring), or
+    exact (a full scan of the original vectors, quantization ignored)."""
+    if not exact:
+        return [h.payload["chunk_id"] for h in store.search_dense(vector, limit)]
     if store.backend != "edge":
-        return [h.payload["chunk_id"] for h in store.search_dense(vector, limit, exact=exact)]
+        return [h.payload["chunk_id"] for h in store.search_dense(vector, limit, exact=True)]
     import qdrant_edge as qe
 
     from lagrum.store.edge import edge_filter
@@ -209,7 +199,7 @@ def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[
         query=qe.Query.Nearest(vector, using=DENSE),
         filter=edge_filter(None),
         with_payload=["chunk_id"],
-        params=edge_params(exact),
+        params=qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True)),
     )
     return [p.payload["chunk_id"] for p in store._shard.query(request)]
 
@@ -286,14 +276,12 @@ def run(args, backend: str) -> dict[str, Any]:
         shutil.rmtree(path)
     corpus = SyntheticCorpus()
     log(f"pool of {POOL} passages and {VARIATIONS} variations with BM25 vectors in {corpus.pool_seconds:.1f} s")
-    if reuse:  # queries only, on an index an earlier --keep run built with the same arguments
-        store = open_store(backend, path, quantize)
-        timing = {"build_s": None, "upsert_s": None, "optimize_s": None, "generate_s": None}
-        log(f"{backend}: reusing {path}")
-    else:
-        store = open_store(backend, path, quantize)
+    store = open_store(backend, path, quantize, args.hnsw_ef, args.oversampling)
     try:
-        if not reuse:
+        if reuse:  # queries only, on an index an earlier --keep run built with the same arguments
+            timing = {"build_s": None, "upsert_s": None, "optimize_s": None, "generate_s": None}
+            log(f"{backend}: reusing {path}")
+        else:
             timing = build(store, corpus, args.chunks, log)
             log(f"{backend}: built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
         # Local mode scans every point in Python per query: fewer queries keep it in minutes.
@@ -321,8 +309,8 @@ def run(args, backend: str) -> dict[str, Any]:
     details = {
         **{k: None if v is None else round(v, 1) for k, v in timing.items()},
         **memory,
-        "hnsw_ef": SEARCH["hnsw_ef"],
-        "oversampling": SEARCH["oversampling"],
+        "hnsw_ef": args.hnsw_ef,
+        "oversampling": args.oversampling,
         "p50_filtered_ms": round(float(np.percentile(filtered, 50)), 2),
         "queries": len(queries),
         "counted_chunks": count,
@@ -381,7 +369,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--chunks must be at least 1")
     if args.reuse and not args.dir:
         parser.error("--reuse needs --dir (the directory a --keep run built in)")
-    SEARCH.update(hnsw_ef=args.hnsw_ef, oversampling=args.oversampling)
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
     unknown = [b for b in backends if b not in ("edge", "local")]
     if unknown or not backends:

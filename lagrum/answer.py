@@ -114,42 +114,24 @@ class AnswerComposer:
         self._background: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    def relevance_margin(self, question: str, hits: list[Hit]) -> float:
-        """Best passage cosine minus the best everyday-topic cosine (positive: on topic)."""
+    def clears_bar(self, question: str, hits: list[Hit]) -> bool:
+        """Whether the question is closer to the retrieved material than to any everyday topic.
+
+        Two margins against the nearest topic line: the best passage cosine, and the best title
+        cosine among the retrieved documents (titles and topic lines are both short descriptions
+        embedded as passages, a like-for-like comparison). Summed when titles are stored; the
+        passage margin alone otherwise (indexes built before title vectors).
+        """
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
-        if best is None:
-            return -1.0
+        if best is None or best < FLOOR:
+            return False
         vector = self.service.index.embedder.embed_query(question)
         background = float(np.max(self._background_vectors() @ vector))
-        return best - background if best >= FLOOR else -1.0
-
-    def title_margin(self, question: str, hits: list[Hit]) -> float | None:
-        """Best title cosine among the retrieved documents minus the best everyday-topic cosine.
-
-        Titles and topic lines are both short descriptions embedded as passages, so this
-        comparison is like for like, where a passage (long, specific) against a topic line is
-        not. None when no retrieved document has a stored title vector (older indexes).
-        """
-        doc_ids = list(dict.fromkeys(h.doc_id for h in hits))
-        try:
-            titles = self.service.index.store.title_vectors(doc_ids)
-        except Exception:  # a backend without title vectors: the passage margin decides alone
-            return None
+        passage = best - background
+        titles = self.service.index.store.title_vectors(list(dict.fromkeys(h.doc_id for h in hits)))
         if not titles:
-            return None
-        vector = self.service.index.embedder.embed_query(question)
-        best = float(np.max(np.asarray(list(titles.values()), dtype=np.float32) @ vector))
-        return best - float(np.max(self._background_vectors() @ vector))
-
-    def clears_bar(self, question: str, hits: list[Hit]) -> bool:
-        if not hits:
-            return False
-        passage = self.relevance_margin(question, hits)
-        if passage <= -1.0:  # under FLOOR
-            return False
-        title = self.title_margin(question, hits)
-        if title is None:
             return passage > MARGIN
+        title = float(np.max(np.asarray(list(titles.values()), dtype=np.float32) @ vector)) - background
         return passage + title > COMBINED_MARGIN
 
     def _background_vectors(self) -> np.ndarray:

@@ -12,7 +12,7 @@ behind its weights).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from lagrum.filters import SearchFilters
@@ -162,11 +162,13 @@ class Retriever:
         if weights.translated and cross:
             translated = self.index.embedder.embed_query(cross)
             lists.append((store.search_dense(translated.tolist(), CANDIDATES, filters), weights.translated))
-        other_language = _other_language(filters, plan.language)
-        if weights.cross_sparse and plan.language != "en" and plan.cross_text and other_language is not None:
+        if weights.cross_sparse and plan.language != "en" and plan.cross_text:
             # Only documents in the other language: the English words would otherwise reorder
             # the Swedish documents that the Swedish passes already rank well.
-            lists.append((store.search_sparse(self.index.bm25.query(plan.cross_text), CANDIDATES, other_language), weights.cross_sparse))
+            other_language = _other_language(filters, plan.language)
+            if other_language is not None:
+                english = store.search_sparse(self.index.bm25.query(plan.cross_text), CANDIDATES, other_language)
+                lists.append((english, weights.cross_sparse))
         return fuse(lists, plan.provisions, weights.provision_boost)[:limit]
 
 
@@ -198,8 +200,6 @@ def fuse(lists: list[tuple[list[ScoredPayload], float]], provisions: list[str] =
 
 def _other_language(filters: SearchFilters | None, language: str) -> SearchFilters | None:
     """`filters` narrowed to documents not in `language`; None when the filters leave none."""
-    from dataclasses import replace
-
     other = tuple(l for l in ("sv", "en") if l != language)
     base = filters or SearchFilters()
     if base.languages:

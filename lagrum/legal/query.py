@@ -75,11 +75,9 @@ def parse_query(
     language = language or detect_language(text)
     references = extract_references(text, registry)
     provisions = list(dict.fromkeys(r.canonical for r in references))
-    expansions = expand_terms(text, language, registry, provisions)
+    expansions, cross = _expansions(text, language, registry, provisions)
     lexical = " ".join([text.strip(), *expansions]) if expansions else text.strip()
-    _, rest = _alias_terms(text, registry)
-    cross = _glossary_terms(rest, registry) if language == "en" else _reverse_glossary_terms(rest, registry)
-    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical, cross_terms=_new_words(text, cross))
+    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical, cross_terms=cross)
 
 
 def expand_terms(
@@ -96,12 +94,20 @@ def expand_terms(
     :param provisions: canonical ids found in the query; the statutes they name add their names.
     """
     registry = registry if registry is not None else default_registry()
+    return _expansions(text, language, registry, provisions)[0]
+
+
+def _expansions(text: str, language: str, registry: Registry, provisions: list[str] | None) -> tuple[list[str], list[str]]:
+    """Lexical expansion terms, and the glossary rendering of the query in the other language."""
     terms, rest = _alias_terms(text, registry)
     terms += _statute_terms(provisions or [], registry)
+    # Words inside a matched name ("Data Inspection Board") are not translated one by one.
     if language == "en":
-        # Words inside a matched name ("Data Inspection Board") are not translated one by one.
-        terms += _glossary_terms(rest, registry)
-    return _new_words(text, terms)
+        cross = _glossary_terms(rest, registry)
+        terms += cross
+    else:
+        cross = _reverse_glossary_terms(rest, registry)
+    return _new_words(text, terms), _new_words(text, cross)
 
 
 def _alias_terms(text: str, registry: Registry) -> tuple[list[str], str]:

@@ -8,8 +8,9 @@ A benchmark, not a test. It ingests corpus/documents into a temp index (real e5,
 Edge), serves the real app with uvicorn in a thread of this process, and fires the questions
 below at `/search` and `/ask` from `--clients` threads (each with its own httpx client) for
 `--rounds` rounds. The baseline is the work no API can avoid: the query embedding
-(`index.embedder.embed_query`) plus the raw store queries (`store.search_dense` and
-`store.search_sparse`, 50 candidates each, as `lagrum.retrieval` asks for), timed in-process
+(`index.embedder.embed_query`) plus the raw store queries `lagrum.retrieval` makes (one
+`store.search_batch` of a dense and a BM25 search, 50 candidates each as ids and scores, then
+`store.payloads` of 10 of them), timed in-process
 once sequentially and once under the same number of concurrent threads. The goal of issue 3:
 p50 of `/ask` at most 2x the baseline p50 (under the same load).
 
@@ -190,11 +191,14 @@ def run_concurrently(jobs: list[Any], clients: int, work: Callable[[Any, Any], N
 
 def embed_and_retrieve(index: Any) -> Callable[[Any, str], None]:
     from lagrum.retrieval import CANDIDATES
+    from lagrum.store.base import Search
 
     def work(_state: Any, question: str) -> None:
         vector = index.embedder.embed_query(question).tolist()
-        index.store.search_dense(vector, CANDIDATES)
-        index.store.search_sparse(index.bm25.query(question), CANDIDATES)
+        dense, sparse = index.store.search_batch(
+            [Search(vector, CANDIDATES, payload=False), Search(index.bm25.query(question), CANDIDATES, payload=False)]
+        )
+        index.store.payloads([h.id for h in (dense + sparse)[:10]])
 
     return work
 

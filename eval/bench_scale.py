@@ -8,9 +8,9 @@ and vocabulary are drawn from the bundled texts (corpus/documents/*.txt, eval/da
 and recombined. Dense vectors are not e5 embeddings (5 passages/s would take days at 1M): they are
 seeded random unit vectors clustered around 200 topic centroids (384-d, float32). BM25 vectors are
 real (`qdrant_edge.Bm25`, Swedish), computed for a pool of a few thousand texts and reused with a
-per-chunk variation phrase. Queries: 200 hybrid queries (dense + BM25, 50 candidates each, fused
-by equal-weight RRF in Python, as `lagrum.retrieval.fuse` does), once without and once with a
-filter (doc_type + date range). Recall@10: HNSW (and, with --quantize, int8-quantized) dense
+per-chunk variation phrase. Queries: 200 hybrid queries, each run as `lagrum.retrieval` runs it (dense + BM25 in
+one batch, 50 candidates each as ids and scores, equal-weight `lagrum.retrieval.fuse`, then the
+payloads of the 10 fused hits), once without and once with a filter (doc_type + date range). Recall@10: HNSW (and, with --quantize, int8-quantized) dense
 search against exact search (`SearchParams(exact=True)`). In local mode every search is a full
 scan, so its recall is 1.0 by construction.
 
@@ -43,14 +43,14 @@ sys.path.insert(0, str(ROOT))
 
 from lagrum.filters import SearchFilters  # noqa: E402
 from lagrum.lexical import Bm25Encoder  # noqa: E402
-from lagrum.store.base import DENSE, PAYLOAD_INDEXES, ChunkPoint, SparseVector, point_id  # noqa: E402
+from lagrum.retrieval import fuse  # noqa: E402
+from lagrum.store.base import ChunkPoint, Search, SparseVector, point_id  # noqa: E402
 
 DIM = 384
 TOPICS = 200
 POOL = 2000
 VARIATIONS = 300
 CANDIDATES = 50  # per retriever before fusion, as lagrum.retrieval
-RRF_K = 60
 CHUNKS_PER_DOC = 12
 BATCH = 1000
 SEED = 20240601
@@ -184,24 +184,9 @@ def open_store(backend: str, path: Path, quantize: str | None, hnsw_ef: int | No
 
 
 def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[str]:
-    """Top chunk ids by dense search: as the store searches (HNSW with its ef and rescoring), or
+    """Top point ids by dense search: as the store searches (HNSW with its ef and rescoring), or
     exact (a full scan of the original vectors, quantization ignored)."""
-    if not exact:
-        return [h.payload["chunk_id"] for h in store.search_dense(vector, limit)]
-    if store.backend != "edge":
-        return [h.payload["chunk_id"] for h in store.search_dense(vector, limit, exact=True)]
-    import qdrant_edge as qe
-
-    from lagrum.store.edge import edge_filter
-
-    request = qe.QueryRequest(
-        limit=limit,
-        query=qe.Query.Nearest(vector, using=DENSE),
-        filter=edge_filter(None),
-        with_payload=["chunk_id"],
-        params=qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True)),
-    )
-    return [p.payload["chunk_id"] for p in store._shard.query(request)]
+    return [h.id for h in store.search_batch([Search(vector, limit, payload=False, exact=exact)])[0]]
 
 
 # --- measurements -------------------------------------------------------------------------
@@ -227,21 +212,20 @@ def build(store: Any, corpus: SyntheticCorpus, chunks: int, log) -> dict[str, fl
     return {"build_s": finished - started, "upsert_s": upserted - started, "optimize_s": finished - upserted, "generate_s": generate}
 
 
-def rrf(*ranked_lists) -> list[str]:
-    """Equal-weight reciprocal rank fusion, the same arithmetic as `lagrum.retrieval.fuse`."""
-    scores: dict[str, float] = {}
-    for ranked in ranked_lists:
-        for rank, item in enumerate(ranked):
-            key = item.payload["chunk_id"]
-            scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
-    return sorted(scores, key=lambda k: (-scores[k], k))
+def hybrid(store: Any, dense: list[float], sparse: SparseVector, filters: SearchFilters | None) -> list[dict[str, Any]]:
+    """One hybrid query the way `lagrum.retrieval` runs it: both searches in one batch, ids and
+    scores only; equal-weight RRF (`fuse`); then the payloads of the 10 fused hits."""
+    ranked = store.search_batch([Search(dense, CANDIDATES, filters, payload=False), Search(sparse, CANDIDATES, filters, payload=False)])
+    top = fuse([(ranked[0], 1.0), (ranked[1], 1.0)])[:10]
+    payloads = store.payloads([f.id for f in top])
+    return [payloads[f.id] for f in top if f.id in payloads]
 
 
 def hybrid_latencies(store: Any, queries, filters: SearchFilters | None) -> list[float]:
     times = []
     for dense, sparse in queries:
         t = time.perf_counter()
-        rrf(store.search_dense(dense, CANDIDATES, filters), store.search_sparse(sparse, CANDIDATES, filters))[:10]
+        hybrid(store, dense, sparse, filters)
         times.append((time.perf_counter() - t) * 1000)
     return times
 
@@ -317,7 +301,7 @@ def run(args, backend: str) -> dict[str, Any]:
         "hnsw_indexed_vectors": indexed,
         "path": str(path),
     }
-    if not args.keep:
+    if not (args.keep or args.reuse):  # a reused index stays for the next --reuse run
         shutil.rmtree(path, ignore_errors=True)
         if not args.dir:
             shutil.rmtree(workdir, ignore_errors=True)

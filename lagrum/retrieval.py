@@ -18,7 +18,7 @@ from typing import Any
 from lagrum.filters import SearchFilters
 from lagrum.index import Index
 from lagrum.language import detect_language
-from lagrum.store.base import ScoredPayload
+from lagrum.store.base import ScoredPayload, Search
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
 CANDIDATES = 50  # per retriever, before fusion
@@ -153,49 +153,69 @@ class Retriever:
         if mode == "dense":
             return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
         weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
-        dense = store.search_dense(vector.tolist(), CANDIDATES, filters)
-        sparse = store.search_sparse(self.index.bm25.query(plan.lexical_text if mode != "rrf" else query), CANDIDATES, filters)
-        lists: list[tuple[list[ScoredPayload], float]] = [(dense, weights.dense), (sparse, weights.sparse)]
+        boost = weights.provision_boost if plan.provisions else 0.0
+        # Candidates come back as ids and scores only: reading a payload costs more than the
+        # search itself at scale, and only the `limit` fused hits need theirs.
+        fields: bool | tuple[str, ...] = ("citations",) if boost else False
+        lexical = plan.lexical_text if mode != "rrf" else query
+        searches = [
+            (Search(vector.tolist(), CANDIDATES, filters, fields), weights.dense),
+            (Search(self.index.bm25.query(lexical), CANDIDATES, filters, fields), weights.sparse),
+        ]
         if weights.exact and plan.exact_text:
-            lists.append((store.search_sparse(self.index.bm25.query(plan.exact_text), CANDIDATES, filters), weights.exact))
+            searches.append((Search(self.index.bm25.query(plan.exact_text), CANDIDATES, filters, fields), weights.exact))
         cross = plan.translated_text if plan.language == "en" else plan.cross_text
         if weights.translated and cross:
             translated = self.index.embedder.embed_query(cross)
-            lists.append((store.search_dense(translated.tolist(), CANDIDATES, filters), weights.translated))
+            searches.append((Search(translated.tolist(), CANDIDATES, filters, fields), weights.translated))
         if weights.cross_sparse and plan.language != "en" and plan.cross_text:
             # Only documents in the other language: the English words would otherwise reorder
             # the Swedish documents that the Swedish passes already rank well.
             other_language = _other_language(filters, plan.language)
             if other_language is not None:
-                english = store.search_sparse(self.index.bm25.query(plan.cross_text), CANDIDATES, other_language)
-                lists.append((english, weights.cross_sparse))
-        return fuse(lists, plan.provisions, weights.provision_boost)[:limit]
+                english = Search(self.index.bm25.query(plan.cross_text), CANDIDATES, other_language, fields)
+                searches.append((english, weights.cross_sparse))
+        ranked = store.search_batch([search for search, _ in searches])
+        fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost)[:limit]
+        payloads = store.payloads([f.id for f in fused])
+        # A chunk deleted by a concurrent ingest between the two calls is left out.
+        return [_hit(ScoredPayload(f.score, payloads[f.id], f.id), f.score, f.dense, f.sparse) for f in fused if f.id in payloads]
 
 
-def fuse(lists: list[tuple[list[ScoredPayload], float]], provisions: list[str] = (), provision_boost: float = 0.0) -> list[Hit]:
+@dataclass
+class Fused:
+    """A candidate after fusion: its point id, fused score, and raw dense and BM25 scores."""
+
+    id: str
+    score: float
+    dense: float | None = None
+    sparse: float | None = None
+
+
+def fuse(lists: list[tuple[list[ScoredPayload], float]], provisions: list[str] = (), provision_boost: float = 0.0) -> list[Fused]:
     """Weighted reciprocal rank fusion of ranked lists, with an optional provision boost.
 
-    The first list is the dense one and the second the BM25 one: their raw scores are kept on
-    the hits (`dense_score`, `sparse_score`) for the answer layer's relevance bar.
+    The first list is the dense one and the second the BM25 one: their raw scores are kept
+    (`Fused.dense`, `Fused.sparse`) for the answer layer's relevance bar. The boost needs the
+    candidates' `citations` in their payloads.
     """
     scores: dict[str, float] = {}
-    payloads: dict[str, dict[str, Any]] = {}
+    citations: dict[str, list[str]] = {}
     raw: list[dict[str, float]] = [{} for _ in lists]
     for n, (ranked, weight) in enumerate(lists):
         for rank, item in enumerate(ranked):
-            key = item.payload["chunk_id"]
-            scores[key] = scores.get(key, 0.0) + weight / (RRF_K + rank + 1)
-            payloads[key] = item.payload
-            raw[n][key] = item.score
+            scores[item.id] = scores.get(item.id, 0.0) + weight / (RRF_K + rank + 1)
+            citations[item.id] = item.payload.get("citations") or []
+            raw[n][item.id] = item.score
     if provisions and provision_boost:
         wanted = set(provisions)
-        for key, payload in payloads.items():
-            if wanted & _provision_keys(payload.get("citations") or []):
+        for key, cited in citations.items():
+            if wanted & _provision_keys(cited):
                 scores[key] += provision_boost
-    ranked_keys = sorted(scores, key=lambda k: (-scores[k], k))
     dense_raw = raw[0] if raw else {}
     sparse_raw = raw[1] if len(raw) > 1 else {}
-    return [_hit(ScoredPayload(scores[k], payloads[k]), scores[k], dense_raw.get(k), sparse_raw.get(k)) for k in ranked_keys]
+    ranked_keys = sorted(scores, key=lambda k: (-scores[k], k))
+    return [Fused(k, scores[k], dense_raw.get(k), sparse_raw.get(k)) for k in ranked_keys]
 
 
 def _other_language(filters: SearchFilters | None, language: str) -> SearchFilters | None:

@@ -19,7 +19,7 @@ import pytest
 from lagrum.filters import SearchFilters
 from lagrum.lexical import Bm25Encoder
 from lagrum.settings import Settings
-from lagrum.store.base import ChunkPoint, StoredPoint, document_point_id, point_id
+from lagrum.store.base import ChunkPoint, Search, StoredPoint, document_point_id, point_id
 
 from conftest import CORPUS
 
@@ -172,6 +172,36 @@ def test_sparse_search_finds_exact_terms(store):
     hits = store.search_sparse(bm25.query("personalrummet kameraövervakningslagen"), limit=3)
     assert hits[0].payload["chunk_id"] == "test-store-beslut#1"
     assert store.search_sparse(bm25.query("och"), limit=3) == []  # a stopword only: no terms, no hits
+
+
+def test_search_batch_matches_single_searches_and_reads_only_what_is_asked(store):
+    bm25 = Bm25Encoder()
+    sparse = bm25.query("personalrummet kameraövervakningslagen")
+    filters = SearchFilters(doc_types=("beslut", "dom"))
+    searches = [
+        Search(_query_vector(1), 4),
+        Search(sparse, 4, payload=False),
+        Search(bm25.query("och"), 4),  # no terms: an empty list in its place, the others unaffected
+        Search(_query_vector(2), 4, filters, payload=("doc_id",)),
+    ]
+    dense, ids_only, empty, selected = store.search_batch(searches)
+    assert [(h.id, h.payload) for h in dense] == [(point_id(h.payload["chunk_id"]), h.payload) for h in store.search_dense(_query_vector(1), 4)]
+    assert [h.id for h in ids_only] == [point_id(h.payload["chunk_id"]) for h in store.search_sparse(sparse, 4)]
+    assert all(h.payload == {} for h in ids_only) and empty == []
+    assert selected and all(set(h.payload) == {"doc_id"} and h.payload["doc_id"] in {"test-store-beslut", "test-store-dom"} for h in selected)
+    assert [h.id for h in selected] == [point_id(h.payload["chunk_id"]) for h in store.search_dense(_query_vector(2), 4, filters)]
+    payloads = store.payloads([h.id for h in ids_only] + [point_id("no-such-chunk")])
+    assert set(payloads) == {h.id for h in ids_only}  # an id that does not exist is left out
+    assert payloads[ids_only[0].id]["chunk_id"] == "test-store-beslut#1" and payloads[ids_only[0].id]["text"]
+    assert store.payloads([]) == {}
+
+
+def test_exact_dense_search_agrees_with_numpy(store):
+    query = _query_vector(0)
+    exact = store.search_batch([Search(query, 9, payload=False, exact=True)])[0]
+    vectors = {p.id: np.asarray(p.dense) for batch, _ in store.iter_points() for p in batch if p.payload.get("kind") == "chunk"}
+    truth = sorted(vectors, key=lambda i: -float(vectors[i] @ query / np.linalg.norm(vectors[i]) / np.linalg.norm(query)))
+    assert [h.id for h in exact] == truth
 
 
 FILTER_CASES = [

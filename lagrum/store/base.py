@@ -63,6 +63,35 @@ class ChunkPoint:
 class ScoredPayload:
     score: float
     payload: dict[str, Any]
+    id: str = ""  # the point id; the payload may be empty or partial (see `Search.payload`)
+
+
+@dataclass(frozen=True)
+class Search:
+    """One ranked search of chunks, for `Store.search_batch`.
+
+    :param query: a dense vector (list of floats) or a BM25 `SparseVector`.
+    :param payload: True for the whole payload; False for ids and scores only (the payload of the
+        few hits that survive fusion is then read with `Store.payloads`); a tuple of field names for
+        just those fields. Reading payloads is most of a query's cost at a million chunks.
+    :param exact: dense only: a full scan of the original vectors (no HNSW, no quantization), the
+        ground truth for recall measurements.
+    """
+
+    query: Any
+    limit: int
+    filters: SearchFilters | None = None
+    payload: bool | tuple[str, ...] = True
+    exact: bool = False
+
+    @property
+    def sparse(self) -> bool:
+        return isinstance(self.query, SparseVector)
+
+    @property
+    def matches_nothing(self) -> bool:
+        """A BM25 query without terms (only stopwords, say): no request is sent."""
+        return self.sparse and not self.query.indices
 
 
 @dataclass
@@ -108,6 +137,15 @@ class Store(Protocol):
 
     def document_records(self, with_text: bool = False) -> Iterator[dict[str, Any]]: ...
 
+    def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        """Run several searches in one call (one planned batch where the backend has one); one
+        ranked list per search, in order. A sparse query without terms gives an empty list."""
+        ...
+
+    def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Point id -> whole payload, for the ids that exist."""
+        ...
+
     def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]: ...
 
     def search_sparse(self, sparse: SparseVector, limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]: ...
@@ -121,3 +159,16 @@ class Store(Protocol):
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+class SingleSearches:
+    """`search_dense` and `search_sparse` as one-element `search_batch` calls (mixed into backends)."""
+
+    def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        raise NotImplementedError
+
+    def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
+        return self.search_batch([Search(list(map(float, vector)), limit, filters)])[0]
+
+    def search_sparse(self, sparse: SparseVector, limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
+        return self.search_batch([Search(sparse, limit, filters)])[0]

@@ -25,6 +25,8 @@ from lagrum.store.base import (
     SPARSE,
     ChunkPoint,
     ScoredPayload,
+    Search,
+    SingleSearches,
     SparseVector,
     StoredPoint,
     document_point_id,
@@ -63,6 +65,9 @@ def edge_filter(filters: SearchFilters | None, kind: str | None = "chunk") -> qe
     return qe.Filter(must=must) if must else None
 
 
+_EXACT = qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
+
+
 def _search_params(hnsw_ef: int | None, oversampling: float | None) -> qe.SearchParams | None:
     """Dense search parameters: HNSW ef, and rescoring of quantized candidates with the originals."""
     if not hnsw_ef and not oversampling:
@@ -71,7 +76,7 @@ def _search_params(hnsw_ef: int | None, oversampling: float | None) -> qe.Search
     return qe.SearchParams(hnsw_ef=hnsw_ef or None, quantization=quantization)
 
 
-class EdgeStore:
+class EdgeStore(SingleSearches):
     """A `Store` on a Qdrant Edge shard; see `lagrum.store.base` for the data layout."""
 
     backend = "edge"
@@ -230,26 +235,38 @@ class EdgeStore:
 
     # --- search ---------------------------------------------------------------------
 
-    def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
-        request = qe.QueryRequest(
-            limit=limit,
-            query=qe.Query.Nearest(list(map(float, vector)), using=DENSE),
-            filter=edge_filter(filters),
-            with_payload=True,
-            params=self._params,
-        )
-        return [ScoredPayload(p.score, dict(p.payload)) for p in self._shard.query(request)]
+    def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        requests = [(n, self._request(search)) for n, search in enumerate(searches) if not search.matches_nothing]
+        results: list[list[ScoredPayload]] = [[] for _ in searches]
+        if not requests:
+            return results
+        if len(requests) == 1:
+            answers = [self._shard.query(requests[0][1])]
+        else:
+            answers = self._shard.query_batch(qe.QueryBatchRequest([r for _, r in requests]))
+        for (n, _), points in zip(requests, answers):
+            results[n] = [ScoredPayload(p.score, dict(p.payload) if p.payload else {}, str(p.id)) for p in points]
+        return results
 
-    def search_sparse(self, sparse: SparseVector, limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
-        if not sparse.indices:
-            return []
-        request = qe.QueryRequest(
-            limit=limit,
-            query=qe.Query.Nearest(qe.SparseVector(sparse.indices, sparse.values), using=SPARSE),
-            filter=edge_filter(filters),
-            with_payload=True,
+    def _request(self, search: Search) -> qe.QueryRequest:
+        if search.sparse:
+            query = qe.Query.Nearest(qe.SparseVector(search.query.indices, search.query.values), using=SPARSE)
+        else:
+            query = qe.Query.Nearest(list(map(float, search.query)), using=DENSE)
+        payload = search.payload
+        return qe.QueryRequest(
+            limit=search.limit,
+            query=query,
+            filter=edge_filter(search.filters),
+            with_payload=qe.PayloadSelector.Include(list(payload)) if isinstance(payload, tuple) else payload,
+            params=None if search.sparse else (_EXACT if search.exact else self._params),
         )
-        return [ScoredPayload(p.score, dict(p.payload)) for p in self._shard.query(request)]
+
+    def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        records = self._shard.retrieve(list(ids), with_payload=True, with_vector=False)
+        return {str(r.id): dict(r.payload) for r in records}
 
     # --- migration ------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ from lagrum.store.base import (
     SPARSE,
     ChunkPoint,
     ScoredPayload,
+    Search,
+    SingleSearches,
     SparseVector,
     StoredPoint,
     document_point_id,
@@ -106,7 +108,7 @@ def make_client(url: str, api_key: str | None = None, data_dir: Path | None = No
     return QdrantClient(url=url, api_key=api_key, timeout=60)
 
 
-class ServerStore:
+class ServerStore(SingleSearches):
     """A `Store` on a Qdrant collection; see `lagrum.store.base` for the data layout."""
 
     def __init__(self, client: QdrantClient, collection: str, backend: str = "server"):
@@ -284,33 +286,37 @@ class ServerStore:
 
     # --- search ---------------------------------------------------------------------
 
-    def search_dense(
-        self, vector: list[float], limit: int, filters: SearchFilters | None = None, exact: bool = False
-    ) -> list[ScoredPayload]:
-        """Nearest chunks by cosine; `exact=True` bypasses HNSW (for recall measurements)."""
-        response = self._client.query_points(
-            self.collection,
-            query=[float(x) for x in vector],
-            using=DENSE,
-            query_filter=server_filter(filters),
-            search_params=models.SearchParams(exact=True) if exact else None,
-            limit=limit,
-            with_payload=True,
-        )
-        return [ScoredPayload(p.score, dict(p.payload or {})) for p in response.points]
+    def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        requests = [(n, self._request(search)) for n, search in enumerate(searches) if not search.matches_nothing]
+        results: list[list[ScoredPayload]] = [[] for _ in searches]
+        if not requests:
+            return results
+        answers = self._client.query_batch_points(self.collection, requests=[r for _, r in requests])
+        for (n, _), response in zip(requests, answers):
+            results[n] = [ScoredPayload(p.score, dict(p.payload or {}), str(p.id)) for p in response.points]
+        return results
 
-    def search_sparse(self, sparse: SparseVector, limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
-        if not sparse.indices:
-            return []
-        response = self._client.query_points(
-            self.collection,
-            query=models.SparseVector(indices=list(sparse.indices), values=list(sparse.values)),
-            using=SPARSE,
-            query_filter=server_filter(filters),
-            limit=limit,
-            with_payload=True,
+    def _request(self, search: Search) -> models.QueryRequest:
+        if search.sparse:
+            query: Any = models.SparseVector(indices=list(search.query.indices), values=list(search.query.values))
+        else:
+            query = [float(x) for x in search.query]
+        payload = search.payload
+        return models.QueryRequest(
+            query=query,
+            using=SPARSE if search.sparse else DENSE,
+            filter=server_filter(search.filters),
+            # Local mode always scans every point (and warns about search params).
+            params=models.SearchParams(exact=True) if search.exact and not search.sparse and self.backend != "local" else None,
+            limit=search.limit,
+            with_payload=list(payload) if isinstance(payload, tuple) else payload,
         )
-        return [ScoredPayload(p.score, dict(p.payload or {})) for p in response.points]
+
+    def payloads(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        records = self._client.retrieve(self.collection, list(ids), with_payload=True, with_vectors=False)
+        return {str(r.id): dict(r.payload or {}) for r in records}
 
     # --- migration ------------------------------------------------------------------
 

@@ -162,10 +162,19 @@ class Store(Protocol):
 
 
 class SingleSearches:
-    """`search_dense` and `search_sparse` as one-element `search_batch` calls (mixed into backends)."""
+    """`search_batch` around a backend's `_search_many`, and `search_dense` / `search_sparse` as
+    one-element batches (mixed into the backends)."""
+
+    def _search_many(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        raise NotImplementedError
 
     def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
-        raise NotImplementedError
+        todo = [(n, search) for n, search in enumerate(searches) if not search.matches_nothing]
+        results: list[list[ScoredPayload]] = [[] for _ in searches]
+        if todo:
+            for (n, _), hits in zip(todo, self._search_many([search for _, search in todo])):
+                results[n] = hits
+        return results
 
     def search_dense(self, vector: list[float], limit: int, filters: SearchFilters | None = None) -> list[ScoredPayload]:
         return self.search_batch([Search(list(map(float, vector)), limit, filters)])[0]

@@ -235,18 +235,13 @@ class EdgeStore(SingleSearches):
 
     # --- search ---------------------------------------------------------------------
 
-    def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
-        requests = [(n, self._request(search)) for n, search in enumerate(searches) if not search.matches_nothing]
-        results: list[list[ScoredPayload]] = [[] for _ in searches]
-        if not requests:
-            return results
+    def _search_many(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        requests = [self._request(search) for search in searches]
         if len(requests) == 1:
-            answers = [self._shard.query(requests[0][1])]
-        else:
-            answers = self._shard.query_batch(qe.QueryBatchRequest([r for _, r in requests]))
-        for (n, _), points in zip(requests, answers):
-            results[n] = [ScoredPayload(p.score, dict(p.payload) if p.payload else {}, str(p.id)) for p in points]
-        return results
+            answers = [self._shard.query(requests[0])]
+        else:  # one planned batch: the searches share a pass over the segments
+            answers = self._shard.query_batch(qe.QueryBatchRequest(requests))
+        return [[ScoredPayload(p.score, dict(p.payload) if p.payload else {}, str(p.id)) for p in points] for points in answers]
 
     def _request(self, search: Search) -> qe.QueryRequest:
         if search.sparse:

@@ -286,15 +286,9 @@ class ServerStore(SingleSearches):
 
     # --- search ---------------------------------------------------------------------
 
-    def search_batch(self, searches: list[Search]) -> list[list[ScoredPayload]]:
-        requests = [(n, self._request(search)) for n, search in enumerate(searches) if not search.matches_nothing]
-        results: list[list[ScoredPayload]] = [[] for _ in searches]
-        if not requests:
-            return results
-        answers = self._client.query_batch_points(self.collection, requests=[r for _, r in requests])
-        for (n, _), response in zip(requests, answers):
-            results[n] = [ScoredPayload(p.score, dict(p.payload or {}), str(p.id)) for p in response.points]
-        return results
+    def _search_many(self, searches: list[Search]) -> list[list[ScoredPayload]]:
+        answers = self._client.query_batch_points(self.collection, requests=[self._request(search) for search in searches])
+        return [[ScoredPayload(p.score, dict(p.payload or {}), str(p.id)) for p in response.points] for response in answers]
 
     def _request(self, search: Search) -> models.QueryRequest:
         if search.sparse:

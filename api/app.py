@@ -49,6 +49,8 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
     async def lifespan(app: FastAPI):
         if app.state.service is None:
             app.state.service = LagrumService.open(settings, create=True)
+            if settings.edge_warm:
+                app.state.service.warm_in_background()
         try:
             yield
         finally:

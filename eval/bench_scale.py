@@ -270,6 +270,12 @@ def run(args, backend: str) -> dict[str, Any]:
             log(f"{backend}: built {args.chunks} chunks in {timing['build_s']:.1f} s (optimize {timing['optimize_s']:.1f} s)")
         # Local mode scans every point in Python per query: fewer queries keep it in minutes.
         queries = corpus.queries(args.queries if backend == "edge" else min(args.queries, args.local_queries))
+        warm_s = None
+        if args.warm and hasattr(store, "warm"):  # as `lagrum serve` does when it opens the index
+            started = time.perf_counter()
+            warmed = store.warm()
+            warm_s = round(time.perf_counter() - started, 1)
+            log(f"{backend}: read {warmed / 1e6:.0f} MB into the page cache in {warm_s} s")
         hybrid_latencies(store, queries[:10], None)  # warm up caches and mmaps
         plain = hybrid_latencies(store, queries, None)
         filtered = hybrid_latencies(store, queries, FILTER)
@@ -293,8 +299,9 @@ def run(args, backend: str) -> dict[str, Any]:
     details = {
         **{k: None if v is None else round(v, 1) for k, v in timing.items()},
         **memory,
-        "hnsw_ef": args.hnsw_ef,
-        "oversampling": args.oversampling,
+        "warm_s": warm_s,
+        "hnsw_ef": getattr(store, "hnsw_ef", None),  # as the store searched, its defaults included
+        "oversampling": getattr(store, "oversampling", None),
         "p50_filtered_ms": round(float(np.percentile(filtered, 50)), 2),
         "queries": len(queries),
         "counted_chunks": count,
@@ -345,6 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oversampling", type=float, help="Edge with --quantize: rescore this many times the limit with the original vectors")
     parser.add_argument("--reuse", action="store_true", help="with --dir: query an index a --keep run left there instead of building")
     parser.add_argument("--dir", help="where to build (default: a temp dir, removed afterwards)")
+    parser.add_argument(
+        "--no-warm",
+        dest="warm",
+        action="store_false",
+        help="Edge: skip reading the index into the page cache before the queries (`lagrum serve` does it; "
+        "without it the queries measure first touches of the disk, as right after a restart)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the built index")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the headline figures")

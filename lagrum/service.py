@@ -38,6 +38,16 @@ class LagrumService:
     def close(self) -> None:
         self.index.close()
 
+    def warm_in_background(self) -> threading.Thread | None:
+        """Start reading the embedded index into the page cache (see `EdgeStore.warm`); a server
+        backend keeps its own caches, so nothing happens there."""
+        warm = getattr(self.index.store, "warm", None)
+        if warm is None:
+            return None
+        thread = threading.Thread(target=warm, name="lagrum-warm", daemon=True)
+        thread.start()
+        return thread
+
     # --- reads ----------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 10, filters: SearchFilters | None = None, mode: str = "hybrid") -> dict[str, Any]:

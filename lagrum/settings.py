@@ -91,6 +91,9 @@ class Settings:
     edge_quantization: str | None = None
     edge_hnsw_ef: int | None = None
     edge_oversampling: float | None = None
+    # `lagrum serve` reads the embedded shard's files once in the background so that queries do
+    # not wait for the disk (skipped when they would take more than half the available memory).
+    edge_warm: bool = True
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -119,6 +122,7 @@ class Settings:
             edge_quantization=_choice(env, "LAGRUM_EDGE_QUANTIZATION", ("int8",)),
             edge_hnsw_ef=_int(env, "LAGRUM_EDGE_HNSW_EF", 0) or None,
             edge_oversampling=_float(env, "LAGRUM_EDGE_OVERSAMPLING"),
+            edge_warm=_bool(env, "LAGRUM_EDGE_WARM", True),
         )
 
     def with_(self, **changes) -> "Settings":

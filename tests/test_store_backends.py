@@ -337,6 +337,44 @@ def test_int8_layout_is_recorded_with_the_shard_and_kept_on_reopen(tmp_path):
     assert json.loads((tmp_path / "q" / "edge_config.json").read_text()) == json.loads(config)
 
 
+def test_quantized_shards_search_with_rescoring_unless_told_otherwise(tmp_path):
+    from lagrum.store.edge import QUANTIZED_HNSW_EF, QUANTIZED_OVERSAMPLING, EdgeStore
+
+    cases = [
+        ("plain", None, {}, (None, None)),  # the engine's defaults: exact enough without quantization
+        ("q", "int8", {}, (QUANTIZED_HNSW_EF, QUANTIZED_OVERSAMPLING)),
+        ("q", None, {}, (QUANTIZED_HNSW_EF, QUANTIZED_OVERSAMPLING)),  # reopened: the shard is still int8
+        ("q", None, {"hnsw_ef": 64}, (64, QUANTIZED_OVERSAMPLING)),
+        ("q", None, {"hnsw_ef": 512, "oversampling": 3.0}, (512, 3.0)),
+        ("plain", None, {"hnsw_ef": 64}, (64, None)),
+    ]
+    for name, quantization, given, expected in cases:
+        store = EdgeStore.open(tmp_path / name, dim=DIM, quantization=quantization, **given)
+        try:
+            assert (store.hnsw_ef, store.oversampling) == expected, (name, quantization, given)
+            _fill(store)
+            assert store.search_dense(_query_vector(1), 3)[0].payload["doc_id"] == "test-store-dom"
+        finally:
+            store.close()
+
+
+def test_warm_reads_the_segment_files_unless_they_would_crowd_memory(tmp_path):
+    from lagrum.settings import Settings
+    from lagrum.store.edge import EdgeStore
+
+    store = EdgeStore.open(tmp_path / "w", dim=DIM, quantization="int8")
+    try:
+        _fill(store)
+        store.flush()
+        size = sum(f.stat().st_size for f in (tmp_path / "w" / "segments").rglob("*") if f.is_file())
+        assert size > 0 and store.warm() == size
+        assert store.warm(budget=0.0) == 0  # more than the share of available memory: skipped
+        assert store.search_dense(_query_vector(1), 1)[0].payload["doc_id"] == "test-store-dom"
+    finally:
+        store.close()
+    assert Settings.from_env({}).edge_warm and not Settings.from_env({"LAGRUM_EDGE_WARM": "0"}).edge_warm
+
+
 def test_edge_settings_are_validated():
     from lagrum.errors import LagrumError
     from lagrum.settings import Settings

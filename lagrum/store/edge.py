@@ -65,6 +65,25 @@ def edge_filter(filters: SearchFilters | None, kind: str | None = "chunk") -> qe
     return qe.Filter(must=must) if must else None
 
 
+# Search defaults on an int8 shard, from eval/bench_scale.py at 1M chunks (README, Scale): ef 256
+# with 1.5x rescoring gave recall@10 0.986 against exact search at hybrid p95 15-18 ms; the
+# engine's own defaults (ef 100-ish, no rescoring) gave 0.84.
+QUANTIZED_HNSW_EF = 256
+QUANTIZED_OVERSAMPLING = 1.5
+EDGE_CONFIG_FILE = "edge_config.json"
+WARM_SHARE = 0.5  # warm the page cache only with files up to half the available memory
+WARM_BLOCK = 8 << 20
+
+
+def _quantized(path: Path) -> bool:
+    """Whether the shard at `path` keeps quantized dense vectors (its persisted config says so)."""
+    try:
+        config = json.loads((Path(path) / EDGE_CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(((config.get("vectors") or {}).get(DENSE) or {}).get("quantization_config"))
+
+
 _EXACT = qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
 
 
@@ -84,6 +103,10 @@ class EdgeStore(SingleSearches):
     def __init__(self, shard: qe.EdgeShard, path: Path, hnsw_ef: int | None = None, oversampling: float | None = None):
         self._shard = shard
         self.path = path
+        if _quantized(path):  # unset parameters take the values measured to keep recall at 1M chunks
+            hnsw_ef = hnsw_ef or QUANTIZED_HNSW_EF
+            oversampling = oversampling or QUANTIZED_OVERSAMPLING
+        self.hnsw_ef, self.oversampling = hnsw_ef, oversampling
         self._params = _search_params(hnsw_ef, oversampling)
 
     @classmethod
@@ -100,8 +123,9 @@ class EdgeStore(SingleSearches):
 
         :param quantization: "int8" creates a new shard with int8 vectors in RAM and the original
             vectors and payload on disk (memory-mapped); an existing shard keeps its own layout.
-        :param hnsw_ef: HNSW ef at search time (None: the engine's default).
-        :param oversampling: with quantization, rescore this many times the limit with the originals.
+        :param hnsw_ef: HNSW ef at search time (None: the engine's default, or 256 on a quantized shard).
+        :param oversampling: with quantization, rescore this many times the limit with the originals
+            (None: 1.5 on a quantized shard).
         """
         path = Path(path)
         exists = (path / "segments").exists() or (path / "wal").exists()
@@ -306,6 +330,33 @@ class EdgeStore(SingleSearches):
 
     # --- lifecycle ------------------------------------------------------------------
 
+    def warm(self, budget: float = WARM_SHARE) -> int:
+        """Read the shard's segment files once, so that the kernel holds them in its page cache.
+
+        With payload and original vectors memory-mapped (the int8 layout), a query otherwise waits
+        for the disk for the pages it touches first: at 1M chunks the payloads of ten hits took
+        3 ms at p50 and 15 ms at p95 from a cold cache, 0.5 ms from a warm one. Nothing is read
+        when the files exceed `budget` of the memory the kernel reports available (the cache
+        would evict itself); the page cache stays reclaimable either way.
+
+        :returns: the bytes read (0 when skipped).
+        """
+        files = [f for f in (self.path / "segments").rglob("*") if f.is_file()]
+        size = sum(f.stat().st_size for f in files)
+        available = _available_memory()
+        if available is not None and size > budget * available:
+            return 0
+        done = 0
+        for file in files:
+            try:
+                with open(file, "rb", buffering=0) as handle:
+                    while block := handle.read(WARM_BLOCK):
+                        done += len(block)
+            except OSError:
+                continue  # a segment merged away while reading: nothing to warm there
+        return done
+
+
     def flush(self) -> None:
         self._shard.flush()
 
@@ -318,6 +369,17 @@ class EdgeStore(SingleSearches):
             self._shard.close()
         finally:
             _clear_owner(self.path)
+
+
+def _available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo in bytes (None where there is no such file)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _write_owner(path: Path) -> None:

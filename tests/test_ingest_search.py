@@ -49,6 +49,42 @@ def test_every_hit_offset_points_into_the_canonical_text(corpus_service):
         assert text[hit["start"] : hit["end"]] == hit["text"]
 
 
+def test_hybrid_search_reads_payloads_only_for_the_hits_it_returns(corpus_service):
+    """Candidates come back as ids and scores in one batch; only the fused hits' payloads are read
+    (at a million chunks reading all candidates' payloads was most of a query's time)."""
+    from lagrum.retrieval import Retriever
+    from lagrum.store.base import point_id
+
+    store = corpus_service.index.store
+    calls: dict[str, list] = {"batches": [], "payloads": []}
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(store, name)
+
+        def search_batch(self, searches):
+            calls["batches"].append(searches)
+            return store.search_batch(searches)
+
+        def payloads(self, ids):
+            calls["payloads"].append(list(ids))
+            return store.payloads(ids)
+
+    spied = Retriever(corpus_service.index, registry=corpus_service.retriever.registry)
+    spied.index = type("SpiedIndex", (), {"store": Spy(), "embedder": corpus_service.index.embedder, "bm25": corpus_service.index.bm25})()
+    for query, provision_query in (("Får arbetsgivaren spela in de anställdas skärmar?", False), ("Vad säger 2 kap. 1 § kameraövervakningslagen?", True)):
+        calls["batches"].clear()
+        calls["payloads"].clear()
+        hits = spied.search(query, limit=4)
+        expected = corpus_service.retriever.search(query, limit=4)
+        assert [(h.chunk_id, round(h.score, 9)) for h in hits] == [(h.chunk_id, round(h.score, 9)) for h in expected]
+        assert len(calls["batches"]) == 1 and len(calls["batches"][0]) >= 2  # one call for every list
+        wanted = ("citations",) if provision_query else False
+        assert all(search.payload == wanted for search in calls["batches"][0]), query
+        assert calls["payloads"] == [[point_id(h.chunk_id) for h in hits]], query
+        assert all(h.text and h.doc_id for h in hits)
+
+
 def test_boilerplate_is_gone_from_the_canonical_text(corpus_service):
     text = corpus_service.get_document("replik-hoten-mot-personalen-ar-obehagliga")["text"]
     for furniture in ("Få hela storyn", "Starta din prenumeration", "Prenumerera\n", "Ämnen i artikeln"):

@@ -338,12 +338,12 @@ def test_int8_layout_is_recorded_with_the_shard_and_kept_on_reopen(tmp_path):
 
 
 def test_quantized_shards_search_with_rescoring_unless_told_otherwise(tmp_path):
-    from lagrum.store.edge import QUANTIZED_HNSW_EF, QUANTIZED_OVERSAMPLING, EdgeStore
+    from lagrum.store.edge import DEFAULT_HNSW_EF, QUANTIZED_OVERSAMPLING, EdgeStore
 
     cases = [
-        ("plain", None, {}, (None, None)),  # the engine's defaults: exact enough without quantization
-        ("q", "int8", {}, (QUANTIZED_HNSW_EF, QUANTIZED_OVERSAMPLING)),
-        ("q", None, {}, (QUANTIZED_HNSW_EF, QUANTIZED_OVERSAMPLING)),  # reopened: the shard is still int8
+        ("plain", None, {}, (DEFAULT_HNSW_EF, None)),  # no rescoring without quantization
+        ("q", "int8", {}, (DEFAULT_HNSW_EF, QUANTIZED_OVERSAMPLING)),
+        ("q", None, {}, (DEFAULT_HNSW_EF, QUANTIZED_OVERSAMPLING)),  # reopened: the shard is still int8
         ("q", None, {"hnsw_ef": 64}, (64, QUANTIZED_OVERSAMPLING)),
         ("q", None, {"hnsw_ef": 512, "oversampling": 3.0}, (512, 3.0)),
         ("plain", None, {"hnsw_ef": 64}, (64, None)),

@@ -181,8 +181,6 @@ def open_store(backend: str, path: Path, quantize: str | None, hnsw_ef: int | No
     return EdgeStore.open(path, dim=DIM, quantization=quantize, hnsw_ef=hnsw_ef, oversampling=oversampling)
 
 
-
-
 def dense_ids(store: Any, vector: list[float], limit: int, exact: bool) -> list[str]:
     """Top point ids by dense search: as the store searches (HNSW with its ef and rescoring), or
     exact (a full scan of the original vectors, quantization ignored)."""
@@ -348,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--recall-queries", type=int, default=100)
     parser.add_argument("--local-queries", type=int, default=20, help="queries for the local backend (each is a full scan)")
-    parser.add_argument("--hnsw-ef", type=int, help="Edge: HNSW ef at search time (default: the engine's)")
-    parser.add_argument("--oversampling", type=float, help="Edge with --quantize: rescore this many times the limit with the original vectors")
+    parser.add_argument("--hnsw-ef", type=int, help="Edge: HNSW ef at search time (default: the store's, 256)")
+    parser.add_argument("--oversampling", type=float, help="Edge with --quantize: rescore this many times the limit with the original vectors (default: the store's, 1.5)")
     parser.add_argument("--reuse", action="store_true", help="with --dir: query an index a --keep run left there instead of building")
     parser.add_argument("--dir", help="where to build (default: a temp dir, removed afterwards)")
     parser.add_argument(

@@ -36,6 +36,16 @@ def point_id(key: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, key))
 
 
+def dense_vectors_by_key(records: Any, keys: dict[str, str]) -> dict[str, list[float]]:
+    """`keys[point id]` -> the record's named dense vector, for retrieved records that have one."""
+    out: dict[str, list[float]] = {}
+    for record in records:
+        vector = (record.vector or {}).get(DENSE) if isinstance(record.vector, dict) else None
+        if vector:
+            out[keys[str(record.id)]] = list(vector)
+    return out
+
+
 def document_point_id(doc_id: str) -> str:
     return point_id("document:" + doc_id)
 

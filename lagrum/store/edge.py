@@ -29,6 +29,7 @@ from lagrum.store.base import (
     SingleSearches,
     SparseVector,
     StoredPoint,
+    dense_vectors_by_key,
     document_point_id,
 )
 
@@ -88,12 +89,10 @@ def _quantized(path: Path) -> bool:
 _EXACT = qe.SearchParams(exact=True, quantization=qe.QuantizationSearchParams(ignore=True))
 
 
-def _search_params(hnsw_ef: int | None, oversampling: float | None) -> qe.SearchParams | None:
+def _search_params(hnsw_ef: int, oversampling: float | None) -> qe.SearchParams:
     """Dense search parameters: HNSW ef, and rescoring of quantized candidates with the originals."""
-    if not hnsw_ef and not oversampling:
-        return None
     quantization = qe.QuantizationSearchParams(rescore=True, oversampling=oversampling) if oversampling else None
-    return qe.SearchParams(hnsw_ef=hnsw_ef or None, quantization=quantization)
+    return qe.SearchParams(hnsw_ef=hnsw_ef, quantization=quantization)
 
 
 class EdgeStore(SingleSearches):
@@ -194,13 +193,7 @@ class EdgeStore(SingleSearches):
         if not doc_ids:
             return {}
         ids = {document_point_id(d): d for d in doc_ids}
-        records = self._shard.retrieve(list(ids), with_payload=False, with_vector=True)
-        out = {}
-        for record in records:
-            vector = (record.vector or {}).get(DENSE) if isinstance(record.vector, dict) else None
-            if vector:
-                out[ids[str(record.id)]] = list(vector)
-        return out
+        return dense_vectors_by_key(self._shard.retrieve(list(ids), with_payload=False, with_vector=True), ids)
 
     def delete_document(self, doc_id: str) -> bool:
         existed = self.get_document(doc_id, with_text=False) is not None
@@ -357,7 +350,6 @@ class EdgeStore(SingleSearches):
             except OSError:
                 continue  # a segment merged away while reading: nothing to warm there
         return done
-
 
     def flush(self) -> None:
         self._shard.flush()

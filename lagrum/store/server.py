@@ -41,6 +41,7 @@ from lagrum.store.base import (
     SingleSearches,
     SparseVector,
     StoredPoint,
+    dense_vectors_by_key,
     document_point_id,
 )
 
@@ -227,13 +228,7 @@ class ServerStore(SingleSearches):
         if not doc_ids:
             return {}
         ids = {document_point_id(d): d for d in doc_ids}
-        records = self._client.retrieve(self.collection, list(ids), with_payload=False, with_vectors=[DENSE])
-        out = {}
-        for record in records:
-            vector = (record.vector or {}).get(DENSE) if isinstance(record.vector, dict) else None
-            if vector:
-                out[ids[str(record.id)]] = list(vector)
-        return out
+        return dense_vectors_by_key(self._client.retrieve(self.collection, list(ids), with_payload=False, with_vectors=[DENSE]), ids)
 
     def delete_document(self, doc_id: str) -> bool:
         existed = self.get_document(doc_id, with_text=False) is not None

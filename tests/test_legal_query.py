@@ -20,6 +20,7 @@ def words(parsed: ParsedQuery) -> list[str]:
         ("23 § lagen (2013:460)", ["SFS 2013:460 23 §"]),
         ("kameraövervakningslagen och mål 383-16", ["SFS 2013:460", "mål 383-16"]),
         ("Gäller HFD 2016 ref. 12 fortfarande?", ["HFD 2016 ref. 12"]),
+        ("What was DI-2019-1234 (fictional) about?", ["dnr DI-2019-1234"]),
         ("Får arbetsgivaren spela in skärmar?", []),
     ],
 )

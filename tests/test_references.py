@@ -98,6 +98,9 @@ def test_eu_act_alone():
         ("What did the court decide in case no. 383-16?", "case", "mål 383-16"),
         ("The ruling in Case Number 383-16 stands.", "case", "mål 383-16"),
         ("The decision (diary no. 388-2015) was appealed.", "dnr", "dnr 388-2015"),
+        ("Vad beslutades i ärende IMY-2022-1234 (fictional)?", "dnr", "dnr IMY-2022-1234"),
+        ("What was DI-2019-1234 (fictional) about?", "dnr", "dnr DI-2019-1234"),
+        ("Registration number: IMY-2023-1234 (fictional)", "dnr", "dnr IMY-2023-1234"),
     ],
 )
 def test_cases_and_diary_numbers(text, kind, expected):
@@ -113,6 +116,7 @@ def test_cases_and_diary_numbers(text, kind, expected):
         "Förhållandet var 2013:460 mellan grupperna.",
         "Artisten gav en art. om konst.",
         "Artikeln publicerades i går.",
+        "Mätningen SE-2020-12-01 och COVID-19-2020 är inga diarienummer.",
         "ADAM och ADVOKATEN läste, år 2016 nr 5 kom ut.",
         "Ring 08-657 61 00 eller skriv till nr 5.",
         "Året 2016 var händelserikt.",

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from lagrum.legal.registry import Registry, canonical_statute_id, default_registry
 
 # Part of every document's content hash: when the recognised forms change, re-ingest re-reads
-# documents so their chunks carry the new citations (2: English "case no." / "diary no.").
-EXTRACTOR_VERSION = 2
+# documents so their chunks carry the new citations (2: English "case no." / "diary no.";
+# 3: authority diary numbers written without a label, "IMY-2022-1234", and "registration number").
+EXTRACTOR_VERSION = 3
 
 KINDS = ("provision", "statute", "eu_provision", "eu_act", "case", "dnr")
 # When two candidate references overlap, the longer one wins; at equal length, the more specific kind.
@@ -74,9 +75,16 @@ _CASE_PATTERNS = (
     # Diary numbers: "dnr 388-2015", "Diarienummer: DI-2019-1234", "Dnr IMY-2022-1234", "diary no. 388-2015".
     (
         re.compile(
-            r"(?i:dnr\.?|diarienummer|diarienr\.?|diary\s+(?:no\.?|number))\s*:?\s*"
+            r"(?i:dnr\.?|diarienummer|diarienr\.?|diary\s+(?:no\.?|number)|registration\s+(?:no\.?|number))\s*:?\s*"
             r"(?P<id>(?:[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}-?)?\d{1,6}(?:[-/:.]\d{1,6}){1,4})(?![\w-])"
         ),
+        "dnr",
+        lambda m: "dnr " + m["id"],
+    ),
+    # An authority's diary number needs no label: its form, the authority's letters, the year and
+    # a serial number, is unambiguous ("beslut IMY-2022-1234", "What was DI-2019-1234 about?").
+    (
+        re.compile(r"(?<![\w-])(?P<id>[A-ZÅÄÖ]{2,5}-(?:19|20)\d{2}-\d{1,6})(?![\w-])"),
         "dnr",
         lambda m: "dnr " + m["id"],
     ),

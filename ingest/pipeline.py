@@ -83,6 +83,7 @@ class IngestPipeline:
         self.chunk_tokens = min(chunk_tokens or index.settings.chunk_tokens, limit)
         self.chunk_overlap = index.settings.chunk_overlap if chunk_overlap is None else chunk_overlap
         self.annotate = annotate if annotate is not None else default_annotator()
+        self._annotation_id = _annotation_id(self.annotate)
 
     def ingest(
         self,
@@ -139,7 +140,7 @@ class IngestPipeline:
 
     def _prepare(self, document: Document) -> _Pending | None:
         content_hash = document.content_hash(
-            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|refs{EXTRACTOR_VERSION}|title-vectors"
+            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|{self._annotation_id}|title-vectors"
         )
         existing = self.index.store.get_document(document.id, with_text=False)
         if existing and existing.get("content_hash") == content_hash and existing.get("state") == "complete":
@@ -250,6 +251,19 @@ def default_annotator() -> Callable[[Document, list[Chunk], dict[str, Any]], Non
     except ImportError:
         return None
     return annotate_document
+
+
+def _annotation_id(annotate: Callable[..., None] | None) -> str:
+    """What a document's annotations depend on, part of its content hash: the reference
+    extractor's version and, for the default annotator, the registry's names. Adding a statute
+    to the registry re-reads the documents that may cite it on the next ingest."""
+    if annotate is None:
+        return "refs-none"
+    if annotate is default_annotator():
+        from lagrum.legal.registry import default_registry
+
+        return f"refs{EXTRACTOR_VERSION}:{default_registry().names_fingerprint}"
+    return f"refs{EXTRACTOR_VERSION}"
 
 
 def _authorities_mentioned(document: Document) -> list[str]:

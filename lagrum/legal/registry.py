@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -164,6 +165,14 @@ class Registry:
         registry = cls(statutes, authorities, cases, glossary, directory)
         registry._check_links()
         return registry
+
+    @functools.cached_property
+    def names_fingerprint(self) -> str:
+        """A short hash of the names ingest reads documents with (statute names, abbreviations and
+        numbers; authority names). A document indexed under other names is annotated anew."""
+        names = [(s.sfs, s.title, s.short_names, s.abbreviations, s.english_names) for s in self._statutes.values()]
+        names += [(a.id, a.name, a.aliases) for a in self._authorities.values()]
+        return hashlib.sha256(repr(names).encode("utf-8")).hexdigest()[:12]
 
     # -- statutes -------------------------------------------------------------
 

@@ -348,7 +348,10 @@ def _read_json(where: str, suffix: str, data: bytes, default_id: str, meta: dict
         for n, record in enumerate(records, 1):
             yield _record(record, meta, f"{where}[{n}]", f"{default_id}-{n}" if len(records) > 1 else default_id)
         return
-    for n, line in enumerate(text.splitlines(), 1):
+    # JSON Lines are separated by "\n" only: str.splitlines() would also split inside strings
+    # holding U+2028 or U+0085, which json.dumps(ensure_ascii=False) writes as they are.
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         line_where = f"{where}:{n}"

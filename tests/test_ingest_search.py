@@ -347,3 +347,18 @@ def test_registry_change_reannotates_unchanged_documents(tmp_path, monkeypatch, 
     finally:
         index.close()
         registry_module.default_registry.cache_clear()
+
+
+def test_jsonl_lines_may_hold_unicode_line_separators(tmp_path):
+    """U+2028 and U+0085 inside a JSON string are not line breaks of a JSON Lines file."""
+    from ingest.loaders import iter_documents
+
+    records = [
+        {"id": "test-sep-1", "text": "Första stycket\u2028andra raden (testmaterial).", "language": "sv"},
+        {"id": "test-sep-2", "text": "Text med\u0085nästa rad (testmaterial).", "language": "sv"},
+    ]
+    path = tmp_path / "sep.jsonl"
+    path.write_text("\r\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    found = list(iter_documents([path]))
+    assert [getattr(d, "id", d) for d in found] == ["test-sep-1", "test-sep-2"]
+    assert "andra raden" in found[0].text and "nästa rad" in found[1].text

@@ -62,6 +62,10 @@ _ARTICLE = (
 )
 _ARTICLE_LINK = r"\s+(?:(?:i|of|in)\s+(?:the\s+)?)?"
 
+def _diary_number(m: re.Match) -> str:
+    return "dnr " + m["id"]
+
+
 _CASE_PATTERNS = (
     # Mål numbers: "mål nr 383-16", "Målnummer: T 1234-16", in English "case no. 383-16".
     (
@@ -79,14 +83,14 @@ _CASE_PATTERNS = (
             r"(?P<id>(?:[A-ZÅÄÖ][A-Za-zÅÄÖåäö]{0,5}-?)?\d{1,6}(?:[-/:.]\d{1,6}){1,4})(?![\w-])"
         ),
         "dnr",
-        lambda m: "dnr " + m["id"],
+        _diary_number,
     ),
     # An authority's diary number needs no label: its form, the authority's letters, the year and
     # a serial number, is unambiguous ("beslut IMY-2022-1234", "What was DI-2019-1234 about?").
     (
         re.compile(r"(?<![\w-])(?P<id>[A-ZÅÄÖ]{2,5}-(?:19|20)\d{2}-\d{1,6})(?![\w-])"),
         "dnr",
-        lambda m: "dnr " + m["id"],
+        _diary_number,
     ),
     # Yearbooks of the administrative supreme court: "HFD 2016 ref. 12", "RÅ 2002 ref. 5", "HFD 2020 not. 3".
     (

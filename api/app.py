@@ -16,6 +16,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagrum import __version__
 from lagrum.errors import LagrumError
@@ -107,12 +108,22 @@ def _install_error_handlers(app: FastAPI) -> None:
             field, message = "body", "the body must be a JSON object"
         elif first.get("type") == "model_attributes_type":
             message = "must be a JSON object"
+        elif first.get("type") == "missing" and not location and "body" in first.get("loc", ()):
+            field, message = "body", "the body is missing; send a JSON object"
         error = f"{field}: {message}" if field else message
         return JSONResponse(status_code=422, content={"error": error, "field": field, "detail": _jsonable(errors)})
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content=as_problem(exc.detail), headers=exc.headers)
+    @app.exception_handler(StarletteHTTPException)  # ours, and the router's own 404/405
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, HTTPException):
+            content = as_problem(exc.detail)
+        elif exc.status_code == 404:
+            content = {"error": f"no such endpoint: {request.method} {request.url.path}; /docs lists the API", "field": None}
+        elif exc.status_code == 405:
+            content = {"error": f"{request.method} is not allowed on {request.url.path}; /docs lists the methods each endpoint takes", "field": None}
+        else:
+            content = as_problem(exc.detail)
+        return JSONResponse(status_code=exc.status_code, content=content, headers=exc.headers)
 
     @app.exception_handler(LagrumError)
     async def lagrum_error(request: Request, exc: LagrumError) -> JSONResponse:

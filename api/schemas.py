@@ -25,7 +25,7 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Får arbetsgivaren kräva webbkamera?"])
-    limit: int = Field(4, ge=1, le=10, description="at most this many cited sentences")
+    limit: int = Field(4, ge=1, le=10, strict=True, description="at most this many cited sentences")
     filters: Filters | None = None
 
 

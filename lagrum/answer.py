@@ -24,8 +24,9 @@ import numpy as np
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
 from lagrum.retrieval import Hit
+from lagrum.text import MAX_QUERY_CHARS
 
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = MAX_QUERY_CHARS
 MAX_SENTENCES = 4
 MAX_PER_DOCUMENT = 2
 MAX_DOCUMENTS = 4  # distinct documents quoted in one extractive answer

@@ -133,7 +133,9 @@ def cmd_ingest(args, settings: Settings) -> int:
     if args.server:
         from lagrum.client import ingest_via_server
 
-        summary = ingest_via_server(args.server, paths, api_key=args.api_key or os.environ.get("LAGRUM_API_KEY"))
+        summary = ingest_via_server(
+            args.server, paths, api_key=args.api_key or os.environ.get("LAGRUM_API_KEY"), max_bytes=settings.max_file_mb * 1_000_000
+        )
     else:
         from ingest.pipeline import IngestPipeline, ProgressBar
 
@@ -165,8 +167,10 @@ def open_service(settings: Settings, create: bool = False):
 
 def cmd_search(args, settings: Settings) -> int:
     filters = filters_from_args(args)
-    if not args.query.strip():
-        raise LagrumError("the query is empty; give some words to search for")
+    from lagrum.text import query_problem
+
+    if problem := query_problem(args.query):
+        raise LagrumError(f"the query {problem}")
     if args.limit < 1:
         raise LagrumError("--limit must be at least 1")
     service = open_service(settings)

@@ -27,15 +27,13 @@ def register(sub) -> None:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from lagrum.answer import MAX_QUESTION_CHARS
     from lagrum.cli import filters_from_args, print_json
     from lagrum.service import LagrumService
+    from lagrum.text import query_problem
 
     question = args.question.strip()
-    if not question:
-        raise LagrumError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise LagrumError(f"the question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}")
+    if problem := query_problem(question):
+        raise LagrumError(f"the question {problem}")
     if not 1 <= args.limit <= 10:
         raise LagrumError("--limit must be between 1 and 10")
     filters = filters_from_args(args)

@@ -21,6 +21,11 @@ from lagrum.retrieval import Hit, Retriever
 from lagrum.settings import Settings
 
 
+# Stored with every document but not part of what readers get: store bookkeeping, and the
+# server-side file path it was read from (`origin`), which says nothing about the law.
+INTERNAL_FIELDS = ("kind", "doc_id", "state", "origin", "content_hash", "id_from")
+
+
 class LagrumService:
     """Opened once per process; thread-safe for reads, writes are serialised."""
 
@@ -87,7 +92,7 @@ class LagrumService:
         if record is None or record.get("state") != "complete":
             return None
         chunks = self.index.store.chunks_of(doc_id)
-        data = {k: v for k, v in record.items() if k not in ("kind", "doc_id", "state")}
+        data = {k: v for k, v in record.items() if k not in INTERNAL_FIELDS}
         data["chunks"] = [
             {
                 "chunk_id": c["chunk_id"],
@@ -111,7 +116,7 @@ class LagrumService:
             "total": len(records),
             "offset": offset,
             "limit": limit,
-            "documents": [{k: v for k, v in r.items() if k not in ("kind", "doc_id", "state")} for r in page],
+            "documents": [{k: v for k, v in r.items() if k not in INTERNAL_FIELDS} for r in page],
         }
 
     def stats(self) -> dict[str, Any]:

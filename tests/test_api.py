@@ -173,7 +173,14 @@ def test_openapi_is_served(client):
         ("post", "/ask", {"json": {"question": "   "}}, "question"),
         ("post", "/ask", {"json": {"question": "x" * 2001}}, "question"),
         ("post", "/ask", {"json": {"question": "kamera", "filters": {"foo": "bar"}}}, "filters.foo"),
-        ("post", "/ask", {"json": {"question": "kamera", "filters": {"since": "not a date"}}}, "since"),
+        ("post", "/ask", {"json": {"question": "kamera", "filters": {"since": "not a date"}}}, "filters.since"),
+        ("post", "/ask", {"json": {"question": "kamera", "filters": {"language": "xx"}}}, "filters.language"),
+        ("post", "/ask", {"json": {"question": "kamera", "limit": True}}, "limit"),
+        ("post", "/ask", {}, "body"),
+        ("get", "/search", {"params": {"q": "\u200b"}}, "q"),
+        ("get", "/search", {"params": {"q": "\x00"}}, "q"),
+        ("post", "/ask", {"json": {"question": "🦆🦆"}}, "question"),
+        ("post", "/ask", {"json": {"question": "\u200b\u200d"}}, "question"),
         ("post", "/ask", {"json": {"question": "kamera", "limit": 0}}, "limit"),
     ],
 )
@@ -392,6 +399,53 @@ def test_cors_only_for_configured_origins(client, corpus_settings):
     assert preflight.headers.get("access-control-allow-origin") == allowed
 
 
+def test_router_errors_have_the_error_shape(client):
+    missing = client.get("/no-such-endpoint")
+    assert missing.status_code == 404 and "/no-such-endpoint" in missing.json()["error"], missing.text
+    wrong_method = client.put("/search")
+    assert wrong_method.status_code == 405 and "PUT" in wrong_method.json()["error"], wrong_method.text
+
+
+def test_documents_do_not_expose_server_paths(client):
+    listed = client.get("/documents", params={"limit": 200}).json()["documents"]
+    shown = client.get(f"/documents/{listed[0]['id']}").json()
+    for record in (*listed, shown):
+        assert not {"origin", "content_hash", "id_from"} & set(record), sorted(record)
+    assert str(ROOT) not in json.dumps(listed + [shown], ensure_ascii=False)
+
+
+def test_an_id_ending_in_related_is_still_a_document(write_env):
+    c, _ = write_env
+    doc = {"id": "test-api-x/related", "text": "Fiktivt testmaterial vars id slutar på related."}
+    assert c.post("/documents", json=doc, headers=AUTH).status_code == 201
+    shown = c.get("/documents/test-api-x/related")
+    assert shown.status_code == 200 and shown.json()["id"] == "test-api-x/related", shown.text
+    assert c.get("/documents/test-api-object-that-is-not-there/related").status_code == 404
+
+
+def test_bodies_over_the_size_limit_are_413_and_change_nothing(write_env):
+    c, service = write_env
+    before = _count(c)
+    settings = service.settings.with_(max_file_mb=1)
+    big = [{"id": f"test-api-big-{n}", "text": "Fiktivt testmaterial om kamerabevakning. " * 5000} for n in range(6)]
+    with TestClient(create_app(settings, service=service), raise_server_exceptions=False) as small:
+        response = small.post("/documents", json=big, headers=AUTH)
+        assert response.status_code == 413, response.text
+        assert response.json()["field"] == "body" and "LAGRUM_MAX_FILE_MB" in response.json()["error"]
+        upload = small.post("/documents", files={"file": ("many.json", json.dumps(big).encode())}, headers=AUTH)
+        assert upload.status_code == 413 and "many.json" in upload.json()["error"], upload.text
+    assert _count(c) == before
+
+
+def test_misspelt_form_field_is_422_naming_it(write_env):
+    c, _ = write_env
+    before = _count(c)
+    response = c.post("/documents", files={"file": ("test-form.txt", "Fiktivt testmaterial.".encode())}, data={"doctype": "beslut"}, headers=AUTH)
+    assert response.status_code == 422 and response.json()["field"] == "doctype", response.text
+    assert "doc_type" in response.json()["error"]  # lists the allowed fields
+    assert _count(c) == before
+
+
 # --- real HTTP -----------------------------------------------------------------------
 
 
@@ -486,6 +540,47 @@ def test_ingest_while_served_points_to_server_then_ingest_through_it(served):
     assert sent.returncode == 0, sent.stderr
     assert json.loads(sent.stdout)["ingested"] == 1
     assert httpx.get(f"{url}/health").json()["documents"] == before + 1
+
+
+def test_reads_are_answered_while_a_document_is_written(served):
+    """Indexing runs off the event loop: /health answers while a long document is embedded."""
+    _, url, _ = served
+    sentences = [f"Fiktivt testmaterial, stycke {n}: arbetsgivaren loggade {n} slagningar i journalsystemet." for n in range(160)]
+    document = {"id": "test-api-long-write", "title": "Långt fiktivt testmaterial", "text": "\n\n".join(sentences)}
+    done: dict[str, float] = {}
+
+    def write() -> None:
+        response = httpx.post(f"{url}/documents", json=document, headers=AUTH, timeout=300)
+        done["status"] = response.status_code
+        done["at"] = time.perf_counter()
+
+    import threading
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(1.0)
+    health = httpx.get(f"{url}/health", timeout=300)
+    answered_at = time.perf_counter()
+    writer.join(timeout=300)
+    assert health.status_code == 200 and done.get("status") == 201, done
+    assert answered_at + 1.0 < done["at"], f"/health waited for the write: answered {done['at'] - answered_at:.2f} s before it finished"
+
+
+def test_ingest_via_server_keeps_metadata_and_names_failed_files(served, tmp_path):
+    _, url, _ = served
+    good = tmp_path / "test-server-meta.txt"
+    good.write_text("Fiktivt testbeslut\n\nFiktivt testmaterial om passerkort på kontoret.", encoding="utf-8")
+    (tmp_path / "test-server-meta.meta.yaml").write_text("doc_type: beslut\ncase_number: TEST-1\n", encoding="utf-8")
+    bad = tmp_path / "test-server-bad.json"
+    # Valid on its own, so the client sends it; the server refuses it as a second "test-server-meta".
+    bad.write_text(json.dumps({"id": "test-server-meta", "text": "Fiktivt testmaterial i en annan fil."}), encoding="utf-8")
+    sent = _cli(tmp_path / "unused", "ingest", str(good), str(bad), "--server", url, "--api-key", API_KEY, "--json")
+    summary = json.loads(sent.stdout)
+    assert summary["ingested"] == 1 and summary["failed"] == 1, summary
+    [error] = summary["errors"]
+    assert "test-server-bad.json" in error["source"] and "test-server-meta.txt" in error["error"] and "body[" not in str(error), error
+    stored = httpx.get(f"{url}/documents/test-server-meta").json()
+    assert stored["doc_type"] == "beslut" and stored["extra"] == {"case_number": "TEST-1"}, stored
 
 
 def test_serve_with_several_workers_needs_the_server_backend(tmp_path):

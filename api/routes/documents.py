@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from lagrum.errors import InputError
 from lagrum.service import LagrumService
@@ -37,11 +38,11 @@ def list_documents(
 @router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses={404: {"description": "unknown document"}})
 def get_document(doc_id: str, request: Request, service: LagrumService = Depends(get_service)) -> dict:
     """Metadata, canonical text (every citation's `start`/`end` point into it), chunk offsets, warnings."""
-    if doc_id.endswith("/related"):
+    document = service.get_document(doc_id)
+    if document is None and doc_id.endswith("/related"):  # an id may itself end in "/related"
         from api.routes.legal import related
 
         return related(doc_id[: -len("/related")], service)
-    document = service.get_document(doc_id)
     if document is None:
         raise HTTPException(404, {"error": f"no document with id {doc_id!r}; GET /documents lists what is indexed", "field": "id"})
     return document
@@ -55,37 +56,19 @@ def get_document(doc_id: str, request: Request, service: LagrumService = Depends
     responses={415: {"description": "unsupported file format"}, 422: {"description": "invalid document"}},
 )
 async def add_documents(request: Request, service: LagrumService = Depends(get_service), settings=Depends(get_settings)):
-    """Add or replace documents: a JSON object, a JSON list, or a multipart file upload (`file`)."""
-    from ingest.loaders import FORMATS, documents_from_records, load_bytes  # writes go through the ingest pipeline
+    """Add or replace documents: a JSON object, a JSON list, or a multipart file upload (`file`).
 
+    Reading the request is async; parsing, embedding and writing run in a worker thread, so
+    searches keep being answered while a large document is indexed.
+    """
     content_type = request.headers.get("content-type", "")
     max_bytes = settings.max_file_mb * 1_000_000
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        uploads = [v for k, v in form.multi_items() if hasattr(v, "read")]
-        if not uploads:
-            raise HTTPException(422, {"error": "file: no file in the upload; send it as the multipart field 'file'", "field": "file"})
-        meta = {k: v for k, v in form.multi_items() if k in FORM_FIELDS and isinstance(v, str) and v}
-        items = []
-        for upload in uploads:
-            name = upload.filename or "upload"
-            suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-            if suffix not in FORMATS:
-                raise HTTPException(415, {"error": f"file: unsupported format {suffix or '(no extension)'!r} for {name!r}; use one of {', '.join(FORMATS)}", "field": "file"})
-            data = await upload.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise HTTPException(413, {"error": f"file: {name!r} is over the limit of {settings.max_file_mb} MB (LAGRUM_MAX_FILE_MB)", "field": "file"})
-            items.extend(load_bytes(name, data, meta if len(uploads) == 1 else {k: v for k, v in meta.items() if k != "id"}, max_bytes))
+    multipart = content_type.startswith("multipart/form-data")
+    if multipart:
+        items = await _read_uploads(request, settings.max_file_mb)
     elif content_type.startswith("application/json") or not content_type:
-        body = await request.body()
-        try:
-            payload = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HTTPException(422, {"error": f"body: invalid JSON ({exc})", "field": "body"}) from None
-        records = payload if isinstance(payload, list) else [payload]
-        if not records or payload is None:
-            raise HTTPException(422, {"error": "body: send a document object or a non-empty list of them", "field": "body"})
-        items = documents_from_records(records, origin="body")
+        body = await _read_body(request, max_bytes, settings.max_file_mb)
+        items = await run_in_threadpool(_read_records, body)
     else:
         raise HTTPException(415, {"error": f"content type {content_type!r} is not accepted; send application/json or multipart/form-data", "field": "content-type"})
     errors = [i for i in items if isinstance(i, InputError)]
@@ -94,13 +77,73 @@ async def add_documents(request: Request, service: LagrumService = Depends(get_s
         first = errors[0]
         return JSONResponse(
             status_code=422,
-            content={"error": f"{first.source}: {first.reason}", "field": "file" if content_type.startswith("multipart") else "body", "errors": [{"source": e.source, "error": e.reason} for e in errors]},
+            content={"error": f"{first.source}: {first.reason}", "field": "file" if multipart else "body", "errors": [{"source": e.source, "error": e.reason} for e in errors]},
         )
-    summary = service.add_documents(items)
+    summary = await run_in_threadpool(service.add_documents, items)
     code = 201 if summary["ingested"] else 200
     if summary["failed"]:
         code = 207
     return JSONResponse(status_code=code, content=summary)
+
+
+async def _read_uploads(request: Request, max_file_mb: int) -> list:
+    from ingest.loaders import FORMATS, load_bytes  # writes go through the ingest pipeline
+
+    max_bytes = max_file_mb * 1_000_000
+    form = await request.form()
+    unknown = sorted({k for k, v in form.multi_items() if not hasattr(v, "read") and k not in FORM_FIELDS})
+    if unknown:
+        raise HTTPException(422, {"error": f"{unknown[0]}: unknown form field; allowed: file, {', '.join(FORM_FIELDS)}", "field": unknown[0]})
+    uploads = [v for k, v in form.multi_items() if hasattr(v, "read")]
+    if not uploads:
+        raise HTTPException(422, {"error": "file: no file in the upload; send it as the multipart field 'file'", "field": "file"})
+    meta = {k: v for k, v in form.multi_items() if k in FORM_FIELDS and isinstance(v, str) and v}
+    files = []
+    for upload in uploads:
+        name = upload.filename or "upload"
+        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in FORMATS:
+            raise HTTPException(415, {"error": f"file: unsupported format {suffix or '(no extension)'!r} for {name!r}; use one of {', '.join(FORMATS)}", "field": "file"})
+        data = await upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise HTTPException(413, {"error": f"file: {name!r} is over the limit of {max_file_mb} MB (LAGRUM_MAX_FILE_MB)", "field": "file"})
+        files.append((name, data))
+    if len(files) > 1:
+        meta.pop("id", None)  # one id cannot name several files
+
+    def parse() -> list:
+        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes)]
+
+    return await run_in_threadpool(parse)
+
+
+async def _read_body(request: Request, max_bytes: int, max_file_mb: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes LAGRUM_MAX_FILE_MB."""
+    too_large = HTTPException(
+        413, {"error": f"body: over the limit of {max_file_mb} MB (LAGRUM_MAX_FILE_MB); send fewer documents per request", "field": "body"}
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise too_large
+    return bytes(body)
+
+
+def _read_records(body: bytes) -> list:
+    from ingest.loaders import documents_from_records
+
+    try:
+        payload = json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(422, {"error": f"body: invalid JSON ({exc})", "field": "body"}) from None
+    records = payload if isinstance(payload, list) else [payload]
+    if not records or payload is None:
+        raise HTTPException(422, {"error": "body: send a document object or a non-empty list of them", "field": "body"})
+    return documents_from_records(records, origin="body")
 
 
 @router.delete("/documents/{doc_id:path}", response_model=Deleted, dependencies=[Depends(require_write_key)])

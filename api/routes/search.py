@@ -8,6 +8,7 @@ from lagrum.filters import SearchFilters
 from lagrum.highlight import snippet_for
 from lagrum.retrieval import MODES
 from lagrum.service import LagrumService
+from lagrum.text import query_problem
 
 from api.deps import check_params, get_service, require_read_access
 from api.schemas import SearchResponse
@@ -16,12 +17,13 @@ router = APIRouter(tags=["search"])
 SEARCH_PARAMS = {"q", "limit", "offset", "doc_type", "source", "language", "since", "until", "mode"}
 
 
-def build_filters(doc_type, source, language, since, until) -> SearchFilters:
+def build_filters(doc_type, source, language, since, until, prefix: str = "") -> SearchFilters:
+    """Validated filters; a bad value is a 422 naming the field (`prefix` + name, e.g. "filters.since")."""
     try:
         return SearchFilters.build(doc_type=doc_type, source=source, language=language, since=since, until=until)
     except ValueError as exc:
-        field = str(exc).split(" ", 1)[0]
-        raise HTTPException(422, {"error": str(exc), "field": field}) from None
+        field = prefix + str(exc).split(" ", 1)[0]
+        raise HTTPException(422, {"error": prefix + str(exc), "field": field}) from None
 
 
 @router.get("/search", response_model=SearchResponse, dependencies=[Depends(require_read_access)])
@@ -40,8 +42,8 @@ def search(
 ) -> dict:
     """Hybrid search: the same hits as `lagrum search --json`, with a highlighted snippet per hit."""
     check_params(request, SEARCH_PARAMS)
-    if not q.strip():
-        raise HTTPException(422, {"error": "q: the query is empty", "field": "q"})
+    if problem := query_problem(q):
+        raise HTTPException(422, {"error": f"q: the query {problem}", "field": "q"})
     if mode not in MODES:
         raise HTTPException(422, {"error": f"mode: {mode!r} is not one of {', '.join(MODES)}", "field": "mode"})
     filters = build_filters(doc_type, source, language, since, until)

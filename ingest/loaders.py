@@ -14,6 +14,7 @@ stable one derived from its path relative to the ingested root.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -85,7 +86,7 @@ def iter_documents(paths: Iterable[Path], max_bytes: int = 50_000_000) -> Iterat
     """Read every document under `paths`; yield a `Document` or an `InputError` per item.
 
     :param paths: files and directories (walked recursively).
-    :param max_bytes: files larger than this are refused (JSONL: per line).
+    :param max_bytes: files larger than this are refused (JSON Lines: each line).
     """
     for file, root in iter_files(paths):
         yield from _read_file(file, root, max_bytes)
@@ -100,10 +101,10 @@ def load_bytes(name: str, data: bytes, meta: dict[str, Any] | None = None, max_b
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         return [InputError(name, f"unsupported format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")]
-    if len(data) > max_bytes and suffix not in (".jsonl", ".json"):
-        return [InputError(name, _too_large(len(data), max_bytes))]
-    default_id = _slug_id(Path(name).with_suffix("").name) or "document"
-    return list(_parse(name, suffix, data, default_id, dict(meta or {}), max_bytes))
+    if len(data) > max_bytes and suffix != ".jsonl":
+        return [InputError(name, _too_large(len(data), max_bytes, suffix))]
+    default_id = _slug_id(Path(name).with_suffix("").name) or _unnamed_id(name)
+    return [_derived_from(item, name, f"upload:{name}") for item in _parse(name, suffix, data, default_id, dict(meta or {}), max_bytes)]
 
 
 def documents_from_records(records: Iterable[Any], origin: str = "request") -> list[Document | InputError]:
@@ -131,8 +132,8 @@ def _read_file(file: Path, root: Path, max_bytes: int) -> Iterator[Document | In
         yield InputError(where, f"unsupported format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")
         return
     size = file.stat().st_size
-    if size > max_bytes and suffix not in (".jsonl", ".json"):
-        yield InputError(where, _too_large(size, max_bytes))
+    if size > max_bytes and suffix != ".jsonl":
+        yield InputError(where, _too_large(size, max_bytes, suffix))
         return
     try:
         sidecar = _read_sidecar(file)
@@ -145,7 +146,16 @@ def _read_file(file: Path, root: Path, max_bytes: int) -> Iterator[Document | In
         yield InputError(where, f"cannot read: {exc.strerror or exc}")
         return
     default_id = _path_id(file, root)
-    yield from _parse(where, suffix, data, default_id, sidecar, max_bytes)
+    resolved = str(file.resolve())
+    for item in _parse(where, suffix, data, default_id, sidecar, max_bytes):
+        yield _derived_from(item, where, resolved)
+
+
+def _derived_from(item: Document | InputError, where: str, key: str) -> Document | InputError:
+    """Name the file a derived id came from by `key` (a resolved path), not as the user wrote it."""
+    if isinstance(item, Document) and item.id_from is not None:
+        item.id_from = key + item.id_from[len(where) :]
+    return item
 
 
 def _parse(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int) -> Iterator[Document | InputError]:
@@ -402,6 +412,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         if not text:
             raise ValueError("no text left after cleaning (the document is empty or only boilerplate)")
         doc_id = _validate_id(merged.get("id"), default_id)
+        derived = default_id is not None and doc_id == default_id and not str(merged.get("id") or "").strip()
         title = _string(merged, "title")
         if not title:
             title = _first_line_title(text)
@@ -425,6 +436,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         relations=relations,
         extra=extra,
         origin=where,
+        id_from=where if derived else None,
     )
 
 
@@ -511,7 +523,12 @@ def _path_id(file: Path, root: Path) -> str:
     except ValueError:
         rel = Path(file.name)
     parts = [_slug_id(p) for p in rel.with_suffix("").parts]
-    return "/".join(p for p in parts if p) or _slug_id(file.stem) or "document"
+    return "/".join(p for p in parts if p) or _slug_id(file.stem) or _unnamed_id(file.name)
+
+
+def _unnamed_id(name: str) -> str:
+    """An id for a file name with no Latin letters or digits: stable, and distinct per name."""
+    return "document-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
 
 
 def _slug_id(name: str) -> str:
@@ -520,8 +537,10 @@ def _slug_id(name: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", ascii_name).strip("-.")
 
 
-def _too_large(size: int, limit: int) -> str:
-    return f"{size / 1e6:.1f} MB is over the limit of {limit / 1e6:.0f} MB; split it or raise LAGRUM_MAX_FILE_MB"
+def _too_large(size: int, limit: int, suffix: str = "") -> str:
+    # A .json file is parsed whole, so the limit is the file's; JSON Lines are read line by line.
+    split = "write it as JSON Lines (.jsonl, one document per line)" if suffix == ".json" else "split it"
+    return f"{size / 1e6:.1f} MB is over the limit of {limit / 1e6:.0f} MB; {split} or raise LAGRUM_MAX_FILE_MB"
 
 
 def _yaml_reason(exc: Exception) -> str:

@@ -14,9 +14,11 @@ or duplicated.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from lagrum.documents import Chunk, Document
@@ -111,6 +113,11 @@ class IngestPipeline:
             seen[item.id] = item.origin or item.id
             try:
                 pending = self._prepare(item)
+            except InputError as exc:
+                summary.failed += 1
+                summary.errors.append({"source": exc.source, "error": exc.reason})
+                _notify(progress, "failed", exc.source)
+                continue
             except Exception as exc:  # one document's failure must not stop the batch
                 summary.failed += 1
                 summary.errors.append({"source": item.origin or item.id, "error": f"could not prepare: {exc}"})
@@ -143,6 +150,7 @@ class IngestPipeline:
             f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|{self._annotation_id}|title-vectors"
         )
         existing = self.index.store.get_document(document.id, with_text=False)
+        _check_derived_id(document, existing)
         if existing and existing.get("content_hash") == content_hash and existing.get("state") == "complete":
             return None
         spans = chunk_text(
@@ -160,6 +168,7 @@ class IngestPipeline:
             **document.metadata(),
             "text": document.text,
             "origin": document.origin,
+            "id_from": document.id_from or "",
             "content_hash": content_hash,
             "chunk_count": len(chunks),
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -274,6 +283,29 @@ def _authorities_mentioned(document: Document) -> list[str]:
     return authorities_mentioned(f"{document.title}\n{document.text}")
 
 
+_LINE_SUFFIX = re.compile(r"(:\d+|\[\d+\])$")  # "file.jsonl:12", "file.json[3]"
+
+
+def _check_derived_id(document: Document, existing: dict[str, Any] | None) -> None:
+    """An id derived from a file name may only replace the document derived from the same file.
+
+    Otherwise `a/notes.txt` and `b/notes.txt`, ingested one at a time, would both become `notes`
+    and the second would silently replace the first. Documents indexed before ids recorded
+    their file carry no `id_from` and are replaced as before.
+    """
+    previous = (existing or {}).get("id_from")
+    if document.id_from is None or previous is None or previous == document.id_from:
+        return
+    if previous and not previous.startswith("upload:") and not Path(_LINE_SUFFIX.sub("", previous)).exists():
+        return  # that file is gone (moved, renamed, or the folder was): this one takes over the id
+    holder = previous or "a document that was given this id explicitly"
+    raise InputError(
+        document.origin or document.id,
+        f"the id {document.id!r}, derived from the file name, is already used by {holder}; give this file its own id "
+        "('id:' in its front matter or .meta.yaml sidecar), or ingest from a common parent folder so the ids include the folder",
+    )
+
+
 def _notify(progress, event: str, source: str) -> None:
     if progress:
         progress(event, source)
@@ -282,12 +314,12 @@ def _notify(progress, event: str, source: str) -> None:
 class ProgressBar:
     """A one-line progress bar on a terminal (stderr); silent when stderr is not a TTY."""
 
-    def __init__(self, total: int | None, stream=sys.stderr):
+    def __init__(self, total: int | None, stream=None):
         self.total = total
         self.done = 0
         self.counts = {"ingested": 0, "skipped": 0, "failed": 0}
-        self.stream = stream
-        self.enabled = stream.isatty()
+        self.stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced since import
+        self.enabled = self.stream.isatty()
 
     def __call__(self, event: str, source: str) -> None:
         self.done += 1

@@ -66,6 +66,9 @@ class Document:
     relations: list[dict[str, str]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # further metadata keys, kept as given
     origin: str = ""  # file (and line) it was read from; not part of the content hash
+    # When the id was derived from a file name: that file (resolved path, and line), so another
+    # file deriving the same id cannot silently replace this document. None when the id was given.
+    id_from: str | None = None
 
     def content_hash(self, embedder_id: str = "") -> str:
         """Hash of everything that shapes the indexed chunks, so unchanged documents can be skipped."""
@@ -76,10 +79,11 @@ class Document:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def metadata(self) -> dict[str, Any]:
-        """The document's fields except `text` and `origin`."""
+        """The document's fields except `text`, `origin` and `id_from`."""
         data = asdict(self)
         data.pop("text")
         data.pop("origin")
+        data.pop("id_from")
         return data
 
 

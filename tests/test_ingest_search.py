@@ -362,3 +362,53 @@ def test_jsonl_lines_may_hold_unicode_line_separators(tmp_path):
     found = list(iter_documents([path]))
     assert [getattr(d, "id", d) for d in found] == ["test-sep-1", "test-sep-2"]
     assert "andra raden" in found[0].text and "nästa rad" in found[1].text
+
+
+def test_ids_derived_from_file_names_never_silently_replace_another_file(tmp_path, capsys):
+    """a/notes.txt and b/notes.txt, ingested one at a time, both derive the id "notes" (test material)."""
+    data = tmp_path / "data"
+    for folder, text in (("a", "Anteckning A (testmaterial)\n\nKameraövervakning på kontoret."), ("b", "Anteckning B (testmaterial)\n\nSkärminspelning av anställda.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(text, encoding="utf-8")
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(tmp_path / "a" / "notes.txt"), "--json")
+    assert code == 0 and json.loads(out)["ingested_ids"] == ["notes"]
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(tmp_path / "b" / "notes.txt"), "--json")
+    refused = json.loads(out)
+    assert code == 1 and refused["failed"] == 1, refused
+    assert "notes.txt" in refused["errors"][0]["source"] and "already used by" in refused["errors"][0]["error"]
+    assert "id:" in refused["errors"][0]["error"]  # says what to do
+    code, out, _ = run_cli(capsys, "--data", str(data), "show", "notes", "--json")
+    assert json.loads(out)["title"] == "Anteckning A (testmaterial)"  # the first file's document is intact
+
+    # The same file again is an update, and a file that moved takes its id over.
+    (tmp_path / "a" / "notes.txt").write_text("Anteckning A2 (testmaterial)\n\nNy text.", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(tmp_path / "a" / "notes.txt"), "--json")
+    assert code == 0 and json.loads(out)["ingested"] == 1
+    (tmp_path / "a").rename(tmp_path / "a-moved")
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(tmp_path / "a-moved" / "notes.txt"), "--json")
+    assert code == 0 and json.loads(out)["skipped"] == 1
+
+    # File names with no Latin letters get distinct ids, not a shared "document".
+    for name in ("法律.txt", "規則.txt"):
+        (tmp_path / "c").mkdir(exist_ok=True)
+        (tmp_path / "c" / name).write_text(f"{name} (testmaterial)\n\nText om en regel.", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "--data", str(data), "ingest", str(tmp_path / "c"), "--json")
+    ids = json.loads(out)["ingested_ids"]
+    assert code == 0 and len(set(ids)) == 2 and all(i.startswith("document-") for i in ids), ids
+
+
+def test_json_files_are_held_to_the_size_limit(tmp_path):
+    """A .json file is parsed whole, so LAGRUM_MAX_FILE_MB applies to it; JSON Lines go line by line."""
+    from ingest.loaders import iter_documents, load_bytes
+
+    records = [{"id": f"test-size-{n}", "text": "Testmaterial. " * 50} for n in range(20)]
+    big = tmp_path / "many.json"
+    big.write_text(json.dumps(records), encoding="utf-8")
+    lines = tmp_path / "many.jsonl"
+    lines.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+    limit = big.stat().st_size - 1
+    [refused] = list(iter_documents([big], max_bytes=limit))
+    assert refused.source == str(big) and ".jsonl" in refused.reason and "LAGRUM_MAX_FILE_MB" in refused.reason
+    assert [d.id for d in iter_documents([lines], max_bytes=limit)] == [r["id"] for r in records]
+    [uploaded] = load_bytes("many.json", big.read_bytes(), max_bytes=limit)
+    assert "over the limit" in uploaded.reason

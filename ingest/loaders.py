@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
-from lagrum.documents import DOC_TYPES, DOCUMENT_FIELDS, LANGUAGES, RELATION_TYPES, Document, parse_iso_date
+from lagrum.documents import DOC_TYPES, DOCUMENT_FIELDS, LANGUAGES, RELATION_TYPES, Document, doc_type_key, language_key, parse_iso_date
 from lagrum.errors import InputError
 from lagrum.language import detect_language
 
@@ -33,22 +33,6 @@ from ingest.cleaning import clean_text
 FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl", ".json")
 SIDECAR_SUFFIX = ".meta.yaml"
 MAX_ID_LENGTH = 200
-_DOC_TYPE_ALIASES = {
-    "forordning": "förordning",
-    "forarbete": "förarbete",
-    "vagledning": "vägledning",
-    "ovrigt": "övrigt",
-    "decision": "beslut",
-    "judgment": "dom",
-    "judgement": "dom",
-    "ruling": "dom",
-    "statute": "lag",
-    "news": "nyhet",
-    "opinion": "debatt",
-    "press release": "pressmeddelande",
-    "other": "övrigt",
-}
-_LANGUAGE_ALIASES = {"swedish": "sv", "svenska": "sv", "english": "en", "engelska": "en"}
 
 
 class _MetadataLoader(yaml.SafeLoader):
@@ -465,7 +449,7 @@ def _validate_doc_type(value: Any) -> str:
     if value is None or value == "":
         return "övrigt"
     key = str(value).strip().lower()
-    key = _DOC_TYPE_ALIASES.get(key, key)
+    key = doc_type_key(key)
     if key not in DOC_TYPES:
         raise ValueError(f"field 'doc_type' {value!r} is unknown; use one of {', '.join(DOC_TYPES)}")
     return key
@@ -475,7 +459,7 @@ def _validate_language(value: Any, text: str) -> str:
     if value is None or value == "":
         return detect_language(text)
     key = str(value).strip().lower()
-    key = _LANGUAGE_ALIASES.get(key, key.split("-")[0].split("_")[0])
+    key = language_key(key)
     if key not in LANGUAGES:
         raise ValueError(f"field 'language' {value!r} is not supported; use one of {', '.join(LANGUAGES)} or leave it out to detect it")
     return key

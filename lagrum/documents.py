@@ -47,6 +47,37 @@ RELATION_TYPES = (
     "cites",
     "cited_by",
 )
+# Other spellings accepted wherever a document type or a language is given (fields, filters).
+DOC_TYPE_ALIASES = {
+    "forordning": "förordning",
+    "forarbete": "förarbete",
+    "vagledning": "vägledning",
+    "ovrigt": "övrigt",
+    "decision": "beslut",
+    "judgment": "dom",
+    "judgement": "dom",
+    "ruling": "dom",
+    "statute": "lag",
+    "news": "nyhet",
+    "opinion": "debatt",
+    "press release": "pressmeddelande",
+    "other": "övrigt",
+}
+LANGUAGE_ALIASES = {"swedish": "sv", "svenska": "sv", "english": "en", "engelska": "en"}
+
+
+def doc_type_key(value: str) -> str:
+    """`Beslut`, `decision`, `forordning` -> the document type they name (unchecked)."""
+    key = " ".join(value.split()).lower()
+    return DOC_TYPE_ALIASES.get(key, key)
+
+
+def language_key(value: str) -> str:
+    """`SV`, `sv-SE`, `english` -> the language code they name (unchecked)."""
+    key = value.strip().lower()
+    return LANGUAGE_ALIASES.get(key, key.split("-")[0].split("_")[0])
+
+
 # Fields a document may carry in JSONL, front matter or a sidecar .meta.yaml.
 DOCUMENT_FIELDS = ("id", "title", "text", "date", "doc_type", "source", "url", "language", "relations")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from lagrum.documents import DOC_TYPES, LANGUAGES, parse_iso_date
+from lagrum.documents import DOC_TYPES, LANGUAGES, doc_type_key, language_key, parse_iso_date
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,14 @@ class SearchFilters:
         citation: Iterable[str] | str | None = None,
     ) -> "SearchFilters":
         """Validate raw values; raise ValueError naming the field when one is wrong."""
-        doc_types = _tuple(doc_type)
-        for value in doc_types:
+        doc_types = tuple(doc_type_key(v) for v in _codes(doc_type))
+        for raw, value in zip(_codes(doc_type), doc_types):
             if value not in DOC_TYPES:
-                raise ValueError(f"doc_type {value!r} is not a document type; use one of: {', '.join(DOC_TYPES)}")
-        languages = _tuple(language)
-        for value in languages:
+                raise ValueError(f"doc_type {raw!r} is not a document type; use one of: {', '.join(DOC_TYPES)}")
+        languages = tuple(language_key(v) for v in _codes(language))
+        for raw, value in zip(_codes(language), languages):
             if value not in LANGUAGES:
-                raise ValueError(f"language {value!r} is not supported; use one of: {', '.join(LANGUAGES)}")
+                raise ValueError(f"language {raw!r} is not supported; use one of: {', '.join(LANGUAGES)}")
         since_iso = parse_iso_date(since, "since")
         until_iso = parse_iso_date(until, "until")
         if since_iso and until_iso and since_iso > until_iso:
@@ -68,3 +68,10 @@ def _tuple(value: Iterable[str] | str | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(v.strip() for v in value.split(",") if v.strip())
     return tuple(v for v in value if v)
+
+
+def _codes(value: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Document types or languages, given once or repeated, each possibly comma-separated
+    (no type or language holds a comma): "beslut,dom" == ["beslut", "dom"] == ["beslut,dom"]."""
+    values = [value] if isinstance(value, str) else (value or ())
+    return tuple(part.strip() for v in values if v for part in str(v).split(",") if part.strip())

@@ -97,6 +97,21 @@ def test_search_filters_narrow_the_hits(client):
     assert client.get("/search", params={"q": "kamerabevakning", "since": "2100-01-01"}).json()["hits"] == []
 
 
+def test_filter_values_are_read_alike_everywhere(client):
+    """Comma lists, repeated parameters, capitals and English type names mean the same filter."""
+    def doc_types(**params) -> set[str]:
+        response = client.get("/search", params={"q": "kamerabevakning", "limit": 30, **params})
+        assert response.status_code == 200, response.text
+        return {h["doc_type"] for h in response.json()["hits"]}
+
+    expected = doc_types(doc_type=["beslut", "nyhet"])
+    assert expected and expected <= {"beslut", "nyhet"}
+    assert doc_types(doc_type="beslut,nyhet") == doc_types(doc_type=["Beslut", "NEWS"]) == expected
+    ask = lambda filters: client.post("/ask", json={"question": "kamerabevakning", "filters": filters}).json()  # noqa: E731
+    as_list = ask({"doc_type": ["beslut", "nyhet"], "language": ["sv"]})
+    assert as_list["found"] and ask({"doc_type": "beslut,Nyhet", "language": "SV"})["citations"] == as_list["citations"]
+
+
 @pytest.mark.parametrize("question", IN_DOMAIN)
 def test_ask_in_domain_cites_verbatim_quotes(client, question):
     response = client.post("/ask", json={"question": question})

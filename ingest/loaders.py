@@ -14,6 +14,7 @@ stable one derived from its path relative to the ingested root.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import json
@@ -72,8 +73,27 @@ def iter_documents(paths: Iterable[Path], max_bytes: int = 50_000_000) -> Iterat
     :param paths: files and directories (walked recursively).
     :param max_bytes: files larger than this are refused (JSON Lines: each line).
     """
-    for file, root in iter_files(paths):
-        yield from _read_file(file, root, max_bytes)
+    for path in paths:
+        path = Path(path)
+        found = False
+        for file, root in iter_files([path]):
+            found = True
+            yield from _read_file(file, root, max_bytes)
+        if path.is_dir():
+            if not found:
+                yield InputError(str(path), f"no documents in this folder; Lagrum reads {', '.join(FORMATS)}")
+            yield from _orphan_sidecars(path)
+
+
+def _orphan_sidecars(folder: Path) -> Iterator[InputError]:
+    """A sidecar whose document is missing (renamed, deleted, misspelt) would be ignored: say so."""
+    for sidecar in sorted(folder.rglob("*" + SIDECAR_SUFFIX)):
+        if any(part.startswith(".") for part in sidecar.relative_to(folder).parts):
+            continue
+        base = sidecar.name[: -len(SIDECAR_SUFFIX)]
+        siblings = [f for f in sidecar.parent.glob(glob.escape(base) + "*") if f.is_file() and f != sidecar]
+        if not any(f.name == base or (f.stem == base and f.suffix.lower() in FORMATS) for f in siblings):
+            yield InputError(str(sidecar), f"sidecar without a document: no {base}.txt, .md, .pdf, ... next to it; name it after its document (NAME{SIDECAR_SUFFIX}) or remove it")
 
 
 def load_bytes(name: str, data: bytes, meta: dict[str, Any] | None = None, max_bytes: int = 50_000_000) -> list[Document | InputError]:

@@ -79,5 +79,7 @@ def cmd_serve(args, settings: Settings) -> int:
             os.environ["LAGRUM_DATA"] = str(settings.data_dir)
         uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="warning")
         return 0
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    os.environ["LAGRUM_SERVING_URL"] = f"http://{host}:{args.port}"  # the index's owner record names it (lagrum.store.edge)
     uvicorn.run(create_app(settings, host=args.host), host=args.host, port=args.port, log_level="warning")
     return 0

@@ -548,6 +548,7 @@ def test_ingest_while_served_points_to_server_then_ingest_through_it(served):
     locked = _cli(data, "ingest", str(other))
     assert locked.returncode != 0
     assert "--server" in locked.stderr and "Traceback" not in locked.stderr, locked.stderr
+    assert f"--server {url} " in locked.stderr  # the port it really serves on
     before = httpx.get(f"{url}/health").json()["documents"]
     refused = _cli(data, "ingest", str(other), "--server", url)
     assert refused.returncode != 0 and "api-key" in refused.stderr and "Traceback" not in refused.stderr, refused.stderr

@@ -412,3 +412,22 @@ def test_json_files_are_held_to_the_size_limit(tmp_path):
     assert [d.id for d in iter_documents([lines], max_bytes=limit)] == [r["id"] for r in records]
     [uploaded] = load_bytes("many.json", big.read_bytes(), max_bytes=limit)
     assert "over the limit" in uploaded.reason
+
+
+def test_empty_folders_and_orphan_sidecars_are_reported(tmp_path):
+    """Nothing is skipped silently: a folder with no documents, a sidecar whose document is missing."""
+    from ingest.loaders import iter_documents
+
+    (tmp_path / "empty" / ".hidden").mkdir(parents=True)
+    (tmp_path / "empty" / ".hidden" / "x.txt").write_text("dold", encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "beslutet.txt").write_text("Fiktivt beslut (testmaterial)\n\nText.", encoding="utf-8")
+    (docs / "beslutet.meta.yaml").write_text("doc_type: beslut\n", encoding="utf-8")
+    (docs / "rapport.pdf.meta.yaml").write_text("doc_type: övrigt\n", encoding="utf-8")
+    (docs / "beslut.meta.yaml").write_text("doc_type: beslut\n", encoding="utf-8")  # misspelt: no "beslut.*" document
+    items = list(iter_documents([tmp_path / "empty", docs]))
+    errors = {e.source: e.reason for e in items if hasattr(e, "reason")}
+    assert [d.id for d in items if not hasattr(d, "reason")] == ["beslutet"]
+    assert set(errors) == {str(tmp_path / "empty"), str(docs / "rapport.pdf.meta.yaml"), str(docs / "beslut.meta.yaml")}, errors
+    assert "no documents" in errors[str(tmp_path / "empty")] and "sidecar without a document" in errors[str(docs / "beslut.meta.yaml")]

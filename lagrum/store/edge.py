@@ -378,6 +378,8 @@ def _available_memory() -> int | None:
 
 def _write_owner(path: Path) -> None:
     info = {"pid": os.getpid(), "command": " ".join(sys.argv[:3]) or "python", "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if os.environ.get("LAGRUM_SERVING_URL"):  # set by `lagrum serve`
+        info["url"] = os.environ["LAGRUM_SERVING_URL"]
     try:
         (path / OWNER_FILE).write_text(json.dumps(info), encoding="utf-8")
     except OSError:
@@ -394,14 +396,20 @@ def _clear_owner(path: Path) -> None:
 
 
 def _locked_message(path: Path) -> str:
-    holder = "another process"
+    holder, url = "another process", None
     try:
         owner = json.loads((path / OWNER_FILE).read_text(encoding="utf-8"))
         holder = f"process {owner['pid']} (`{owner['command']}`, since {owner['since']})"
-    except (OSError, ValueError, KeyError):
+        url = owner.get("url")
+    except (OSError, ValueError, KeyError, TypeError):
         pass
+    if url:
+        return (
+            f"the index at {path} is in use by {holder}, serving {url}. One process owns an embedded index; "
+            f"send documents through the server instead: `lagrum ingest --server {url} --api-key KEY PATH...`"
+        )
     return (
         f"the index at {path} is in use by {holder}. One process owns an embedded index. "
         "If that is `lagrum serve`, send documents through it instead: "
-        "`lagrum ingest --server http://127.0.0.1:8000 PATH...`; otherwise stop that process and retry."
+        "`lagrum ingest --server http://HOST:PORT --api-key KEY PATH...`; otherwise stop that process and retry."
     )

@@ -183,3 +183,26 @@ def test_long_text_is_fast():
     refs = extract_references(text)
     assert len(refs) == 60
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("SFS 2013:460 23 §", "SFS 2013:460 23 §"),
+        ("sfs 2013:460 23 §", "SFS 2013:460 23 §"),
+        ("Sfs 2013:460 23 §.", "SFS 2013:460 23 §"),
+        ("KÖL 23 §", "SFS 2013:460 23 §"),
+        ("SFS 2013:460", "SFS 2013:460"),
+        ("eu 2016/679 art. 6", "EU 2016/679 art. 6"),
+        ("1 kap. 2 § lag (2018:218)", "SFS 2018:218 1 kap. 2 §"),
+        # Not a provision as a whole: never widened to the statute or narrowed to a part.
+        ("SFS 2013:460 1000 §", None),
+        ("SFS 2013:460 23 § blah", None),
+        ("SFS 2013:460 blah", None),
+        ("inget lagrum alls", None),
+    ],
+)
+def test_canonical_provision_takes_only_a_whole_provision(text, canonical):
+    from lagrum.legal.graph import canonical_provision
+
+    assert canonical_provision(text) == canonical

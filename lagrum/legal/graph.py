@@ -201,7 +201,8 @@ def provision_view(service: Any, text: str, limit: int = 200) -> dict[str, Any] 
 
 def canonical_provision(text: str) -> str | None:
     """`23 § kameraövervakningslagen`, `KÖL 23 §` or `SFS 2013:460 23 §` -> `SFS 2013:460 23 §`."""
-    text = " ".join(text.split())
+    text = " ".join(text.split()).rstrip(" .,;:")
+    text = re.sub(r"(?i)\b(sfs|eu)(?= \d{4}[:/])", lambda m: m.group(1).upper(), text)  # "sfs 2013:460"
     if not text:
         return None
     try:
@@ -210,9 +211,12 @@ def canonical_provision(text: str) -> str | None:
         refs = extract_references(text)
     except ImportError:
         refs = []
-    if refs:
-        return max(refs, key=lambda r: (r.end - r.start, len(r.canonical))).canonical
-    if re.fullmatch(r"(SFS \d{4}:\d+|EU \d{4}/\d+)( .+)?", text):
+    # The whole text must be the provision: "SFS 2013:460 1000 §" or "23 § blah" is not a
+    # wider or nearby provision, and must not silently become the whole statute.
+    whole = [r for r in refs if r.start == 0 and r.end == len(text)]
+    if whole:
+        return max(whole, key=lambda r: len(r.canonical)).canonical
+    if not refs and re.fullmatch(r"SFS \d{4}:\d+|EU \d{4}/\d+", text):
         return text
     return None
 

@@ -145,6 +145,10 @@ def parse_iso_date(value: Any, field_name: str = "date") -> str | None:
         return value.isoformat()
     text = str(value).strip()
     try:
-        return _dt.date.fromisoformat(text[:10]).isoformat() if len(text) >= 10 else _dt.date.fromisoformat(text).isoformat()
+        return _dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    try:  # a full timestamp ("2020-01-01T12:00:00Z", "2020-01-01 12:00") gives its date; nothing else trails
+        return _dt.datetime.fromisoformat(text).date().isoformat()
     except ValueError:
         raise ValueError(f"{field_name} {text!r} is not an ISO date; write it as YYYY-MM-DD") from None

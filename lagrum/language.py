@@ -11,6 +11,8 @@ Anything undecided — "GDPR art. 88", "2018:1200" — is Swedish, the corpus la
 'sv'
 >>> detect_language("GDPR art. 88")
 'sv'
+>>> detect_language("webbkamera")
+'sv'
 """
 
 from __future__ import annotations
@@ -54,6 +56,12 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _SWEDISH_LETTERS = re.compile(r"[åäöÅÄÖ]")
 _SWEDISH_ENDINGS = ("arna", "erna", "orna", "ningen", "ningar", "heten", "lagen", "ande", "ende", "skap")
 _ENGLISH_ENDINGS = ("'s", "ness", "ly", "ed")
+# Heads of Swedish compounds: the listed Swedish words long enough not to end English words by chance.
+_COMPOUND_HEADS = tuple(sorted(w for w in SWEDISH_WORDS if len(w) >= 5 and w not in ENGLISH_WORDS))
+
+
+def _ends_in_swedish_word(word: str) -> bool:
+    return len(word) > 7 and any(word.endswith(head) and len(word) - len(head) >= 3 for head in _COMPOUND_HEADS)
 
 
 def detect_language(text: str) -> str:
@@ -76,11 +84,11 @@ def detect_language(text: str) -> str:
             continue
         if in_sv or in_en or len(word) < 3:
             continue
-        # Spelling cues only for words neither list knows; weaker than a known word.
-        if "w" in word or "th" in word:
-            english += 0.5
-        elif word.endswith(_SWEDISH_ENDINGS):
+        # Spelling cues only for words neither list knows; weaker than a known word. Swedish
+        # writes compounds as one word ("webbkamera", "kameraövervakningen"), so a word ending
+        # in a known Swedish word is Swedish even when it holds a "w" from a loan ("webb").
+        if word.endswith(_SWEDISH_ENDINGS) or "webb" in word or _ends_in_swedish_word(word):
             swedish += 0.5
-        elif word.endswith(_ENGLISH_ENDINGS):
+        elif "w" in word or "th" in word or word.endswith(_ENGLISH_ENDINGS):
             english += 0.5
     return "en" if english > swedish else DEFAULT_LANGUAGE

@@ -184,6 +184,7 @@ def test_openapi_is_served(client):
         ("get", "/search", {"params": {"q": "kamera", "since": "2020-13-45"}}, "since"),
         ("get", "/search", {"params": {"q": "kamera", "limit": "0"}}, "limit"),
         ("get", "/documents", {"params": {"until": "igår"}}, "until"),
+        ("get", "/search", {"params": {"q": "kamera", "since": "2020-01-01garbage"}}, "since"),
         ("post", "/ask", {"json": {"question": ""}}, "question"),
         ("post", "/ask", {"json": {"question": "   "}}, "question"),
         ("post", "/ask", {"json": {"question": "x" * 2001}}, "question"),

@@ -119,3 +119,39 @@ def test_swedish_queries_get_english_cross_terms_for_english_documents(query, ex
 def test_cross_terms_of_english_queries_are_swedish_and_short_words_do_not_match_stems():
     assert "webbkamera" in parse_query("is mandatory webcam use legal", "en").cross_terms
     assert parse_query("Hej på dig", "sv").cross_terms == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("webbkamera", "sv"),
+        ("webbkameror hemma", "sv"),
+        ("webbplatsen", "sv"),
+        ("wifi på jobbet", "sv"),
+        ("arbetsplatskameror", "sv"),
+        ("webcam", "en"),
+        ("workplace monitoring", "en"),
+        ("when can my employer watch me", "en"),
+        ("smartwatch tracking at work", "en"),
+    ],
+)
+def test_language_of_short_queries_with_w(text, language):
+    """A "w" is a weak English cue; Swedish compounds and "webb" loans stay Swedish."""
+    from lagrum.language import detect_language
+
+    assert detect_language(text) == language
+
+
+@pytest.mark.parametrize("value", ["2020-01-01garbage", "2020-01-01T", "2020", "20-01-01", "igår"])
+def test_dates_with_anything_trailing_are_refused(value):
+    from lagrum.documents import parse_iso_date
+
+    with pytest.raises(ValueError, match="not an ISO date"):
+        parse_iso_date(value, "since")
+
+
+@pytest.mark.parametrize("value", ["2020-01-01", "2020-01-01T12:00:00Z", "2020-01-01 12:00", "2020-01-01T23:00:00+02:00"])
+def test_dates_and_timestamps_give_their_day(value):
+    from lagrum.documents import parse_iso_date
+
+    assert parse_iso_date(value, "since") == "2020-01-01"

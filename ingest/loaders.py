@@ -18,6 +18,7 @@ import glob
 import hashlib
 import io
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -58,7 +59,8 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            # A broken link is listed too, so that it is reported rather than silently missing.
+            for file in sorted(p for p in path.rglob("*") if p.is_file() or (p.is_symlink() and not p.exists())):
                 rel = file.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or file.name.endswith(SIDECAR_SUFFIX):
                     continue
@@ -130,7 +132,8 @@ def _read_file(file: Path, root: Path, max_bytes: int) -> Iterator[Document | In
     where = str(file)
     suffix = file.suffix.lower()
     if not file.exists():
-        yield InputError(where, "no such file or directory")
+        broken = file.is_symlink()
+        yield InputError(where, f"broken link to {os.readlink(file)}" if broken else "no such file or directory")
         return
     if suffix not in FORMATS:
         yield InputError(where, f"unsupported format {suffix or '(no extension)'!r}; use one of {', '.join(FORMATS)}")

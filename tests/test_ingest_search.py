@@ -426,8 +426,11 @@ def test_empty_folders_and_orphan_sidecars_are_reported(tmp_path):
     (docs / "beslutet.meta.yaml").write_text("doc_type: beslut\n", encoding="utf-8")
     (docs / "rapport.pdf.meta.yaml").write_text("doc_type: övrigt\n", encoding="utf-8")
     (docs / "beslut.meta.yaml").write_text("doc_type: beslut\n", encoding="utf-8")  # misspelt: no "beslut.*" document
+    (docs / "flyttad.txt").symlink_to(tmp_path / "no-longer-here.txt")
     items = list(iter_documents([tmp_path / "empty", docs]))
     errors = {e.source: e.reason for e in items if hasattr(e, "reason")}
     assert [d.id for d in items if not hasattr(d, "reason")] == ["beslutet"]
-    assert set(errors) == {str(tmp_path / "empty"), str(docs / "rapport.pdf.meta.yaml"), str(docs / "beslut.meta.yaml")}, errors
+    expected = {tmp_path / "empty", docs / "rapport.pdf.meta.yaml", docs / "beslut.meta.yaml", docs / "flyttad.txt"}
+    assert set(errors) == {str(p) for p in expected}, errors
+    assert "broken link" in errors[str(docs / "flyttad.txt")]
     assert "no documents" in errors[str(tmp_path / "empty")] and "sidecar without a document" in errors[str(docs / "beslut.meta.yaml")]

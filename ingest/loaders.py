@@ -287,8 +287,8 @@ def _html(text: str, where: str) -> tuple[dict[str, Any], str]:
                 pass  # a page's own date is a hint; a bad one is not the user's field to fix
         if meta_doc.sitename:
             meta["source"] = meta_doc.sitename.strip()
-        if meta_doc.url:
-            meta["url"] = meta_doc.url
+        if meta_doc.url and _HTTP_URL.fullmatch(meta_doc.url.strip()):
+            meta["url"] = meta_doc.url.strip()
     if "title" not in meta:
         meta["title"] = _first_line_title(body)
     return meta, body
@@ -415,6 +415,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         raw_text = merged.get("text")
         if not isinstance(raw_text, str):
             raise ValueError("field 'text' is missing or not a string; every document needs its text")
+        _check_encodable(merged)
         text = clean_text(raw_text)
         if not text:
             raise ValueError("no text left after cleaning (the document is empty or only boilerplate)")
@@ -427,6 +428,9 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         language = _validate_language(merged.get("language"), text)
         relations = _validate_relations(merged.get("relations"))
         date = parse_iso_date(merged.get("date"), "field 'date'")
+        url = _string(merged, "url")
+        if url and not _HTTP_URL.fullmatch(url):
+            raise ValueError(f"field 'url' {url[:100]!r} is not a web address; give the source's http:// or https:// address, or leave it out")
         extra = {k: v for k, v in merged.items() if k not in DOCUMENT_FIELDS}
         json.dumps(extra, ensure_ascii=False, default=_reject)
     except ValueError as exc:
@@ -438,13 +442,26 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         date=date,
         doc_type=doc_type,
         source=_string(merged, "source"),
-        url=_string(merged, "url"),
+        url=url,
         language=language,
         relations=relations,
         extra=extra,
         origin=where,
         id_from=where if derived else None,
     )
+
+
+_HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+
+
+def _check_encodable(fields: dict[str, Any]) -> None:
+    """Strings must be valid Unicode: a lone surrogate (from broken JSON escapes) cannot be stored."""
+    for name, value in fields.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"field {name!r} holds an invalid character at position {exc.start} (a lone surrogate); send valid UTF-8") from None
 
 
 def _reject(value: Any) -> Any:
@@ -465,6 +482,8 @@ def _validate_id(value: Any, default_id: str | None) -> str:
         raise ValueError(f"field 'id' is {len(doc_id)} characters; keep it under {MAX_ID_LENGTH}")
     if "#" in doc_id or "/" == doc_id[0] or any(unicodedata.category(c).startswith("C") for c in doc_id):
         raise ValueError(f"field 'id' {doc_id!r} may not contain '#', control characters or start with '/'")
+    if any(part in ("", ".", "..") for part in doc_id.split("/")):
+        raise ValueError(f"field 'id' {doc_id!r} may not hold empty, '.' or '..' parts between slashes: a URL cannot address it")
     return doc_id
 
 

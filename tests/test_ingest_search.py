@@ -434,3 +434,29 @@ def test_empty_folders_and_orphan_sidecars_are_reported(tmp_path):
     assert set(errors) == {str(p) for p in expected}, errors
     assert "broken link" in errors[str(docs / "flyttad.txt")]
     assert "no documents" in errors[str(tmp_path / "empty")] and "sidecar without a document" in errors[str(docs / "beslut.meta.yaml")]
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"id": "../../etc/passwd", "text": "Testmaterial."}, "'id'"),
+        ({"id": "a//b", "text": "Testmaterial."}, "'id'"),
+        ({"id": "test-url", "text": "Testmaterial.", "url": "javascript:alert(1)"}, "'url'"),
+        ({"id": "test-url", "text": "Testmaterial.", "url": "www.example.org/beslut"}, "'url'"),
+        ({"id": "test-surrogate", "text": "Testmaterial \ud800."}, "'text'"),
+        ({"id": "test-surrogate", "text": "Testmaterial.", "title": "Titel \udfff"}, "'title'"),
+    ],
+)
+def test_records_a_client_could_not_use_are_refused_naming_the_field(record, field):
+    """Ids a URL cannot address, links that are not web addresses, strings that cannot be stored."""
+    from ingest.loaders import documents_from_records
+
+    [item] = documents_from_records([record], origin="body")
+    assert hasattr(item, "reason") and field in item.reason, item
+
+
+def test_a_web_address_is_kept():
+    from ingest.loaders import documents_from_records
+
+    [item] = documents_from_records([{"id": "test-url-ok", "text": "Testmaterial.", "url": "https://www.imy.se/tillsyner/"}], origin="body")
+    assert item.url == "https://www.imy.se/tillsyner/"

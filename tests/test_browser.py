@@ -157,8 +157,11 @@ def test_search_shows_no_hits_and_errors(page, live_server):
     page.goto(f"{live_server.url}/?q=webbkamera&since=inte-ett-datum")
     status = page.locator("#search-status")
     expect(status).to_have_class("status error")
-    assert "since" in status.inner_text(), status.inner_text()
+    expect(status).to_have_text("Skriv datumet som ÅÅÅÅ-MM-DD.")  # the page's own words, in Swedish
+    expect(page.locator("form [name=since]")).to_have_attribute("aria-invalid", "true")
     shot(page, "03-search-error")
+    page.goto(f"{live_server.url}/?q=%E2%80%8B")  # a zero-width space: nothing to search for
+    expect(status).to_have_text("Skriv några ord att söka på (bokstäver eller siffror, högst 2000 tecken).")
 
 
 def test_ask_on_page_follows_citation_to_passage(page, live_server):

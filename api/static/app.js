@@ -34,6 +34,8 @@
       networkError: "Kunde inte nå servern. Kontrollera anslutningen och försök igen.",
       authError: "Servern kräver en API-nyckel. Ange den under Inställningar.",
       serverError: "Fel från servern ({status})",
+      badQuery: "Skriv några ord att söka på (bokstäver eller siffror, högst 2000 tecken).",
+      badDate: "Skriv datumet som ÅÅÅÅ-MM-DD.",
       "warning.overturned": "Upphävd", "warning.repealed": "Upphävd lag", "warning.renamed": "Nytt namn",
       "warning.cites_overturned": "Gäller upphävt beslut",
       backToSearch: "Till sökningen", loading: "Hämtar dokumentet…", notFoundDoc: "Dokumentet finns inte.",
@@ -68,6 +70,8 @@
       networkError: "Could not reach the server. Check the connection and try again.",
       authError: "The server requires an API key. Enter it under Settings.",
       serverError: "Server error ({status})",
+      badQuery: "Type some words to search for (letters or digits, at most 2000 characters).",
+      badDate: "Write the date as YYYY-MM-DD.",
       "warning.overturned": "Overturned", "warning.repealed": "Repealed", "warning.renamed": "Renamed",
       "warning.cites_overturned": "Concerns an overturned decision",
       backToSearch: "Back to search", loading: "Loading the document…", notFoundDoc: "The document does not exist.",
@@ -154,6 +158,14 @@
   }
 
   /** fetch JSON with the stored API key; rejects with an Error whose message is for people. */
+  /** The page's own words for input errors the user can fix; the API's (English) message otherwise. */
+  function localMessage(status, field) {
+    if (status !== 422 || !field) return null;
+    if (field === "q" || field === "question") return t("badQuery");
+    if (/(^|\.)(since|until)$/.test(field)) return t("badDate");
+    return null;
+  }
+
   function api(path, options) {
     options = options || {};
     var headers = { "Accept": "application/json" };
@@ -169,6 +181,7 @@
           if (!response.ok) {
             var message = (data && data.error) || t("serverError", { status: response.status });
             if (response.status === 401) message = t("authError") + " (" + message + ")";
+            message = localMessage(response.status, data && data.field) || message;
             var error = new Error(message);
             error.status = response.status;
             error.field = data && data.field;

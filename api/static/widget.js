@@ -39,6 +39,7 @@
       you: "Du", lagrum: "Lagrum", sources: "Källor", notes: "Observera", empty: "Skriv en fråga först.",
       network: "Kunde inte nå Lagrum. Kontrollera anslutningen och försök igen.",
       auth: "Lagrum kräver en API-nyckel (data-api-key).", server: "Fel från Lagrum ({status})",
+      badQuestion: "Skriv frågan med ord (bokstäver eller siffror, högst 2000 tecken).",
       notFound: "Inget svar hittades i källorna.", hint: "Svaren bygger på citerade källor. Kontrollera alltid originalet.",
       newTab: "(öppnas i ny flik)"
     },
@@ -48,6 +49,7 @@
       you: "You", lagrum: "Lagrum", sources: "Sources", notes: "Note", empty: "Write a question first.",
       network: "Could not reach Lagrum. Check the connection and try again.",
       auth: "Lagrum requires an API key (data-api-key).", server: "Lagrum error ({status})",
+      badQuestion: "Write the question in words (letters or digits, at most 2000 characters).",
       notFound: "No answer was found in the sources.", hint: "Answers are built from cited sources. Always check the original.",
       newTab: "(opens in a new tab)"
     }
@@ -147,6 +149,7 @@
           try { data = body ? JSON.parse(body) : null; } catch (e) { data = null; }
           if (!response.ok) {
             var message = (data && data.error) || t("server", { status: response.status });
+            if (response.status === 422 && data && data.field === "question") message = t("badQuestion");
             throw new Error(response.status === 401 ? t("auth") + " " + message : message);
           }
           return data;

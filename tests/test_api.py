@@ -169,7 +169,13 @@ def test_unknown_document_is_404(client):
 
 
 def test_openapi_is_served(client):
-    assert "/ask" in client.get("/openapi.json").json()["paths"]
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/health", "/search", "/ask", "/documents", "/documents/{doc_id}", "/provisions/{canonical}"} <= set(paths)
+    post = paths["/documents"]["post"]  # read from the raw request, so described by hand: both bodies, every status
+    assert set(post["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert "file" in post["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert {"201", "207", "413", "415", "422"} <= set(post["responses"])
+    assert "/related" in paths["/documents/{doc_id}"]["get"]["description"]
 
 
 # --- bad input -----------------------------------------------------------------------

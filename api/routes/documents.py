@@ -10,7 +10,7 @@ from lagrum.service import LagrumService
 
 from api.deps import check_params, get_service, get_settings, require_read_access, require_write_key
 from api.routes.search import build_filters
-from api.schemas import Deleted, IngestResult
+from api.schemas import Deleted, DocumentInput, IngestResult, Problem
 
 router = APIRouter(tags=["documents"])
 LIST_PARAMS = {"offset", "limit", "doc_type", "source", "language", "since", "until"}
@@ -37,7 +37,11 @@ def list_documents(
 
 @router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses={404: {"description": "unknown document"}})
 def get_document(doc_id: str, request: Request, service: LagrumService = Depends(get_service)) -> dict:
-    """Metadata, canonical text (every citation's `start`/`end` point into it), chunk offsets, warnings."""
+    """Metadata, canonical text (every citation's `start`/`end` point into it), chunk offsets, warnings.
+
+    `GET /documents/{id}/related` gives the document's relations instead: cites, cited_by,
+    overturns, overturned_by, replaces, replaced_by, each with title and date.
+    """
     document = service.get_document(doc_id)
     if document is None and doc_id.endswith("/related"):  # an id may itself end in "/related"
         from api.routes.legal import related
@@ -48,12 +52,38 @@ def get_document(doc_id: str, request: Request, service: LagrumService = Depends
     return document
 
 
+_DOCUMENT_SCHEMA = DocumentInput.model_json_schema()
+_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": {"oneOf": [_DOCUMENT_SCHEMA, {"type": "array", "items": _DOCUMENT_SCHEMA, "minItems": 1}]}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "a .txt, .md, .html, .pdf, .docx, .json or .jsonl file"},
+                    **{name: {"type": "string"} for name in FORM_FIELDS},
+                },
+            }
+        },
+    },
+}
+
+
 @router.post(
     "/documents",
     response_model=IngestResult,
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(require_write_key)],
-    responses={415: {"description": "unsupported file format"}, 422: {"description": "invalid document"}},
+    responses={
+        200: {"description": "nothing new: every document was unchanged and skipped", "model": IngestResult},
+        207: {"description": "some documents were ingested, some failed (see `errors`)", "model": IngestResult},
+        413: {"description": "the body or a file is over LAGRUM_MAX_FILE_MB", "model": Problem},
+        415: {"description": "unsupported file format or content type", "model": Problem},
+        422: {"description": "no usable document; `errors` names each source and what to fix", "model": Problem},
+    },
+    openapi_extra={"requestBody": _REQUEST_BODY},
 )
 async def add_documents(request: Request, service: LagrumService = Depends(get_service), settings=Depends(get_settings)):
     """Add or replace documents: a JSON object, a JSON list, or a multipart file upload (`file`).

@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filter_args(p)
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--mode", default="hybrid", help="hybrid (default), dense, bm25 or rrf")
+    p.add_argument("--per-document", type=int, metavar="N", help="at most N passages from one document")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_search)
 
@@ -173,10 +174,13 @@ def cmd_search(args, settings: Settings) -> int:
         raise LagrumError(f"the query {problem}")
     if args.limit < 1:
         raise LagrumError("--limit must be at least 1")
+    per_document = getattr(args, "per_document", None)
+    if per_document is not None and per_document < 1:
+        raise LagrumError("--per-document must be at least 1")
     service = open_service(settings)
     try:
         try:
-            result = service.search(args.query, limit=args.limit, filters=filters, mode=args.mode)
+            result = service.search(args.query, limit=args.limit, filters=filters, mode=args.mode, per_document=per_document)
         except ValueError as exc:
             raise LagrumError(str(exc)) from None
     finally:

@@ -24,6 +24,9 @@ from lagrum.settings import Settings
 # Stored with every document but not part of what readers get: store bookkeeping, and the
 # server-side file path it was read from (`origin`), which says nothing about the law.
 INTERNAL_FIELDS = ("kind", "doc_id", "state", "origin", "content_hash", "id_from")
+# Grouped search reads this many passages per wanted hit, and never more than MAX_POOL.
+POOL_PER_HIT = 5
+MAX_POOL = 200
 
 
 class LagrumService:
@@ -55,8 +58,21 @@ class LagrumService:
 
     # --- reads ----------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 10, filters: SearchFilters | None = None, mode: str = "hybrid") -> dict[str, Any]:
-        hits = self.retriever.search(query, limit=limit, filters=filters, mode=mode)
+    def search(
+        self, query: str, limit: int = 10, filters: SearchFilters | None = None, mode: str = "hybrid", per_document: int | None = None
+    ) -> dict[str, Any]:
+        """The best `limit` passages; with `per_document`, at most that many from any one document
+        (a long decision otherwise fills a page with its own passages)."""
+        if not per_document:
+            hits = self.retriever.search(query, limit=limit, filters=filters, mode=mode)
+        else:
+            pool = self.retriever.search(query, limit=min(MAX_POOL, limit * POOL_PER_HIT), filters=filters, mode=mode)
+            taken: dict[str, int] = {}
+            hits = []
+            for hit in pool:
+                if taken.get(hit.doc_id, 0) < per_document and len(hits) < limit:
+                    taken[hit.doc_id] = taken.get(hit.doc_id, 0) + 1
+                    hits.append(hit)
         return {"query": query, "hits": [self.hit_json(h) for h in hits]}
 
     def ask(self, question: str, limit: int = 4, filters: SearchFilters | None = None) -> dict[str, Any]:

@@ -97,6 +97,21 @@ def test_search_filters_narrow_the_hits(client):
     assert client.get("/search", params={"q": "kamerabevakning", "since": "2100-01-01"}).json()["hits"] == []
 
 
+def test_search_can_give_one_passage_per_document(client):
+    """per_document=1: each document once, at its best passage, in the order of the full ranking."""
+    params = {"q": "kameraövervakning av anställda"}
+    full = client.get("/search", params={**params, "limit": 50}).json()["hits"]
+    assert len({h["doc_id"] for h in full}) < len(full)  # the plain list repeats documents
+    first_seen = list(dict.fromkeys(h["chunk_id"] for h in full if h is next(x for x in full if x["doc_id"] == h["doc_id"])))
+    grouped = client.get("/search", params={**params, "limit": 5, "per_document": 1}).json()["hits"]
+    assert [h["chunk_id"] for h in grouped] == first_seen[:5]
+    page2 = client.get("/search", params={**params, "limit": 5, "offset": 5, "per_document": 1}).json()["hits"]
+    assert [h["chunk_id"] for h in page2] == first_seen[5:10]
+    two = client.get("/search", params={**params, "limit": 10, "per_document": 2}).json()["hits"]
+    assert max(sum(h["doc_id"] == d for h in two) for d in {h["doc_id"] for h in two}) == 2
+    assert client.get("/search", params={**params, "per_document": 0}).status_code == 422
+
+
 def test_filter_values_are_read_alike_everywhere(client):
     """Comma lists, repeated parameters, capitals and English type names mean the same filter."""
     def doc_types(**params) -> set[str]:

@@ -134,6 +134,8 @@ def test_search_with_type_filter_opens_highlighted_passage(page, live_server):
     assert "q=webbkamera" in page.url and "doc_type=nyhet" in page.url, page.url
     types = page.locator("#hits li.hit .type").all_inner_texts()
     assert types and set(types) == {"Nyhet"}, types
+    links = [a.split("#")[0] for a in page.locator("#hits li.hit h3 a").evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    assert len(links) == len(set(links)) > 1, links  # one result per document, at its best passage
     shot(page, "01-search-results")
 
     first = page.locator("#hits li.hit h3 a").first

@@ -14,7 +14,7 @@ from api.deps import check_params, get_service, require_read_access
 from api.schemas import SearchResponse
 
 router = APIRouter(tags=["search"])
-SEARCH_PARAMS = {"q", "limit", "offset", "doc_type", "source", "language", "since", "until", "mode"}
+SEARCH_PARAMS = {"q", "limit", "offset", "doc_type", "source", "language", "since", "until", "mode", "per_document"}
 
 
 def build_filters(doc_type, source, language, since, until, prefix: str = "") -> SearchFilters:
@@ -38,6 +38,7 @@ def search(
     since: str | None = None,
     until: str | None = None,
     mode: str = "hybrid",
+    per_document: Annotated[int | None, Query(ge=1, le=10, description="at most this many passages from one document (the search page uses 1)")] = None,
     service: LagrumService = Depends(get_service),
 ) -> dict:
     """Hybrid search: the same hits as `lagrum search --json`, with a highlighted snippet per hit."""
@@ -48,7 +49,7 @@ def search(
         raise HTTPException(422, {"error": f"mode: {mode!r} is not one of {', '.join(MODES)}", "field": "mode"})
     filters = build_filters(doc_type, source, language, since, until)
     started = time.perf_counter()
-    result = service.search(q, limit=limit + offset, filters=filters, mode=mode)
+    result = service.search(q, limit=limit + offset, filters=filters, mode=mode, per_document=per_document)
     result["hits"] = result["hits"][offset:]
     lexical = service.retriever.plan(q).lexical_text
     for hit in result["hits"]:

@@ -338,7 +338,8 @@
       var seq = ++searchSeq;
       results.setAttribute("aria-busy", "true");
       showStatus(t("searching"));
-      return api("/search?" + queryString(state, { limit: String(PAGE_SIZE) }))
+      // One result per document: its best passage (a long decision would otherwise fill the page).
+      return api("/search?" + queryString(state, { limit: String(PAGE_SIZE), per_document: "1" }))
         .then(function (data) {
           if (seq !== searchSeq) return;
           lastSearch = { state: state, data: data };

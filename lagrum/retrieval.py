@@ -12,6 +12,7 @@ behind its weights).
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -21,6 +22,8 @@ from lagrum.language import detect_language
 from lagrum.store.base import ScoredPayload, Search
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
+CASE_REPORT_DAYS = 60  # what was written about a decision within this many days names its parties
+MAX_PARTIES = 3
 CANDIDATES = 50  # per retriever, before fusion
 RRF_K = 60
 
@@ -176,10 +179,59 @@ class Retriever:
                 english = Search(self.index.bm25.query(plan.cross_text), CANDIDATES, other_language, fields)
                 searches.append((english, weights.cross_sparse))
         ranked = store.search_batch([search for search, _ in searches])
-        fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost)[:limit]
+        fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost)
+        if weights.exact and plan.exact_text:
+            fused = self._with_case_reports(fused, plan, filters)
+        fused = fused[:limit]
         payloads = store.payloads([f.id for f in fused])
         # A chunk deleted by a concurrent ingest between the two calls is left out.
         return [_hit(ScoredPayload(f.score, payloads[f.id], f.id), f.score, f.dense, f.sparse) for f in fused if f.id in payloads]
+
+
+    def _with_case_reports(self, fused: list["Fused"], plan: QueryPlan, filters: SearchFilters | None) -> list["Fused"]:
+        """A question naming a case or diary number also wants what was written about that case.
+
+        When the best hit's document is the case the query names (its own mål nr or dnr), the
+        documents that name the same company (with its legal form) and are dated on the day of the
+        decision or within `CASE_REPORT_DAYS` after it — the press release, the news item, the
+        appeal — are ranked right after it. They rarely repeat the case number, so neither BM25
+        nor e5 reaches them from the number alone.
+        """
+        try:
+            from lagrum.legal.relations import identifiers_of, parties_of
+        except ImportError:
+            return fused
+        store = self.index.store
+        top = store.payloads([fused[0].id]).get(fused[0].id) if fused else None
+        anchor = store.get_document(top["doc_id"], with_text=True) if top else None
+        if not anchor or anchor.get("state") != "complete" or not anchor.get("date"):
+            return fused
+        own = [i.split(" ", 1)[-1] for i in identifiers_of(anchor, anchor.get("text", ""))]
+        parties = parties_of(anchor.get("text", ""))[:MAX_PARTIES]
+        if not parties or not any(number.casefold() in plan.text.casefold() for number in own):
+            return fused
+        first = _dt.date.fromisoformat(anchor["date"])
+        base = filters or SearchFilters()
+        since = max(base.since or anchor["date"], anchor["date"])
+        until = min(base.until or "9999-12-31", (first + _dt.timedelta(days=CASE_REPORT_DAYS)).isoformat())
+        if since > until:
+            return fused
+        window = replace(base, since=since, until=until)
+        searches = [Search(self.index.bm25.query(party), CANDIDATES, window, ("doc_id", "text")) for party in parties]
+        reports: dict[str, str] = {}  # document -> its best chunk naming the party
+        for party, found in zip(parties, store.search_batch(searches)):
+            for item in found:
+                doc_id = item.payload.get("doc_id")
+                if doc_id and doc_id != top["doc_id"] and doc_id not in reports and party in item.payload.get("text", ""):
+                    reports[doc_id] = item.id
+        if not reports:
+            return fused
+        position = {f.id: n for n, f in enumerate(fused)}
+        by_id = {f.id: f for f in fused}
+        chosen = sorted(reports.values(), key=lambda key: position.get(key, len(fused)))
+        step = fused[0].score * 1e-6
+        lifted = [replace(by_id[key], score=fused[0].score - step * (n + 1)) if key in by_id else Fused(key, fused[0].score - step * (n + 1)) for n, key in enumerate(chosen)]
+        return [fused[0], *lifted, *(f for f in fused[1:] if f.id not in reports.values())]
 
 
 @dataclass

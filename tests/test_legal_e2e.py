@@ -257,3 +257,75 @@ def test_cli_related_unknown_id_exits_2_with_a_clear_error(tmp_path, capsys, emb
     assert "no document with id 'test-no-such-document'" in capsys.readouterr().err
     assert main(["--data", str(tmp_path / "data"), "provision", "inget lagrum alls"]) == 2
     assert "not a provision" in capsys.readouterr().err
+
+
+# --- what was written about a case ranks with it ----------------------------------------
+
+CASE_RECORDS = [  # fictional test material: one decision and what was written around it
+    {
+        "id": "test-case-beslut",
+        "title": "Beslut efter tillsyn – loggning av truckförares körningar (fiktivt testmaterial)",
+        "date": "2021-05-10",
+        "doc_type": "beslut",
+        "source": "Testmaterial: tillsynsmyndighet (fiktiv)",
+        "text": "Beslut efter tillsyn\n\nDiarienummer: DI-2021-4711\n\nMyndigheten konstaterar att Lagerhuset Solbacken Fiktiv AB "
+        "har loggat truckförarnas körningar minut för minut utan rättslig grund. Bolaget ska upphöra med loggningen.",
+    },
+    {
+        "id": "test-case-nyhet",
+        "title": "Lagerjätte fälls för övervakning av förare (fiktivt testmaterial)",
+        "date": "2021-05-12",
+        "doc_type": "nyhet",
+        "source": "Testmaterial: nyhetssajt (fiktiv)",
+        "text": "Lagerhuset Solbacken Fiktiv AB får kritik. Facket välkomnar beskedet och säger att medlemmarna länge känt sig iakttagna.",
+    },
+    {
+        "id": "test-case-gammal",
+        "title": "Lagerhuset bygger ut (fiktivt testmaterial)",
+        "date": "2019-02-01",
+        "doc_type": "nyhet",
+        "source": "Testmaterial: nyhetssajt (fiktiv)",
+        "text": "Lagerhuset Solbacken Fiktiv AB bygger ett nytt lager och anställer fyrtio personer.",
+    },
+    {
+        "id": "test-case-annan",
+        "title": "Annat bolag får kritik (fiktivt testmaterial)",
+        "date": "2021-05-12",
+        "doc_type": "nyhet",
+        "source": "Testmaterial: nyhetssajt (fiktiv)",
+        "text": "Åkeriet Norrsken Fiktiv AB får kritik av facket för sina scheman.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def case_service(tmp_path_factory, embedder):
+    from ingest.loaders import documents_from_records, iter_documents
+    from lagrum.index import Index
+    from lagrum.service import LagrumService
+    from lagrum.settings import Settings
+    from tests.conftest import CORPUS
+
+    settings = Settings().with_(data_dir=tmp_path_factory.mktemp("case-reports") / "data")
+    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
+    assert service.add_documents([*iter_documents([CORPUS]), *documents_from_records(CASE_RECORDS, origin="test")])["failed"] == 0
+    yield service
+    service.close()
+
+
+def test_a_question_naming_a_case_ranks_what_was_written_about_it_next(case_service):
+    """The news item names the company, not the diary number; it is dated two days after the decision."""
+    ranked = list(dict.fromkeys(h["doc_id"] for h in case_service.search("Vad beslutades i ärende DI-2021-4711?", limit=10)["hits"]))
+    assert ranked[:2] == ["test-case-beslut", "test-case-nyhet"], ranked
+    # Same company but two years earlier, or another company the same week: not about this case.
+    assert ranked.index("test-case-gammal") > 2 if "test-case-gammal" in ranked else True
+    assert ranked.index("test-case-annan") > 2 if "test-case-annan" in ranked else True
+    # Lowercase diary numbers are the same case.
+    lower = list(dict.fromkeys(h["doc_id"] for h in case_service.search("vad beslutades i ärende di-2021-4711", limit=10)["hits"]))
+    assert lower[:2] == ranked[:2]
+
+
+def test_without_the_case_number_nothing_is_lifted(case_service):
+    plain = case_service.retriever.search("Vad har facket sagt om kritiken?", limit=10)
+    lifted = [h for h in plain if h.dense_score is None and h.sparse_score is None]
+    assert not lifted, [h.doc_id for h in lifted]

@@ -302,3 +302,40 @@ def _canonical_identifier(value: str, field: str) -> str:
     if field in ("case_number", "mål"):
         return f"mål {value}"
     return value
+
+
+# --- parties ----------------------------------------------------------------------------
+
+# A company named with its legal form: up to four capitalised words before AB, HB or KB, and
+# the name after the form when it comes first ("Bostads AB Lönnen"); all on one line, so a
+# heading above ("DOMSLUT") is never taken for part of the name.
+_PARTY = re.compile(r"(?<![\w-])((?:[A-ZÅÄÖ][\w&.-]*[ \t\u00a0]+){1,4})(AB|HB|KB)(?:[ \t\u00a0]+([A-ZÅÄÖ][\w-]+))?(?![\w-])")
+
+
+def parties_of(text: str) -> list[str]:
+    """Companies a text names with their legal form ("Nordlager Fiktiv AB"), in order of appearance.
+
+    A capitalised word that is an ordinary word ("Bolaget", "Hos", "Enligt": a function word,
+    or one the text also writes in lower case) starts a sentence, not the name, and is left off.
+
+    >>> parties_of("Bolaget Nordlager Fiktiv AB överklagade. Enligt bolaget har Bostads AB Lönnen svarat.")
+    ['Nordlager Fiktiv AB', 'Bostads AB Lönnen']
+    """
+    from lagrum.language import ENGLISH_WORDS, SWEDISH_WORDS
+
+    lower_words = set(re.findall(r"(?<![\w-])[a-zåäö][\w-]*", text)) | SWEDISH_WORDS | ENGLISH_WORDS
+    found: list[str] = []
+    for match in _PARTY.finditer(text):
+        words = match.group(1).split()
+        while words and words[0].lower() in lower_words:
+            words = words[1:]
+        after = match.group(3)
+        if len(words) == 1 and after and after.lower() not in lower_words:
+            name = f"{words[0]} {match.group(2)} {after}"
+        elif words:
+            name = " ".join([*words, match.group(2)])
+        else:
+            continue
+        if name not in found:
+            found.append(name)
+    return found

@@ -198,7 +198,8 @@ class Retriever:
         nor e5 reaches them from the number alone.
         """
         try:
-            from lagrum.legal.relations import identifiers_of, parties_of
+            from lagrum.legal.graph import record_identifiers
+            from lagrum.legal.relations import parties_of
         except ImportError:
             return fused
         store = self.index.store
@@ -206,7 +207,7 @@ class Retriever:
         anchor = store.get_document(top["doc_id"], with_text=True) if top else None
         if not anchor or anchor.get("state") != "complete" or not anchor.get("date"):
             return fused
-        own = [i.split(" ", 1)[-1] for i in identifiers_of(anchor, anchor.get("text", ""))]
+        own = [i.split(" ", 1)[-1] for i in record_identifiers(anchor)]  # "dnr DI-2021-4711" -> "DI-2021-4711"
         parties = parties_of(anchor.get("text", ""))[:MAX_PARTIES]
         if not parties or not any(number.casefold() in plan.text.casefold() for number in own):
             return fused

@@ -13,6 +13,7 @@ behind its weights).
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,8 @@ from lagrum.store.base import ScoredPayload, Search
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
 CASE_REPORT_DAYS = 60  # what was written about a decision within this many days names its parties
+# A token that can be a case or diary number ("9919-22", "388-2015", "di-2021-4711"), in any case.
+_CASE_NUMBER = re.compile(r"(?:[a-zåäö]{2,5}-)?\d{1,5}-\d{2,5}", re.IGNORECASE)
 MAX_PARTIES = 3
 CANDIDATES = 50  # per retriever, before fusion
 RRF_K = 60
@@ -180,7 +183,7 @@ class Retriever:
                 searches.append((english, weights.cross_sparse))
         ranked = store.search_batch([search for search, _ in searches])
         fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost)
-        if weights.exact and plan.exact_text:
+        if weights.exact and any(_CASE_NUMBER.fullmatch(token) for token in plan.exact_text.split()):
             fused = self._with_case_reports(fused, plan, filters)
         fused = fused[:limit]
         payloads = store.payloads([f.id for f in fused])

@@ -36,6 +36,7 @@ PASSAGES = 12  # retrieved chunks, narrowed by `_reading_list` to what the compo
 READ_DOCUMENTS = 4  # documents the composer reads, best first
 READ_CHUNKS_PER_DOCUMENT = 2
 DOCUMENT_DELTA = 0.05  # a further document is read when its best cosine is within this of the best one
+DOCUMENT_DELTAS = {"sv": 0.02, "en": DOCUMENT_DELTA}  # per question language (see README "Answers")
 # The relevance bar. e5 cosines sit in a narrow band, so an absolute bar cannot tell a hard
 # English paraphrase (0.80) from a weather question (0.83). The bar is relative: the best
 # passage must be closer to the question than the nearest everyday topic in
@@ -147,7 +148,7 @@ class AnswerComposer:
         question = question.strip()
         language = detect_language(question)
         hits = self.service.retriever.search(question, limit=PASSAGES, filters=filters)
-        relevant = _reading_list(hits) if self.clears_bar(question, hits) else []
+        relevant = _reading_list(hits, DOCUMENT_DELTAS.get(language, DOCUMENT_DELTA)) if self.clears_bar(question, hits) else []
         answer = Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         if relevant:
             if self.generator is not None:
@@ -215,15 +216,16 @@ class AnswerComposer:
         annotate_answer(self.service, answer)
 
 
-def _reading_list(hits: list[Hit]) -> list[Hit]:
-    """The chunks of the best `READ_DOCUMENTS` documents, at most two each, in retrieval order."""
+def _reading_list(hits: list[Hit], delta: float = DOCUMENT_DELTA) -> list[Hit]:
+    """The chunks of the best `READ_DOCUMENTS` documents, at most two each, in retrieval order;
+    a further document only when its best cosine is within `delta` of the best one."""
     kept: list[Hit] = []
     per_document: dict[str, int] = {}
     best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
     for hit in hits:
         if hit.doc_id not in per_document and len(per_document) >= READ_DOCUMENTS:
             continue
-        if hit.doc_id not in per_document and per_document and not _close_to_best(hit, best):
+        if hit.doc_id not in per_document and per_document and not _close_to_best(hit, best, delta):
             continue
         if per_document.get(hit.doc_id, 0) >= READ_CHUNKS_PER_DOCUMENT:
             continue
@@ -232,11 +234,11 @@ def _reading_list(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _close_to_best(hit: Hit, best: float | None) -> bool:
+def _close_to_best(hit: Hit, best: float | None, delta: float = DOCUMENT_DELTA) -> bool:
     """A further document is read only when its passage is nearly as similar to the question as the best one."""
     if best is None or hit.dense_score is None:
         return hit.dense_score is None and best is None
-    return hit.dense_score >= best - DOCUMENT_DELTA
+    return hit.dense_score >= best - delta
 
 
 def _choose(candidates: list[Passage], wanted: int) -> list[Passage]:

@@ -42,6 +42,15 @@ def test_reading_list_drops_documents_much_less_similar_than_the_best():
     assert [h.doc_id for h in kept] == ["best", "close"]
 
 
+def test_swedish_questions_read_a_narrower_window_of_documents():
+    from lagrum.answer import DOCUMENT_DELTAS
+
+    assert DOCUMENT_DELTAS["sv"] < DOCUMENT_DELTAS["en"]
+    best, between = hit("best", dense=0.86), hit("between", dense=0.86 - (DOCUMENT_DELTAS["sv"] + DOCUMENT_DELTAS["en"]) / 2)
+    assert [h.doc_id for h in _reading_list([best, between], DOCUMENT_DELTAS["sv"])] == ["best"]
+    assert [h.doc_id for h in _reading_list([best, between], DOCUMENT_DELTAS["en"])] == ["best", "between"]
+
+
 def test_reading_list_keeps_at_most_two_chunks_of_a_document():
     kept = _reading_list([hit("a", 0), hit("a", 1), hit("a", 2), hit("b", 0)])
     assert [h.chunk_id for h in kept] == ["a#0", "a#1", "b#0"]

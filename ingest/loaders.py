@@ -31,8 +31,9 @@ from lagrum.errors import InputError
 from lagrum.language import detect_language
 
 from ingest.cleaning import clean_text
+from ingest.formats import detect as detect_native_format
 
-FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".jsonl", ".json")
+FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf", ".docx", ".jsonl", ".json", ".xml")
 SIDECAR_SUFFIX = ".meta.yaml"
 MAX_ID_LENGTH = 200
 
@@ -69,18 +70,20 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
             yield path, path.parent
 
 
-def iter_documents(paths: Iterable[Path], max_bytes: int = 50_000_000) -> Iterator[Document | InputError]:
+def iter_documents(paths: Iterable[Path], max_bytes: int = 50_000_000, format: str | None = None) -> Iterator[Document | InputError]:
     """Read every document under `paths`; yield a `Document` or an `InputError` per item.
 
     :param paths: files and directories (walked recursively).
     :param max_bytes: files larger than this are refused (JSON Lines: each line).
+    :param format: a format name (`ingest.formats.format_names()`) to read every file as;
+        None detects each file's format from its content.
     """
     for path in paths:
         path = Path(path)
         found = False
         for file, root in iter_files([path]):
             found = True
-            yield from _read_file(file, root, max_bytes)
+            yield from _read_file(file, root, max_bytes, format)
         if path.is_dir():
             if not found:
                 yield InputError(str(path), f"no documents in this folder; Lagrum reads {', '.join(FORMATS)}")
@@ -98,7 +101,7 @@ def _orphan_sidecars(folder: Path) -> Iterator[InputError]:
             yield InputError(str(sidecar), f"sidecar without a document: no {base}.txt, .md, .pdf, ... next to it; name it after its document (NAME{SIDECAR_SUFFIX}) or remove it")
 
 
-def load_bytes(name: str, data: bytes, meta: dict[str, Any] | None = None, max_bytes: int = 50_000_000) -> list[Document | InputError]:
+def load_bytes(name: str, data: bytes, meta: dict[str, Any] | None = None, max_bytes: int = 50_000_000, format: str | None = None) -> list[Document | InputError]:
     """Read one uploaded file given as bytes; `name` decides the format.
 
     >>> load_bytes("beslut.txt", "Beslut\\n\\nText.".encode(), {"doc_type": "beslut"})[0].title
@@ -110,7 +113,7 @@ def load_bytes(name: str, data: bytes, meta: dict[str, Any] | None = None, max_b
     if len(data) > max_bytes and suffix != ".jsonl":
         return [InputError(name, _too_large(len(data), max_bytes, suffix))]
     default_id = _slug_id(Path(name).with_suffix("").name) or _unnamed_id(name)
-    return [_derived_from(item, name, f"upload:{name}") for item in _parse(name, suffix, data, default_id, dict(meta or {}), max_bytes)]
+    return [_derived_from(item, name, f"upload:{name}") for item in _parse(name, suffix, data, default_id, dict(meta or {}), max_bytes, format)]
 
 
 def documents_from_records(records: Iterable[Any], origin: str = "request") -> list[Document | InputError]:
@@ -128,7 +131,7 @@ def documents_from_records(records: Iterable[Any], origin: str = "request") -> l
 # --- files ------------------------------------------------------------------------------
 
 
-def _read_file(file: Path, root: Path, max_bytes: int) -> Iterator[Document | InputError]:
+def _read_file(file: Path, root: Path, max_bytes: int, format: str | None = None) -> Iterator[Document | InputError]:
     where = str(file)
     suffix = file.suffix.lower()
     if not file.exists():
@@ -154,7 +157,7 @@ def _read_file(file: Path, root: Path, max_bytes: int) -> Iterator[Document | In
         return
     default_id = _path_id(file, root)
     resolved = str(file.resolve())
-    for item in _parse(where, suffix, data, default_id, sidecar, max_bytes):
+    for item in _parse(where, suffix, data, default_id, sidecar, max_bytes, format):
         yield _derived_from(item, where, resolved)
 
 
@@ -165,7 +168,18 @@ def _derived_from(item: Document | InputError, where: str, key: str) -> Document
     return item
 
 
-def _parse(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int) -> Iterator[Document | InputError]:
+def _parse(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int, format: str | None = None) -> Iterator[Document | InputError]:
+    try:
+        native = detect_native_format(suffix, data, where, format)
+    except InputError as exc:
+        yield exc
+        return
+    if native is not None:
+        yield from _read_native(native, where, data, default_id, meta)
+        return
+    if suffix == ".xml":
+        yield InputError(where, "not an XML format Lagrum reads (Riksdagen dokumentstatus/dokumentlista, rinfo RDF); name the format with --format or convert the file")
+        return
     if suffix in (".jsonl", ".json"):
         yield from _read_json(where, suffix, data, default_id, meta, max_bytes)
         return
@@ -180,6 +194,24 @@ def _parse(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str
     yield _document({**found, **meta, "text": text}, {}, where, default_id)
 
 
+def _read_native(native: Any, where: str, data: bytes, default_id: str, meta: dict[str, Any]) -> Iterator[Document | InputError]:
+    """Documents from an official format's reader; the sidecar's fields win over the format's."""
+    try:
+        records = list(native.read(data, where))
+    except InputError as exc:
+        yield exc
+        return
+    except Exception as exc:  # a reader bug or a malformed file must not end the batch
+        yield InputError(where, f"cannot read as {native.name}: {type(exc).__name__}: {exc}; check the file or ingest it with --format text")
+        return
+    if not records:
+        yield InputError(where, f"no documents in this {native.name} file")
+        return
+    for n, record in enumerate(records, 1):
+        single = len(records) == 1
+        yield _document({**record, **meta}, {}, where if single else f"{where}[{n}]", default_id if single else f"{default_id}-{n}")
+
+
 def _extract(suffix: str, data: bytes, where: str) -> tuple[dict[str, Any], str]:
     """Return (metadata found in the file, plain text) for one non-JSON format."""
     if suffix == ".pdf":
@@ -189,7 +221,7 @@ def _extract(suffix: str, data: bytes, where: str) -> tuple[dict[str, Any], str]
     text = _decode(data, where)
     if suffix in (".md", ".markdown"):
         return _markdown(text, where)
-    if suffix in (".html", ".htm"):
+    if suffix in (".html", ".htm", ".xhtml"):
         return _html(text, where)
     return {"title": _first_line_title(text)}, text
 

@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--server", metavar="URL", help="send the documents to a running `lagrum serve` instead")
     p.add_argument("--api-key", metavar="KEY", help="API key for --server (env LAGRUM_API_KEY)")
+    p.add_argument("--format", metavar="NAME", help="read every file as this format (default: detected from each file's content)")
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser("search", help="hybrid search")
@@ -131,6 +132,11 @@ def cmd_ingest(args, settings: Settings) -> int:
     from ingest.loaders import iter_documents
 
     paths = [Path(p) for p in args.paths]
+    if args.format:
+        from ingest.formats import format_names
+
+        if args.format not in format_names():
+            raise LagrumError(f"unknown format {args.format!r}; use one of {', '.join(format_names())}")
     if args.server:
         from lagrum.client import ingest_via_server
 
@@ -143,7 +149,8 @@ def cmd_ingest(args, settings: Settings) -> int:
         index = open_index(settings)
         try:
             bar = ProgressBar(total=None)
-            summary = IngestPipeline(index).ingest(iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000), progress=bar)
+            documents = iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000, format=args.format)
+            summary = IngestPipeline(index).ingest(documents, progress=bar)
             bar.finish()
         finally:
             index.close()

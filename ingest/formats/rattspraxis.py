@@ -1,0 +1,3 @@
+"""Native format reader (not yet written): defines FORMAT = None until it is."""
+
+FORMAT = None

@@ -29,6 +29,7 @@ import yaml
 from lagrum.documents import DOC_TYPES, DOCUMENT_FIELDS, LANGUAGES, RELATION_TYPES, Document, doc_type_key, language_key, parse_iso_date
 from lagrum.errors import InputError
 from lagrum.language import detect_language
+from lagrum.store.limits import check_metadata
 
 from ingest.cleaning import clean_text
 from ingest.formats import detect as detect_native_format
@@ -393,6 +394,9 @@ def _read_json(where: str, suffix: str, data: bytes, default_id: str, meta: dict
         except json.JSONDecodeError as exc:
             yield InputError(where, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
             return
+        except RecursionError:
+            yield InputError(where, _TOO_DEEP)
+            return
         records = loaded if isinstance(loaded, list) else [loaded]
         for n, record in enumerate(records, 1):
             yield _record(record, meta, f"{where}[{n}]", f"{default_id}-{n}" if len(records) > 1 else default_id)
@@ -412,7 +416,13 @@ def _read_json(where: str, suffix: str, data: bytes, default_id: str, meta: dict
         except json.JSONDecodeError as exc:
             yield InputError(line_where, f"invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object")
             continue
+        except RecursionError:
+            yield InputError(line_where, _TOO_DEEP)
+            continue
         yield _record(record, meta, line_where, f"{default_id}-{n}")
+
+
+_TOO_DEEP = "the JSON nests too deeply to read (hundreds of levels); Lagrum keeps at most 32 levels of metadata: flatten it"
 
 
 def _record(record: Any, meta: dict[str, Any], where: str, default_id: str) -> Document | InputError:
@@ -464,9 +474,12 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         if url and not _HTTP_URL.fullmatch(url):
             raise ValueError(f"field 'url' {url[:100]!r} is not a web address; give the source's http:// or https:// address, or leave it out")
         extra = {k: v for k, v in merged.items() if k not in DOCUMENT_FIELDS}
+        check_metadata(extra, where)  # before json.dumps, which recurses: deep values must not crash
         json.dumps(extra, ensure_ascii=False, default=_reject)
     except ValueError as exc:
         return InputError(where, str(exc))
+    except InputError as exc:
+        return exc
     return Document(
         id=doc_id,
         text=text,

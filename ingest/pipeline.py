@@ -26,6 +26,7 @@ from lagrum.errors import InputError
 from lagrum.index import Index
 from lagrum.legal.references import EXTRACTOR_VERSION
 from lagrum.store.base import ChunkPoint, point_id
+from lagrum.store.limits import PayloadRefused, check_payload
 
 from ingest.chunking import chunk_text
 
@@ -176,6 +177,7 @@ class IngestPipeline:
         if self.annotate:
             self.annotate(document, chunks, record)
         record["authorities"] = _authorities_mentioned(document)
+        _check_storable(document, record, chunks)
         return _Pending(document, record, chunks)
 
     def _write_batch(self, batch: list[_Pending], summary: IngestSummary, progress) -> None:
@@ -304,6 +306,16 @@ def _check_derived_id(document: Document, existing: dict[str, Any] | None) -> No
         f"the id {document.id!r}, derived from the file name, is already used by {holder}; give this file its own id "
         "('id:' in its front matter or .meta.yaml sidecar), or ingest from a common parent folder so the ids include the folder",
     )
+
+
+def _check_storable(document: Document, record: dict[str, Any], chunks: list[Chunk]) -> None:
+    """Refuse, before anything is written, what the store could not read back."""
+    try:
+        check_payload(record, "the document record")
+        for chunk in chunks:
+            check_payload(chunk_payload(document, chunk), f"chunk {chunk.index}")
+    except PayloadRefused as exc:
+        raise InputError(document.origin or document.id, str(exc)) from None
 
 
 def _notify(progress, event: str, source: str) -> None:

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_delete)
 
+    p = sub.add_parser("repair", help="rebuild an index the storage engine refuses to open, from what is recoverable")
+    p.add_argument("--json", action="store_true", help="print the repair report as JSON")
+    p.set_defaults(handler=cmd_repair)
+
     p = sub.add_parser("demo", help="print a demo search over the bundled corpus")
     p.set_defaults(handler=cmd_demo)
 
@@ -126,6 +130,29 @@ def print_json(data: Any) -> None:
 
 
 # --- commands -----------------------------------------------------------------------
+
+
+def cmd_repair(args, settings: Settings) -> int:
+    """Rebuild the embedded index from its segments and the replayable part of its log."""
+    if settings.qdrant_url:
+        raise LagrumError("`lagrum repair` rebuilds the embedded index; a Qdrant server recovers its own storage (see its logs and snapshots)")
+    from lagrum.store.repair import repair_edge_index
+
+    report = repair_edge_index(settings.index_dir).as_dict()
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"repaired {report['path']}: {report['documents']} documents, {report['chunks']} chunks (a copy of the damaged index is at {report['backup']})")
+    print(f"  {report['points_from_segments']} points from the segments; {report['wal_entries_replayed']} of {report['wal_entries']} logged updates replayed")
+    if report["wal_entries_lost"] or report["lost_documents"] or report["orphan_chunks_removed"]:
+        print(f"  lost: {report['wal_entries_lost']} logged updates, {len(report['lost_points'])} points, {report['orphan_chunks_removed']} chunks without a document")
+    for problem in report["problems"]:
+        print(f"  - {problem}")
+    if report["lost_documents"]:
+        print(f"  documents to ingest again: {', '.join(report['lost_documents'])}")
+    if report["pending_documents"]:
+        print(f"  documents whose write was cut short (the next `lagrum ingest` redoes them): {', '.join(report['pending_documents'])}")
+    return 0
 
 
 def cmd_ingest(args, settings: Settings) -> int:

@@ -26,3 +26,7 @@ class IndexLockedError(LagrumError):
 
 class EmbedderMismatchError(LagrumError):
     """The index was built by another embedder than the configured one."""
+
+
+class IndexUnreadableError(LagrumError):
+    """The storage engine refuses to open the index; `lagrum repair` rebuilds it."""

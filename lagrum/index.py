@@ -34,6 +34,7 @@ class Index:
         index = cls(settings, store, embedder, Bm25Encoder())
         try:
             index._check_or_record_meta()
+            index._hide_interrupted_writes()
         except Exception:
             store.close()
             raise
@@ -52,6 +53,18 @@ class Index:
                     f"Set LAGRUM_EMBEDDER to match the index ({meta.get('embedder')!r}), "
                     "or build a new index in another --data directory."
                 )
+
+    def _hide_interrupted_writes(self) -> None:
+        """Chunks of a document whose write was cut short (state `pending`) leave the index.
+
+        Only the embedded shard's owner may do this at open: no other writer can be mid-write.
+        The document stays pending, so the next ingest of it writes it whole.
+        """
+        pending = getattr(self.store, "pending_document_ids", None)
+        if self.store.backend != "edge" or pending is None:
+            return
+        for doc_id in pending():
+            self.store.delete_chunks(doc_id)
 
     def stats(self) -> dict[str, Any]:
         return {

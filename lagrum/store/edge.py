@@ -16,8 +16,9 @@ from typing import Any, Iterator
 
 import qdrant_edge as qe
 
-from lagrum.errors import IndexLockedError, LagrumError
+from lagrum.errors import IndexLockedError, IndexUnreadableError, LagrumError
 from lagrum.filters import SearchFilters
+from lagrum.store.limits import check_payload
 from lagrum.store.base import (
     DENSE,
     META_POINT_ID,
@@ -141,13 +142,34 @@ class EdgeStore(SingleSearches):
         except Exception as exc:  # the binding raises plain Exception; tell the lock apart from the rest
             if "WouldBlock" in str(exc):
                 raise IndexLockedError(_locked_message(path)) from None
-            raise LagrumError(f"cannot open the index at {path}: {exc}") from None
+            raise IndexUnreadableError(
+                f"cannot open the index at {path}: the storage engine refused it ({exc}). "
+                f"Run `lagrum --data {path.parent} repair` to rebuild it from what is recoverable "
+                "(a copy of the damaged index is kept beside it, and the repair says what was lost)."
+            ) from None
         store = cls(shard, path, hnsw_ef, oversampling)
-        if not exists:
-            for field_name, kind in PAYLOAD_INDEXES.items():
-                shard.update(qe.UpdateOperation.create_field_index(field_name, _INDEX_TYPES[kind]))
+        # Also on reopen: a first ingest killed within its first second may have left some out.
+        store.ensure_payload_indexes()
         _write_owner(path)
         return store
+
+    def ensure_payload_indexes(self) -> list[str]:
+        """Create the payload indexes the shard lacks; returns the names created."""
+        present = set((self._shard.info().payload_schema or {}).keys())
+        missing = [name for name in PAYLOAD_INDEXES if name not in present]
+        for field_name in missing:
+            self._shard.update(qe.UpdateOperation.create_field_index(field_name, _INDEX_TYPES[PAYLOAD_INDEXES[field_name]]))
+        return missing
+
+    def pending_document_ids(self) -> list[str]:
+        """Documents whose write was cut short (state `pending`)."""
+        pending = qe.Filter(must=[qe.FieldCondition(key="kind", match=qe.MatchValue("document")), qe.FieldCondition(key="state", match=qe.MatchValue("pending"))])
+        out, offset = [], None
+        while True:
+            records, offset = self._shard.scroll(qe.ScrollRequest(offset=offset, limit=512, filter=pending, with_payload=qe.PayloadSelector.Include(["doc_id"])))
+            out.extend(str(r.payload.get("doc_id")) for r in records)
+            if offset is None:
+                return out
 
     @staticmethod
     def _config(dim: int, quantization: str | None = None) -> qe.EdgeConfig:
@@ -173,6 +195,7 @@ class EdgeStore(SingleSearches):
         return dict(records[0].payload) if records else None
 
     def set_meta(self, meta: dict[str, Any]) -> None:
+        check_payload(meta, "index metadata")
         self._shard.update(qe.UpdateOperation.upsert_points([qe.Point(META_POINT_ID, {}, {**meta, "kind": "meta"})]))
 
     def get_document(self, doc_id: str, with_text: bool = True) -> dict[str, Any] | None:
@@ -185,6 +208,7 @@ class EdgeStore(SingleSearches):
         return payload
 
     def put_document(self, record: dict[str, Any], title_vector: list[float] | None = None) -> None:
+        check_payload(record, f"document {record.get('id')!r}")
         vectors = {DENSE: list(map(float, title_vector))} if title_vector is not None else {}
         point = qe.Point(document_point_id(record["id"]), vectors, {**record, "kind": "document", "doc_id": record["id"]})
         self._shard.update(qe.UpdateOperation.upsert_points([point]))
@@ -222,6 +246,8 @@ class EdgeStore(SingleSearches):
         self._shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter(SearchFilters(doc_ids=(doc_id,)))))
 
     def upsert_chunks(self, chunks: list[ChunkPoint]) -> None:
+        for chunk in chunks:
+            check_payload(chunk.payload, f"chunk {chunk.payload.get('chunk_id', chunk.id)!r}")
         if not chunks:
             return
         points = [
@@ -309,6 +335,8 @@ class EdgeStore(SingleSearches):
             offset = next_offset
 
     def write_points(self, points: list[StoredPoint]) -> None:
+        for point in points:
+            check_payload(point.payload, f"point {point.id}")
         converted = []
         for p in points:
             vectors: dict[str, Any] = {}
@@ -393,6 +421,24 @@ def _clear_owner(path: Path) -> None:
             (path / OWNER_FILE).unlink()
     except (OSError, ValueError):
         pass
+
+
+def _locked_by_live_process(path: Path) -> str | None:
+    """Who holds the shard, when its owner file names a process that is still alive (not us)."""
+    try:
+        owner = json.loads((path / OWNER_FILE).read_text(encoding="utf-8"))
+        pid = int(owner["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return f"process {pid} (`{owner.get('command', '?')}`)"
 
 
 def _locked_message(path: Path) -> str:

@@ -30,6 +30,7 @@ from qdrant_client import QdrantClient, models
 from lagrum.errors import IndexLockedError, LagrumError
 from lagrum.filters import SearchFilters
 from lagrum.settings import Settings
+from lagrum.store.limits import check_payload
 from lagrum.store.base import (
     DENSE,
     META_POINT_ID,
@@ -214,12 +215,14 @@ class ServerStore(SingleSearches):
         return self._retrieve_payload(META_POINT_ID)
 
     def set_meta(self, meta: dict[str, Any]) -> None:
+        check_payload(meta, "index metadata")
         self._upsert([models.PointStruct(id=META_POINT_ID, vector={}, payload={**meta, "kind": "meta"})])
 
     def get_document(self, doc_id: str, with_text: bool = True) -> dict[str, Any] | None:
         return self._retrieve_payload(document_point_id(doc_id), None if with_text else _DOCUMENT_TEXT_FIELDS)
 
     def put_document(self, record: dict[str, Any], title_vector: list[float] | None = None) -> None:
+        check_payload(record, f"document {record.get('id')!r}")
         payload = {**record, "kind": "document", "doc_id": record["id"]}
         vector = {DENSE: list(map(float, title_vector))} if title_vector is not None else {}
         self._upsert([models.PointStruct(id=document_point_id(record["id"]), vector=vector, payload=payload)])
@@ -248,6 +251,8 @@ class ServerStore(SingleSearches):
         self._client.delete(self.collection, selector, wait=True)
 
     def upsert_chunks(self, chunks: list[ChunkPoint]) -> None:
+        for chunk in chunks:
+            check_payload(chunk.payload, f"chunk {chunk.payload.get('chunk_id', chunk.id)!r}")
         points = [
             models.PointStruct(
                 id=c.id,
@@ -321,6 +326,8 @@ class ServerStore(SingleSearches):
             offset = str(next_offset)
 
     def write_points(self, points: list[StoredPoint]) -> None:
+        for point in points:
+            check_payload(point.payload, f"point {point.id}")
         converted = []
         for p in points:
             vectors: dict[str, Any] = {}

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import ipaddress
 import logging
 from contextlib import asynccontextmanager
@@ -52,6 +54,9 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
             app.state.service = LagrumService.open(settings, create=True)
             if settings.edge_warm:
                 app.state.service.warm_in_background()
+        # Before the first request: the relevance bar's vectors would otherwise be embedded under
+        # the embedder's lock by the first /ask, stalling every concurrent question.
+        await asyncio.to_thread(app.state.service.warm_up)
         try:
             yield
         finally:

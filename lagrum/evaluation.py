@@ -293,7 +293,7 @@ def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
     try:
         summary = IngestPipeline(index).ingest(items).as_dict()
         if realdata:
-            present = {doc_id for doc_id in id_check["expected_ids"] if index.get_document(doc_id) is not None}
+            present = {doc_id for doc_id in id_check["expected_ids"] if index.store.get_document(doc_id, with_text=False) is not None}
             id_check["in_index"] = len(present)
             id_check["missing_from_index"] = sorted(set(id_check["expected_ids"]) - present)
     finally:

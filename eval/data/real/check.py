@@ -22,7 +22,13 @@ Usage (from the repository root):
 ```
 LAGRUM_REALDATA=/path/to/realdata python eval/data/real/check.py
 python eval/data/real/check.py --no-texts     # schema and manifest ids only, no realdata needed
+LAGRUM_REALDATA=/path/to/realdata python eval/data/real/check.py --reader-ids
 ```
+
+`--reader-ids` reads every manifest file through `ingest.loaders.iter_documents` (format
+detection, as ingest does; nothing is embedded) and reports each file not read as exactly its
+expected document id: the check for the native readers once they are merged (until then it
+fails for statute JSON, court and IMY records and the GDPR).
 
 Exit status 0 when everything passes, 1 when any problem is found (each printed with the file,
 line and field, and what to do), 2 when the realdata folder is missing.
@@ -226,11 +232,38 @@ def run(directory: Path = HERE, texts: bool = True) -> tuple[list[str], dict[str
     return problems, summary
 
 
+def check_reader_ids(directory: Path = HERE) -> list[str]:
+    """Each manifest file read as ingest reads it: problems where the ids are not the expected ones."""
+    from lagrum.evaluation import manifest_entries, read_realdata, realdata_paths
+
+    files = realdata_paths([e["path"] for e in manifest_entries(directory)])
+    _, check = read_realdata(files)
+    return [
+        f"{m['path']}: expected document id {m['expected']!r}, the readers produced "
+        + (", ".join(repr(i) for i in m["produced"]) or "nothing")
+        + (f" ({m['error']})" if m["error"] else "")
+        for m in check["mismatched"]
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-texts", action="store_true", help="skip the checks that read the realdata files")
+    parser.add_argument("--reader-ids", action="store_true", help="only read every file as ingest does and compare its ids with the expected ones")
     parser.add_argument("--dir", default=str(HERE), help="the set's directory (default: this one)")
     args = parser.parse_args(argv)
+    if args.reader_ids:
+        from lagrum.errors import LagrumError
+
+        try:
+            problems = check_reader_ids(Path(args.dir))
+        except LagrumError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} file(s) not read as their expected id" if problems else "OK: every file read as its expected id")
+        return 1 if problems else 0
     try:
         problems, summary = run(Path(args.dir), texts=not args.no_texts)
     except FileNotFoundError as exc:

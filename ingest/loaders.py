@@ -303,7 +303,12 @@ def _html(text: str, where: str) -> tuple[dict[str, Any], str]:
         raise InputError(where, f"HTML support is not installed ({exc}); reinstall with `pip install -e .`") from None
 
     try:
-        body = trafilatura.extract(text, include_comments=False, include_tables=True, favor_precision=True, deduplicate=True)
+        # A fresh cache per page: with `deduplicate=True` trafilatura keeps one process-wide cache,
+        # so the third read of the same page in a process (re-ingest, a benchmark, the API) lost
+        # its paragraphs ("no main text found"). Repeats within one page are still dropped.
+        from trafilatura.deduplication import LRU_SIZE, LRUCache
+
+        body = trafilatura.extract(text, include_comments=False, include_tables=True, favor_precision=True, deduplicate=LRUCache(LRU_SIZE))
         meta_doc = trafilatura.extract_metadata(text)
     except Exception as exc:  # trafilatura raises assorted lxml errors on broken markup
         raise InputError(where, f"cannot parse HTML: {exc}") from None

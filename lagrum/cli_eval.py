@@ -1,4 +1,9 @@
-"""`lagrum eval`: retrieval and answer quality on a question set, per language and retrieval mode."""
+"""`lagrum eval`: retrieval and answer quality on a question set, per language and retrieval mode.
+
+    lagrum eval                      # eval/data/dev
+    lagrum eval --set holdout
+    lagrum eval --set real           # real documents read from ../shared/realdata ($LAGRUM_REALDATA)
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,18 @@ from lagrum.settings import Settings
 
 def register(sub) -> None:
     p = sub.add_parser("eval", help="measure retrieval and answer quality on a question set")
-    p.add_argument("--set", dest="question_set", default="eval/data/dev", help="question set directory (default eval/data/dev; also eval/data/holdout)")
+    p.add_argument("--set", dest="question_set", default="eval/data/dev", help="question set: a directory, or a set name under eval/data (dev, holdout, real); default eval/data/dev")
     p.add_argument("--mode", action="append", help="retrieval mode(s) to compare (default: bm25, dense, rrf, hybrid)")
     p.add_argument("--no-ask", action="store_true", help="skip the answer metrics")
     p.add_argument("--out", default="eval/reports", help="where the Markdown table and PNG chart go")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--limit", type=int, metavar="N", help="evaluate only the first N questions (the whole corpus is still ingested)")
     p.set_defaults(handler=cmd_eval)
 
 
 def cmd_eval(args, settings: Settings) -> int:
     from lagrum.cli import print_json
-    from lagrum.evaluation import MODES_COMPARED, evaluate, markdown_report, write_reports
+    from lagrum.evaluation import MODES_COMPARED, evaluate, markdown_report, resolve_set, write_reports
     from lagrum.retrieval import MODES
     from lagrum.errors import LagrumError
 
@@ -27,10 +33,12 @@ def cmd_eval(args, settings: Settings) -> int:
     for mode in modes:
         if mode not in MODES:
             raise LagrumError(f"--mode {mode!r} is not a retrieval mode; use one of: {', '.join(MODES)}")
-    directory = Path(args.question_set)
+    if args.limit is not None and args.limit < 1:
+        raise LagrumError(f"--limit {args.limit}: give a number of questions, at least 1")
+    directory = resolve_set(args.question_set)
     # The evaluation gets its own index next to the main one, so it never mixes test material into it.
     eval_settings = settings.with_(data_dir=settings.data_dir / f"eval-{directory.name}")
-    report = evaluate(directory, eval_settings, modes=modes, ask=not args.no_ask)
+    report = evaluate(directory, eval_settings, modes=modes, ask=not args.no_ask, questions_limit=args.limit)
     md, png = write_reports(report, Path(args.out))
     if args.json:
         compact = {k: v for k, v in report.items() if k != "per_question"}

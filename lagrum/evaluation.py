@@ -2,10 +2,15 @@
 
 A question set is a directory with `documents.jsonl` (test material, ingested next to the
 bundled corpus) and `questions.jsonl` (`id`, `question`, `language`, `kind`, `relevant` doc ids,
-`answer: {doc_id, quote}`; out-of-domain questions have `relevant: []`). For each retrieval
-mode the ranked documents are scored with Haystack's evaluators (MRR@10, recall@5, nDCG@10),
-per language; `ask` is scored for citation precision, relevant-citation rate, verbatim quotes,
-boilerplate in quotes, refusals and latency.
+`answer: {doc_id, quote}`; out-of-domain questions have `relevant: []`). A set may instead (or
+as well) name real documents in a `corpus.json` manifest (`eval/data/real`): files under the
+shared realdata folder (`../shared/realdata` from the repository root, or `$LAGRUM_REALDATA`),
+read in place through `ingest.loaders.iter_documents` and never copied into the repository.
+For each retrieval mode the ranked documents are scored with Haystack's evaluators (MRR@10,
+recall@5, nDCG@10), per language; `ask` is scored for citation precision, relevant-citation
+rate, verbatim quotes, boilerplate in quotes, refusals and latency. Questions of kind
+`near-domain` (legal questions the corpus does not answer) are counted apart from the plainly
+out-of-domain ones.
 
 >>> report = evaluate(Path("eval/data/dev"), settings)
 >>> report["retrieval"]["hybrid"]["sv"]["mrr@10"]
@@ -15,7 +20,10 @@ boilerplate in quotes, refusals and latency.
 from __future__ import annotations
 
 import json
+import os
+import re
 import statistics
+import unicodedata
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +34,10 @@ CORPUS = ROOT / "corpus" / "documents"
 MODES_COMPARED = ("bm25", "dense", "rrf", "hybrid")
 RETRIEVE_CHUNKS = 30  # chunks fetched per question before collapsing to documents
 LANGUAGES = ("sv", "en")
+SETS_DIR = ROOT / "eval" / "data"
+REALDATA_ENV = "LAGRUM_REALDATA"
+MANIFEST = "corpus.json"
+NEAR_DOMAIN = "near-domain"
 
 
 @dataclass
@@ -41,12 +53,21 @@ class Question:
     def out_of_domain(self) -> bool:
         return not self.relevant
 
+    @property
+    def near_domain(self) -> bool:
+        """A legal question the corpus does not answer (counted apart from plain out-of-domain ones)."""
+        return self.kind == NEAR_DOMAIN and not self.relevant
+
 
 @dataclass
 class QuestionSet:
     name: str
     directory: Path
     questions: list[Question] = field(default_factory=list)
+    # From `corpus.json`: realdata files (relative to the realdata folder) and whether the
+    # bundled corpus is ingested as well.
+    realdata_files: list[str] = field(default_factory=list)
+    bundled_corpus: bool = True
 
     @classmethod
     def load(cls, directory: Path) -> "QuestionSet":
@@ -66,29 +87,247 @@ class QuestionSet:
                 )
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise LagrumError(f"{path}:{n}: not a valid question ({exc}); see eval/data/dev/README.md for the fields") from None
-        return cls(directory.name, directory, questions)
+        realdata_files, bundled = load_manifest(directory)
+        return cls(directory.name, directory, questions, realdata_files, bundled)
+
+
+def resolve_set(name: str | Path) -> Path:
+    """A question set directory from `--set`: a path, or a set's name under eval/data (`real`)."""
+    from lagrum.errors import LagrumError
+
+    path = Path(name)
+    if path.is_dir():
+        return path
+    if not path.is_absolute() and len(path.parts) == 1 and (SETS_DIR / path).is_dir():
+        return SETS_DIR / path
+    known = sorted(p.name for p in SETS_DIR.iterdir() if p.is_dir()) if SETS_DIR.is_dir() else []
+    raise LagrumError(f"--set {name}: no such question set directory; give a path or one of: {', '.join(known)}")
+
+
+def load_manifest(directory: Path) -> tuple[list[str], bool]:
+    """`corpus.json` of a set: `(realdata files, whether the bundled corpus is ingested too)`.
+
+    The manifest is `{"bundled_corpus": false, "documents": [{"path": "imy-decisions/record_0004.json",
+    "doc_id": "imy-miljodata-i-karlskrona-ab", ...}, ...]}`; a set without one has no realdata files.
+    """
+    from lagrum.errors import LagrumError
+
+    path = directory / MANIFEST
+    if not path.exists():
+        return [], True
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = [entry["path"] for entry in data["documents"]]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise LagrumError(f"{path}: not a valid corpus manifest ({exc}); it needs 'documents': [{{'path': ..., 'doc_id': ...}}], see eval/data/real/README.md") from None
+    bad = [f for f in files if not isinstance(f, str) or Path(f).is_absolute() or ".." in Path(f).parts]
+    if bad:
+        raise LagrumError(f"{path}: 'path' {bad[0]!r} must be relative to the realdata folder, without '..'")
+    return files, bool(data.get("bundled_corpus", False))
+
+
+def manifest_entries(directory: Path) -> list[dict[str, Any]]:
+    """The `documents` entries of a set's `corpus.json` (`path`, `doc_id`, `role`, ...)."""
+    path = directory / MANIFEST
+    return list(json.loads(path.read_text(encoding="utf-8"))["documents"]) if path.exists() else []
+
+
+def realdata_root() -> Path:
+    """The shared folder of real documents: `$LAGRUM_REALDATA`, else `../shared/realdata` from the repository root."""
+    configured = os.environ.get(REALDATA_ENV)
+    return Path(configured) if configured else ROOT.parent / "shared" / "realdata"
+
+
+def realdata_paths(files: list[str], root: Path | None = None) -> list[Path]:
+    """Absolute paths of manifest files; a missing folder or file is a `LagrumError` saying what to do."""
+    from lagrum.errors import LagrumError
+
+    root = root or realdata_root()
+    if not root.is_dir():
+        raise LagrumError(
+            f"realdata folder {root} does not exist: this question set reads real documents from it "
+            f"(they are never copied into the repository). Put the shared realdata folder at ../shared/realdata "
+            f"next to the repository, or set {REALDATA_ENV}=/path/to/realdata"
+        )
+    paths = [root / f for f in files]
+    missing = [f for f, p in zip(files, paths) if not p.is_file()]
+    if missing:
+        raise LagrumError(
+            f"{len(missing)} file(s) of the corpus manifest are missing from {root}: {', '.join(missing[:5])}"
+            f"{' ...' if len(missing) > 5 else ''}; fetch them again (see {root / 'SOURCES.md'}) or fix the manifest"
+        )
+    return paths
 
 
 def document_sources(question_set: QuestionSet) -> list[Path]:
-    sources = [CORPUS]
+    """What a set's index is built from: bundled corpus, set documents, realdata files."""
+    sources = [CORPUS] if question_set.bundled_corpus else []
     documents = question_set.directory / "documents.jsonl"
     if documents.exists():
         sources.append(documents)
+    if question_set.realdata_files:
+        sources.extend(realdata_paths(question_set.realdata_files))
     return sources
 
 
+# --- expected document ids of realdata files ----------------------------------------------
+
+_COURT_SLUGS = {"hdo": "hd", "hfd": "hfd", "mmod": "mod", "mod": "mod"}
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII with '-' for anything else: `"ÖF 5877-24"` -> `"of-5877-24"`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def expected_doc_id(path: Path, root: Path | None = None) -> str:
+    """The document id the native reader of a realdata file is to produce.
+
+    >>> expected_doc_id(Path("rkrattsbaser-sfs-json/sfs-2009-400.json"))
+    'sfs-2009-400'
+
+    Statute JSON: the file stem; Domstolsverket records: `{court}-{primary case number}`
+    (`hd-of-5877-24`, `hfd-3217-21`, `mod-m-3878-25`); IMY records: `imy-` + the slug of `_id`
+    after "IMY/"; the GDPR: `eu-2016-679`; AFS PDFs and ferenda XHTML: the file stem in lower case.
+    Reads the record for the court and IMY ids (relative paths are taken under `realdata_root()`).
+    """
+    from lagrum.errors import LagrumError
+
+    root = root or realdata_root()
+    rel = Path(path)
+    full = rel if rel.is_absolute() else root / rel
+    try:
+        rel = full.relative_to(root)
+    except ValueError:
+        pass
+    top = rel.parts[0] if rel.parts else ""
+    if top == "rkrattsbaser-sfs-json" and re.fullmatch(r"sfs-\d{4}-\d+", rel.stem):
+        return rel.stem
+    if top == "gdpr-sv" and rel.name == "gdpr-transformed.html":
+        return "eu-2016-679"
+    if top == "afs-arbetsmiljoverket" and rel.suffix.lower() == ".pdf":
+        return rel.stem.lower()
+    if top == "ferenda-lagen-nu" and len(rel.parts) > 1 and rel.parts[1] in ("dv", "jo") and rel.suffix == ".xhtml":
+        return rel.stem.lower()
+    if top in ("domstol-avgoranden", "imy-decisions") and rel.suffix == ".json":
+        record = _read_record(full)
+        if top == "imy-decisions":
+            raw_id = str(record.get("_id") or "")
+            if not raw_id.startswith("IMY/"):
+                raise LagrumError(f"{full}: field '_id' {raw_id!r} does not start with 'IMY/'; not an IMY record")
+            return "imy-" + slug(raw_id[len("IMY/") :])
+        code = slug(str(record.get("court_code") or ""))
+        numbers = record.get("case_numbers") or [None]
+        number = record.get("primary_case_number") or record.get("case_number") or numbers[0]
+        if not code or not number:
+            raise LagrumError(f"{full}: field 'court_code' or 'primary_case_number' is missing; not a Domstolsverket record")
+        return f"{_COURT_SLUGS.get(code, code)}-{slug(str(number))}"
+    raise LagrumError(f"{rel}: no expected id rule for this realdata file; add one to lagrum.evaluation.expected_doc_id")
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    from lagrum.errors import LagrumError
+
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LagrumError(f"{path}: cannot read the record ({exc})") from None
+    if not isinstance(record, dict):
+        raise LagrumError(f"{path}: expected a JSON object")
+    return record
+
+
+def source_text(path: Path) -> str:
+    """The text of a realdata file as its source gives it, for checking quotes against.
+
+    Statute JSON: `fulltext.forfattningstext`; IMY and Domstolsverket records: `text`; HTML,
+    XHTML and PDF: the text Lagrum's generic readers extract (forced, so native readers landing
+    later do not change what quotes are checked against). Compare after `normalise_space`.
+    """
+    from lagrum.errors import LagrumError
+
+    path = Path(path)
+    if path.suffix == ".json":
+        record = _read_record(path)
+        if isinstance(record.get("fulltext"), dict):
+            return str(record["fulltext"].get("forfattningstext") or "")
+        return str(record.get("text") or "")
+    from ingest.loaders import iter_documents
+
+    forced = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html"}.get(path.suffix.lower())
+    if forced is None:
+        raise LagrumError(f"{path}: no source text rule for {path.suffix!r} files")
+    texts = []
+    for item in iter_documents([path], format=forced):
+        if not hasattr(item, "text"):
+            raise LagrumError(f"{path}: {item.reason}")
+        texts.append(item.text)
+    return "\n\n".join(texts)
+
+
+def normalise_space(text: str) -> str:
+    """Every run of whitespace (CRLF, no-break spaces, PDF line breaks) as one space."""
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
+
+
 def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
-    """Ingest the corpus and the set's documents (unchanged documents are skipped)."""
+    """Ingest the set's sources (unchanged documents are skipped); returns the ingest summary.
+
+    Realdata files go through `ingest.loaders.iter_documents` with format detection like any
+    other file. A file that cannot be read (a native reader not merged yet, say) is counted in
+    `failed` and named in `errors`, never fatal; `id_check` compares each file's document ids
+    with `expected_doc_id`, so a reader that produces other ids shows up in the report.
+    """
     from ingest.loaders import iter_documents
     from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
 
+    sources = document_sources(question_set)
+    realdata = realdata_paths(question_set.realdata_files) if question_set.realdata_files else []
+    other = [s for s in sources if s not in realdata]
+    items: list[Any] = list(iter_documents(other))
+    realdata_items, id_check = read_realdata(realdata)
+    items += realdata_items
     index = Index.open(settings, create=True)
     try:
-        summary = IngestPipeline(index).ingest(iter_documents(document_sources(question_set)))
+        summary = IngestPipeline(index).ingest(items).as_dict()
+        if realdata:
+            present = {doc_id for doc_id in id_check["expected_ids"] if index.store.get_document(doc_id, with_text=False) is not None}
+            id_check["in_index"] = len(present)
+            id_check["missing_from_index"] = sorted(set(id_check["expected_ids"]) - present)
     finally:
         index.close()
-    return summary.as_dict()
+    if realdata:
+        summary["id_check"] = id_check
+    return summary
+
+
+def read_realdata(paths: list[Path]) -> tuple[list[Any], dict[str, Any]]:
+    """Read realdata files one by one: `(documents and errors, id check)`.
+
+    The id check lists every file whose reader did not produce exactly its expected id
+    (`{"path", "expected", "produced": [ids], "error": reason or None}`).
+    """
+    from ingest.loaders import iter_documents
+    from lagrum.errors import InputError
+
+    root = realdata_root()
+    items: list[Any] = []
+    expected_ids: list[str] = []
+    mismatched: list[dict[str, Any]] = []
+    for path in paths:
+        expected = expected_doc_id(path, root)
+        expected_ids.append(expected)
+        read = list(iter_documents([path]))
+        items += read
+        produced = [item.id for item in read if not isinstance(item, InputError)]
+        errors = [item.reason for item in read if isinstance(item, InputError)]
+        if produced != [expected]:
+            rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+            mismatched.append({"path": rel, "expected": expected, "produced": produced, "error": errors[0] if errors else None})
+    check = {"files": len(paths), "expected_ids": expected_ids, "matched": len(paths) - len(mismatched), "mismatched": mismatched}
+    return items, check
 
 
 def ranked_documents(hits: Iterable[Any], k: int = 10) -> list[str]:
@@ -132,6 +371,18 @@ def evaluate(directory: Path, settings: Any, modes: Iterable[str] = MODES_COMPAR
     ingest = build_index(question_set, settings)
     service = LagrumService.open(settings, create=False)
     report: dict[str, Any] = {"set": question_set.name, "questions": len(questions), "ingest": {k: ingest[k] for k in ("ingested", "skipped", "failed")}}
+    if "id_check" in ingest:
+        check = ingest["id_check"]
+        missing = set(check["missing_from_index"])
+        report["id_check"] = {
+            "files": check["files"],
+            "matched": check["matched"],
+            "in_index": check["in_index"],
+            "mismatched": check["mismatched"],
+            "missing_from_index": check["missing_from_index"],
+            # Answerable questions none of whose relevant documents made it into the index.
+            "questions_without_documents": [q.id for q in questions if q.relevant and not set(q.relevant) - missing],
+        }
     try:
         report["retrieval"] = {}
         report["per_question"] = {}
@@ -177,7 +428,8 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
         relevant_cited = [c for c in citations if c["doc_id"] in q.relevant]
         rows[q.id] = {
             "language": q.language,
-            "ood": q.out_of_domain,
+            "ood": q.out_of_domain and not q.near_domain,
+            "near": q.near_domain,
             "found": result["found"],
             "citations": len(citations),
             "relevant_citations": len(relevant_cited),
@@ -193,8 +445,9 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
     out: dict[str, Any] = {}
     for language in (*LANGUAGES, "all"):
         subset = [r for r in rows.values() if language == "all" or r["language"] == language]
-        domain = [r for r in subset if not r["ood"]]
+        domain = [r for r in subset if not r["ood"] and not r["near"]]
         ood = [r for r in subset if r["ood"]]
+        near = [r for r in subset if r["near"]]
         cited = sum(r["citations"] for r in subset)
         out[language] = {
             "questions": len(subset),
@@ -204,6 +457,9 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             "verbatim_rate": _ratio(sum(r["verbatim"] for r in subset), cited) if cited else 1.0,
             "boilerplate_quotes": sum(r["boilerplate"] for r in subset),
             "ood_refusal_rate": _ratio(sum(1 for r in ood if not r["found"]), len(ood)),
+            # Legal questions the corpus does not answer: refusing is right, citing is a false answer.
+            "near_domain_questions": len(near),
+            "near_domain_refusal_rate": _ratio(sum(1 for r in near if not r["found"]), len(near)),
             "status_questions": sum(1 for r in domain if r["kind"] == "status"),
             "status_later_cited": _ratio(sum(1 for r in domain if r["kind"] == "status" and r["status_ok"]), sum(1 for r in domain if r["kind"] == "status")),
             "status_noted": sum(1 for r in domain if r["kind"] == "status" and r["noted"]),
@@ -248,14 +504,33 @@ def markdown_report(report: dict[str, Any]) -> str:
     if "ask" in report:
         a = report["ask"]
         lines += ["", "## Answers (`ask`, hybrid retrieval)", ""]
-        lines += ["| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused | status: later ruling cited (n) | status: warning note |", "|---|---|---|---|---|---|---|---|---|"]
+        near = any(a[language].get("near_domain_questions") for language in LANGUAGES)
+        near_head, near_rule = (" near-domain refused (n) |", "---|") if near else ("", "")
+        lines += [
+            f"| language | cites a relevant doc | citation precision | answered (in-domain) | verbatim quotes | boilerplate quotes | out-of-domain refused |{near_head} status: later ruling cited (n) | status: warning note |",
+            f"|---|---|---|---|---|---|---|{near_rule}---|---|",
+        ]
         for language in (*LANGUAGES, "all"):
             m = a[language]
+            near_cell = f" {m['near_domain_refusal_rate']:.3f} ({m['near_domain_questions']}) |" if near else ""
             lines.append(
                 f"| {language} | {m['cites_relevant']:.3f} | {m['citation_precision']:.3f} | {m['answered_in_domain']:.3f} | "
-                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} | {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
+                f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |{near_cell} {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
             )
         lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
+    if "id_check" in report:
+        c = report["id_check"]
+        lines += ["", "## Corpus ids (realdata files)", ""]
+        lines.append(f"{c['files']} files; {c['matched']} read as exactly their expected id; {c['in_index']} expected ids in the index.")
+        if c["mismatched"]:
+            lines += ["", "Files not read as their expected id (until the native readers are merged, statute JSON, court and IMY records are read by the generic readers):", ""]
+            for m in c["mismatched"][:40]:
+                got = ", ".join(m["produced"]) or "nothing"
+                lines.append(f"- `{m['path']}`: expected `{m['expected']}`, produced {got}" + (f" ({m['error']})" if m["error"] else ""))
+            if len(c["mismatched"]) > 40:
+                lines.append(f"- … and {len(c['mismatched']) - 40} more")
+        if c["questions_without_documents"]:
+            lines += ["", f"Questions none of whose relevant documents is in the index (they score 0): {len(c['questions_without_documents'])}."]
     misses = {mode: [q for q, rank in ranks.items() if rank != 1] for mode, ranks in report.get("per_question", {}).items()}
     if misses.get("hybrid"):
         lines += ["", f"Hybrid: questions whose first hit is not relevant: {', '.join(sorted(misses['hybrid']))}."]

@@ -52,9 +52,12 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
             app.state.service = LagrumService.open(settings, create=True)
             if settings.edge_warm:
                 app.state.service.warm_in_background()
+        syncing = _start_sync(app.state.service, settings)
         try:
             yield
         finally:
+            if syncing is not None:
+                syncing.stop()
             if owns_service and app.state.service is not None:
                 app.state.service.close()
                 app.state.service = None
@@ -83,6 +86,15 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
     for module in (health, search, ask, documents, legal, web):
         app.include_router(module.router)
     return app
+
+
+def _start_sync(service: LagrumService, settings: Settings):
+    """`lagrum serve --sync-interval`: the configured sources, synced in a background thread."""
+    if not settings.sync_interval:
+        return None
+    from lagrum.cli_sync import start_background_sync
+
+    return start_background_sync(service, settings)
 
 
 def create_app_from_env() -> FastAPI:

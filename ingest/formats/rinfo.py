@@ -312,7 +312,7 @@ def _fields(st: _Statements, body_lines: list[str], where: str) -> Fields:
 
     identifiers: list[str] = []
     for value in (identifier, fs_identifier):
-        if value and value not in identifiers and not (value is fs_identifier and f"{year}:{number}" in identifier):
+        if value and value not in identifiers and not (value is fs_identifier and identifier.replace(".", "").upper() == fs_identifier):
             identifiers.append(value)
     for malnummer in st.all("rpubl:malnummer"):
         identifiers.append(f"mål {malnummer}")

@@ -382,6 +382,53 @@ def test_tombstone_deletes_and_archive_pages_are_read_once(server, settings, ind
     assert set(indexed(index)) == {"beslut-testmyndigheten-y", "beslut-testmyndigheten-z"}
 
 
+DOV = RINFO / "testfeeds" / "dov_exempel_utan_fel"
+
+
+def made_up_rdf(about: str, title: str) -> bytes:
+    """A made-up rpubl RDF record (not a real ruling)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://rinfo.lagrummet.se/ns/2008/11/rinfo/publ#" xmlns:dct="http://purl.org/dc/terms/">
+<Rattsfallsreferat rdf:about="{about}"><dct:title xml:lang="sv">{title}</dct:title>
+<dct:identifier>NJA 2008 s. 1082</dct:identifier></Rattsfallsreferat></rdf:RDF>""".encode()
+
+
+def test_real_court_feed_tombstone_deletes_and_a_changed_document_uri_replaces_the_old_one(server, settings, index):
+    """Domstolsverket's regression feed in its two states: the ruling 13849 first as the older
+    record (`-mod.rdf`, URI .../mod/...), then as the updated one (URI .../mmd/...)."""
+    need_realdata(DOV)
+    feed = (DOV / "index-uppdaterad.atom").read_bytes()
+    # Its archive page is on the internet: point the link at a made-up archive page served here.
+    feed = feed.replace(b"https://www.vagledandeavgoranden.dom.se/lagrummet/atom/20130214001.atom", b"archive-made-up.atom")
+    # One of its three rulings is enough (each long summary costs seconds of embedding).
+    feed = re.sub(rb"<entry>(?:(?!</entry>).)*?13(?:851|899)-kort-uppdaterad.*?</entry>", b"", feed, flags=re.S)
+    before_tombstones = re.sub(rb"<at:deleted-entry[^>]*/>", b"", feed)  # state A: nothing withdrawn yet
+    server.routes["/dov/index.atom"] = Route(before_tombstones, "application/atom+xml")
+    nja = "http://rinfo.lagrummet.se/publ/rf/nja/2008/s_1082"  # the feed's first tombstone names it
+    server.routes["/dov/archive-made-up.atom"] = Route(made_up_feed([(nja, "2013-01-10T00:00:00Z", "nja-made-up.rdf")], "2013-01-10T00:00:00Z", complete=False))
+    server.routes["/dov/nja-made-up.rdf"] = Route(made_up_rdf(nja, "Made-up test record of NJA 2008 s. 1082"), "application/rdf+xml")
+    server.routes["/dov/13849-kort-uppdaterad.rdf"] = Route((DOV / "13849-kort-uppdaterad-mod.rdf").read_bytes(), "application/rdf+xml")
+    add(settings, "dov", "atom", server.url + "/dov/index.atom")
+
+    first = sync(settings, index)["dov"]
+    assert first.failed == 0 and first.ingested == 2 and first.requests == 4, first.errors
+    docs = indexed(index)
+    assert "rf-nja-2008-s-1082" in docs and "dom-mod-p-7100-12-2013-01-30" in docs
+    assert docs["dom-mod-p-7100-12-2013-01-30"]["doc_type"] == "dom"
+    assert docs["dom-mod-p-7100-12-2013-01-30"]["source"] == "Miljööverdomstolen"
+
+    server.routes["/dov/index.atom"] = Route(feed, "application/atom+xml")  # state B: the recorded feed
+    server.routes["/dov/13849-kort-uppdaterad.rdf"] = Route((DOV / "13849-kort-uppdaterad.rdf").read_bytes(), "application/rdf+xml")
+    mark = len(server.log)
+    second = sync(settings, index, full=True)["dov"]  # both states carry the same <updated>: read it all again
+    assert second.failed == 0 and second.ingested == 1 and second.deleted == 2, second.errors
+    assert "/dov/nja-made-up.rdf" not in server.requests_since(mark)  # withdrawn: not downloaded again
+    docs = indexed(index)
+    assert "rf-nja-2008-s-1082" not in docs and index.store.chunks_of("rf-nja-2008-s-1082") == []
+    assert "dom-mod-p-7100-12-2013-01-30" not in docs and docs["dom-mmd-p-7100-12-2013-01-30"]["source"] == "Mark- och miljööverdomstolen"
+    assert_no_duplicates(index)
+
+
 def test_faults_each_give_one_line_and_the_rest_of_the_feed_syncs(server, settings, index):
     made_up_malformed = b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rpubl="http://rinfo.lagrummet.se/ns/2008/11/rinfo/publ#"><rdf:Description>'
     entries = [
@@ -591,6 +638,23 @@ def test_web_pages_and_rss_sync_and_a_removed_address_is_deleted(server, setting
     add(settings, "web", "web", server.url + "/nyheter/rss", doc_type="nyhet")  # beslut-1 is no longer listed
     third = sync(settings, index)["web"]
     assert third.deleted == 1 and set(indexed(index)) == {"127-0-0-1-" + str(urlsplit(server.url).port) + "-nyheter-beslut-2"}
+
+
+def test_web_pdf_goes_through_the_pdf_reader():
+    """A PDF address is read by the PDF reader (no index needed): the real SFS 1999:175 print."""
+    pdf = RINFO / "documents" / "Forfattningar" / "SFS" / "1999" / "SFS-1999_175.pdf"
+    need_realdata(pdf)
+    from types import SimpleNamespace
+
+    from ingest.sync.http import Response
+    from ingest.sync.sources import Source
+    from ingest.sync.web import read_page
+
+    run = SimpleNamespace(source=Source("w", "web", "http://127.0.0.1:9/x.pdf", {"doc_type": "förordning"}), max_bytes=5_000_000)
+    items = read_page(run, "http://127.0.0.1:9/sfs/1999-175.pdf", Response("http://127.0.0.1:9/sfs/1999-175.pdf", 200, {"content-type": "application/pdf"}, pdf.read_bytes()))
+    assert len(items) == 1 and not isinstance(items[0], Exception), items
+    assert items[0].id == "127-0-0-1-9-sfs-1999-175" and items[0].doc_type == "förordning"
+    assert "rättsinformationssystem" in items[0].text.lower()
 
 
 def test_sources_cli_add_list_remove(tmp_path, capsys):

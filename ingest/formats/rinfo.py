@@ -336,7 +336,7 @@ def _fields(st: _Statements, body_lines: list[str], where: str) -> Fields:
     publisher = st.first("dct:publisher")
     if publisher:
         fields["publisher"] = publisher
-        fields["source"] = publisher.rstrip("/").rsplit("/", 1)[-1].replace("_", " ")
+        fields["source"] = _organisation(publisher)
     department = st.first("rpubl:departement")
     if department:
         fields["department"] = department
@@ -372,6 +372,32 @@ def _short_title(title: str, identifier: str, st: _Statements) -> str:
     if len(head) > 200:
         head = head[:197].rsplit(" ", 1)[0] + "…"
     return head
+
+
+# rinfo organisation URIs (…/org/NAME) spell å, ä, ö as aa, ae, oe; the common ones by name.
+ORGANISATIONS = {
+    "regeringskansliet": "Regeringskansliet",
+    "riksdagen": "Riksdagen",
+    "domstolsverket": "Domstolsverket",
+    "hoesta_domstolen": "Högsta domstolen",
+    "hoegsta_domstolen": "Högsta domstolen",
+    "hoegsta_foervaltningsdomstolen": "Högsta förvaltningsdomstolen",
+    "regeringsraetten": "Regeringsrätten",
+    "mark-_och_miljoeoeverdomstolen": "Mark- och miljööverdomstolen",
+    "miljoeoeverdomstolen": "Miljööverdomstolen",
+    "arbetsdomstolen": "Arbetsdomstolen",
+    "marknadsdomstolen": "Marknadsdomstolen",
+    "datainspektionen": "Datainspektionen",
+    "integritetsskyddsmyndigheten": "Integritetsskyddsmyndigheten",
+}
+
+
+def _organisation(uri: str) -> str:
+    slug = uri.rstrip("/").rsplit("/", 1)[-1]
+    if slug in ORGANISATIONS:
+        return ORGANISATIONS[slug]
+    name = slug.replace("_", " ")
+    return name[:1].upper() + name[1:]
 
 
 def _series_numbers(st: _Statements, uri: str) -> tuple[str, str, str]:

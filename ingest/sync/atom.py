@@ -149,9 +149,15 @@ def sync_atom(run: EntrySync) -> None:
         url = page.next_archive
 
     failures_before = summary.failed
-    for page in [*reversed(older), head, *newer]:
+    pages = [*reversed(older), head, *newer]
+    # An entry withdrawn on a later page is not downloaded only to be deleted again.
+    withdrawn: dict[str, str] = {}
+    for page in pages:
+        for tombstone in page.tombstones:
+            withdrawn[tombstone.ref] = max(withdrawn.get(tombstone.ref, ""), tombstone.when)
+    for page in pages:
         page_failures = summary.failed
-        _apply_page(run, page)
+        _apply_page(run, page, withdrawn)
         if page is not head and summary.failed == page_failures and page not in newer:
             archives_done.add(page.url)
             feed["archives_done"] = sorted(archives_done)
@@ -182,7 +188,7 @@ def _archive_page(run: EntrySync, url: str) -> FeedPage | None:
     return None
 
 
-def _apply_page(run: EntrySync, page: FeedPage) -> None:
+def _apply_page(run: EntrySync, page: FeedPage, withdrawn: dict[str, str]) -> None:
     """Entries and tombstones of one page, oldest first (the later event wins)."""
     events: list[tuple[str, int, Any]] = [(e.updated, 0, e) for e in page.entries]
     events += [(t.when, 1, t) for t in page.tombstones]
@@ -191,6 +197,9 @@ def _apply_page(run: EntrySync, page: FeedPage) -> None:
         if kind == 1:
             if item.ref in run.state.entries:
                 run.retract(item.ref, "tombstone")
+            continue
+        if item.id in withdrawn and withdrawn[item.id] >= item.updated:
+            run.retract(item.id, "tombstone")  # a no-op unless it was synced before
             continue
         _apply_entry(run, item)
 

@@ -487,7 +487,7 @@ def test_sync_killed_midway_resumes_without_duplicates_or_losses(server, setting
     from ingest.pipeline import IngestPipeline
     from ingest.sync.engine import IndexSink
 
-    names = ("k1", "k2", "k3", "k4")
+    names = ("k1", "k2", "k3")
     hrefs = {n: serve_decision(server, n, f"Beslut {n} om åtkomstloggar hos Testmyndigheten (made-up test).") for n in names}
     server.routes["/made-up/index.atom"] = Route(made_up_feed([(uri(n), f"2024-05-0{i + 1}T00:00:00Z", hrefs[n]) for i, n in enumerate(names)], "2024-05-05T00:00:00Z"))
     add(settings, "resume", "atom", server.url + "/made-up/index.atom")
@@ -498,18 +498,18 @@ def test_sync_killed_midway_resumes_without_duplicates_or_losses(server, setting
         def ingest(self, items):
             result = super().ingest(items)
             CrashingSink.calls += 1
-            if CrashingSink.calls == 3:
-                raise Crash()  # k3 is written, its state is not
+            if CrashingSink.calls == 2:
+                raise Crash()  # k2 is written, its state is not
             return result
 
     with pytest.raises(Crash):
         sync(settings, index, sink=CrashingSink(IngestPipeline(index)))
-    assert set(indexed(index)) == {f"beslut-testmyndigheten-{n}" for n in ("k1", "k2", "k3")}
+    assert set(indexed(index)) == {f"beslut-testmyndigheten-{n}" for n in ("k1", "k2")}
     state = json.loads((settings.data_dir / "sync" / "resume.json").read_text())
-    assert set(state["entries"]) == {uri("k1"), uri("k2")}
+    assert set(state["entries"]) == {uri("k1")}
 
     again = sync(settings, index)["resume"]
-    assert again.failed == 0 and again.unchanged == 3 and again.ingested == 1  # k3 fetched again and skipped
+    assert again.failed == 0 and again.unchanged == 2 and again.ingested == 1  # k2 fetched again and skipped
     assert again.pipeline == {"ingested": 1, "skipped": 1, "chunks": 1}
     assert set(indexed(index)) == {f"beslut-testmyndigheten-{n}" for n in names}
     assert_no_duplicates(index)
@@ -517,9 +517,9 @@ def test_sync_killed_midway_resumes_without_duplicates_or_losses(server, setting
 
 def test_sigkilled_sync_process_resumes(server, settings):
     """A real `lagrum sync` process, killed with SIGKILL once two entries are saved."""
-    names = ("s1", "s2", "s3", "s4", "s5")
+    names = ("s1", "s2", "s3", "s4")
     hrefs = {n: serve_decision(server, n, f"Beslut {n} om gallring av loggar (made-up test).", delay=0.4) for n in names}
-    server.routes["/made-up/index.atom"] = Route(made_up_feed([(uri(n), f"2024-05-0{i + 1}T00:00:00Z", hrefs[n]) for i, n in enumerate(names)], "2024-05-06T00:00:00Z"))
+    server.routes["/made-up/index.atom"] = Route(made_up_feed([(uri(n), f"2024-05-0{i + 1}T00:00:00Z", hrefs[n]) for i, n in enumerate(names)], "2024-05-05T00:00:00Z"))
     add(settings, "killed", "atom", server.url + "/made-up/index.atom", timeout=10)
     state_path = settings.data_dir / "sync" / "killed.json"
     command = [sys.executable, "-m", "lagrum.cli", "--data", str(settings.data_dir), "sync", "--json"]
@@ -535,7 +535,6 @@ def test_sigkilled_sync_process_resumes(server, settings):
     proc.wait(timeout=30)
     saved = len(json.loads(state_path.read_text())["entries"])
     assert 2 <= saved < len(names), "the sync finished before it could be killed; slow the server down"
-    assert not list(state_path.parent.glob(".*.tmp")) or True  # a leftover temp file is harmless, never read
 
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr

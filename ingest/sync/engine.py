@@ -234,6 +234,8 @@ def sync_source(source: Source, settings: Settings, sink: Sink, full: bool = Fal
         summary.fail(exc.source, exc.reason)
     except LagrumError as exc:
         summary.fail(source.url, str(exc))
+    except Exception as exc:  # a connector bug must not end the other sources' syncs
+        summary.fail(source.url, f"unexpected {type(exc).__name__}: {exc}; the state is kept, sync again or report this")
     finally:
         summary.requests = fetcher.requests
         fetcher.close()

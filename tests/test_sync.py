@@ -447,10 +447,15 @@ def test_faults_each_give_one_line_and_the_rest_of_the_feed_syncs(server, settin
     feed_entries.insert(4, (uri("malformed"), "2024-05-04T12:00:00Z", "malformed.xhtml"))
     server.routes["/made-up/index.atom"] = Route(made_up_feed(feed_entries, "2024-05-09T00:00:00Z"))
     add(settings, "faulty", "atom", server.url + "/made-up/index.atom")
+    server.routes["/broken/index.atom"] = Route(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>x</id>', "application/atom+xml")
+    add(settings, "broken-feed", "atom", server.url + "/broken/index.atom")
 
     started = time.monotonic()
-    summary = sync(settings, index)["faulty"]
+    summaries = sync(settings, index)
     took = time.monotonic() - started
+    summary = summaries["faulty"]
+    broken = summaries["broken-feed"]  # a broken feed is one line for its source; the others sync
+    assert broken.failed == 1 and broken.requests == 1 and "malformed feed XML" in broken.errors[0] and "/broken/index.atom" in broken.errors[0]
     assert set(indexed(index)) == {f"beslut-testmyndigheten-{n}" for n in ("ok1", "flaky", "slow", "ok2")}, summary.errors
     assert summary.ingested == 4 and summary.failed == 5
     errors = {re.search(r"/made-up/([a-z0-9]+)\.xhtml", e).group(1): e for e in summary.errors}

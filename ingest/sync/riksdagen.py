@@ -143,9 +143,9 @@ def parse_listing(data: bytes, url: str) -> tuple[list[dict[str, str]], str | No
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(url, f"the dokumentlista is not valid JSON ({exc}); ask for utformat=json") from None
     if parse_dokumentlista is not None:
-        entries, next_url = parse_dokumentlista(loaded)
-        out = [{"dok_id": str(e.get("dok_id") or e.get("id") or ""), "systemdatum": str(e.get("systemdatum") or "")} for e in entries if isinstance(e, dict)]
-        return [e for e in out if e["dok_id"]], _absolute(next_url)
+        shared = _shared_listing(parse_dokumentlista, data, loaded)
+        if shared is not None:
+            return shared
     listing = loaded.get("dokumentlista") if isinstance(loaded, dict) else None
     if not isinstance(listing, dict):
         raise InputError(url, "no 'dokumentlista' object in the answer; is this Riksdagen's /dokumentlista/ API?")
@@ -157,6 +157,25 @@ def parse_listing(data: bytes, url: str) -> tuple[list[dict[str, str]], str | No
         if isinstance(item, dict) and (item.get("dok_id") or item.get("id")):
             out.append({"dok_id": str(item.get("dok_id") or item.get("id")), "systemdatum": str(item.get("systemdatum") or "")})
     return out, _absolute(listing.get("@nasta_sida"))
+
+
+def _shared_listing(parse, data: bytes, loaded: Any) -> tuple[list[dict[str, str]], str | None] | None:
+    """The riksdagen reader's `parse_dokumentlista`, whichever input it takes (bytes or the
+    parsed JSON); None when its answer is not (entries with dok_id, next address)."""
+    for argument in (data, loaded):
+        try:
+            entries, next_url = parse(argument)
+        except Exception:
+            continue
+        out = []
+        for entry in entries or []:
+            get = entry.get if isinstance(entry, dict) else lambda key, e=entry: getattr(e, key, None)
+            dok_id = get("dok_id") or get("id")
+            if dok_id:
+                out.append({"dok_id": str(dok_id), "systemdatum": str(get("systemdatum") or "")})
+        if out or not entries:
+            return out, _absolute(next_url)
+    return None
 
 
 def _absolute(url: Any) -> str | None:

@@ -20,7 +20,7 @@ log = logging.getLogger("lagrum.sync")
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sources", help="configure the feeds and sites `lagrum sync` reads")
+    sources_parser = p = sub.add_parser("sources", help="configure the feeds and sites `lagrum sync` reads")
     actions = p.add_subparsers(metavar="ACTION")
 
     a = actions.add_parser("add", help="add a source: NAME KIND URL [URL...]")
@@ -48,7 +48,7 @@ def register(sub) -> None:
     a.add_argument("name", metavar="NAME")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_sources_remove)
-    p.set_defaults(handler=lambda args, settings: (p.print_help(), 2)[1])
+    sources_parser.set_defaults(handler=lambda args, settings: (sources_parser.print_help(), 2)[1])
 
     p = sub.add_parser("sync", help="fetch what changed in the configured sources and index it")
     p.add_argument("names", nargs="*", metavar="NAME", help="sources to sync (default: all)")
@@ -64,7 +64,7 @@ def cmd_sources_add(args, settings: Settings) -> int:
     from ingest.sync.sources import Source, add_source
 
     if args.kind != "web" and len(args.urls) > 1:
-        raise LagrumError(f"a {args.kind} source takes one URL; got {len(args.urls)}")
+        raise LagrumError(f"the {args.kind} kind takes one URL (only web takes several); got {len(args.urls)}")
     if (args.sfs or args.since) and args.kind != "riksdagen":
         raise LagrumError("--sfs and --since are for riksdagen sources")
     for url in args.urls:
@@ -141,8 +141,12 @@ def cmd_sync(args, settings: Settings) -> int:
     from ingest.sync.engine import IndexSink, sync_sources
     from ingest.sync.sources import load_sources
 
-    if not load_sources(settings.data_dir):
+    configured = load_sources(settings.data_dir)
+    if not configured:
         raise LagrumError("no sources configured; add one with `lagrum sources add NAME KIND URL` (KIND: atom, riksdagen, web)")
+    missing = [n for n in args.names if n not in {s.name for s in configured}]
+    if missing:  # before the index (and the model) is opened
+        raise LagrumError(f"no source named {', '.join(map(repr, missing))}; configured: {', '.join(s.name for s in configured)} (lagrum sources list)")
 
     def report(summary) -> None:
         if args.json:

@@ -373,13 +373,15 @@ def test_modified_entry_replaces_and_retracted_entry_is_deleted(server, settings
 def test_tombstone_deletes_and_archive_pages_are_read_once(server, settings, index):
     hrefs = {n: serve_decision(server, n, f"Beslut {n}: Testmyndigheten avslutar tillsynen (made-up test).") for n in ("x", "y", "z")}
     server.routes["/made-up/archive-1.atom"] = Route(made_up_feed([(uri("x"), "2024-01-01T00:00:00Z", hrefs["x"]), (uri("y"), "2024-01-02T00:00:00Z", hrefs["y"])], "2024-01-02T00:00:00Z", complete=False))
-    head = Route(made_up_feed([(uri("z"), "2024-03-01T00:00:00Z", hrefs["z"])], "2024-03-01T00:00:00Z", complete=False, prev="archive-1.atom"))
+    # y is listed again on the newer page (a correction): read once, in its newer version.
+    head = Route(made_up_feed([(uri("z"), "2024-03-01T00:00:00Z", hrefs["z"]), (uri("y"), "2024-02-01T00:00:00Z", hrefs["y"])], "2024-03-01T00:00:00Z", complete=False, prev="archive-1.atom"))
     server.routes["/made-up/index.atom"] = head
     add(settings, "archived", "atom", server.url + "/made-up/index.atom")
     first = sync(settings, index)["archived"]
     assert first.ingested == 3 and first.failed == 0 and first.requests == 5, first.errors
+    assert [p for _, p, _ in server.log].count("/made-up/y.xhtml") == 1
 
-    head.body = made_up_feed([(uri("z"), "2024-03-01T00:00:00Z", hrefs["z"])], "2024-04-01T00:00:00Z", complete=False, prev="archive-1.atom", tombstones=[(uri("x"), "2024-04-01T00:00:00Z")])
+    head.body = made_up_feed([(uri("z"), "2024-03-01T00:00:00Z", hrefs["z"]), (uri("y"), "2024-02-01T00:00:00Z", hrefs["y"])], "2024-04-01T00:00:00Z", complete=False, prev="archive-1.atom", tombstones=[(uri("x"), "2024-04-01T00:00:00Z")])
     mark = len(server.log)
     second = sync(settings, index)["archived"]
     assert server.requests_since(mark) == ["/made-up/index.atom"]  # the archive page is not read again

@@ -151,13 +151,17 @@ def sync_atom(run: EntrySync) -> None:
     failures_before = summary.failed
     pages = [*reversed(older), head, *newer]
     # An entry withdrawn on a later page is not downloaded only to be deleted again.
+    # and one listed again on a newer page is read once, in its newest version.
     withdrawn: dict[str, str] = {}
+    newest: dict[str, str] = {}
     for page in pages:
         for tombstone in page.tombstones:
             withdrawn[tombstone.ref] = max(withdrawn.get(tombstone.ref, ""), tombstone.when)
+        for entry in page.entries:
+            newest[entry.id] = max(newest.get(entry.id, ""), entry.updated)
     for page in pages:
         page_failures = summary.failed
-        _apply_page(run, page, withdrawn)
+        _apply_page(run, page, withdrawn, newest)
         if page is not head and summary.failed == page_failures and page not in newer:
             archives_done.add(page.url)
             feed["archives_done"] = sorted(archives_done)
@@ -188,7 +192,7 @@ def _archive_page(run: EntrySync, url: str) -> FeedPage | None:
     return None
 
 
-def _apply_page(run: EntrySync, page: FeedPage, withdrawn: dict[str, str]) -> None:
+def _apply_page(run: EntrySync, page: FeedPage, withdrawn: dict[str, str], newest: dict[str, str]) -> None:
     """Entries and tombstones of one page, oldest first (the later event wins)."""
     events: list[tuple[str, int, Any]] = [(e.updated, 0, e) for e in page.entries]
     events += [(t.when, 1, t) for t in page.tombstones]
@@ -198,9 +202,11 @@ def _apply_page(run: EntrySync, page: FeedPage, withdrawn: dict[str, str]) -> No
             if item.ref in run.state.entries:
                 run.retract(item.ref, "tombstone")
             continue
-        if item.id in withdrawn and withdrawn[item.id] >= item.updated:
+        if item.id in withdrawn and withdrawn[item.id] >= newest.get(item.id, item.updated):
             run.retract(item.id, "tombstone")  # a no-op unless it was synced before
             continue
+        if newest.get(item.id, "") > item.updated:
+            continue  # a newer version follows on a newer page
         _apply_entry(run, item)
 
 

@@ -67,9 +67,9 @@ def cmd_serve(args, settings: Settings) -> int:
     if args.workers < 1:
         raise LagrumError("--workers must be at least 1")
     if getattr(args, "sync_interval", None) is not None:
-        if args.sync_interval < 0:
-            raise LagrumError("--sync-interval must be 0 (never) or more seconds")
         settings = settings.with_(sync_interval=args.sync_interval)
+    if settings.sync_interval < 0:
+        raise LagrumError(f"the sync interval {settings.sync_interval} is negative; give --sync-interval / LAGRUM_SYNC_INTERVAL in seconds, or 0 for never")
     if settings.sync_interval and args.workers > 1:
         raise LagrumError("--sync-interval runs in the server process and needs --workers 1; with more workers run `lagrum sync` from cron")
     if args.workers > 1 and not settings.qdrant_url:

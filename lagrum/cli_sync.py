@@ -214,6 +214,6 @@ class BackgroundSync:
 
 def start_background_sync(service, settings: Settings) -> BackgroundSync | None:
     """Called by the API's startup when `settings.sync_interval` is set."""
-    if not settings.sync_interval:
+    if not settings.sync_interval or settings.sync_interval <= 0:
         return None
     return BackgroundSync(service, settings, settings.sync_interval).start()

@@ -34,7 +34,7 @@ RIF = RINFO / "testfeeds" / "rattsinformationsforordningen"
 
 def need_realdata(path: Path) -> None:
     if not path.exists():
-        pytest.skip(f"REALDATA MISSING: {path} (the recorded lagrummet/rinfo feeds); see ../shared/realdata/SOURCES.md")
+        pytest.skip(f"REALDATA MISSING: {path} (recorded real data; see ../shared/realdata/SOURCES.md, or set LAGRUM_REALDATA)")
 
 
 # --- no internet, ever ----------------------------------------------------------------

@@ -57,9 +57,12 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
         # Before the first request: the relevance bar's vectors would otherwise be embedded under
         # the embedder's lock by the first /ask, stalling every concurrent question.
         await asyncio.to_thread(app.state.service.warm_up)
+        syncing = _start_sync(app.state.service, settings)
         try:
             yield
         finally:
+            if syncing is not None:
+                syncing.stop()
             if owns_service and app.state.service is not None:
                 app.state.service.close()
                 app.state.service = None
@@ -88,6 +91,15 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
     for module in (health, search, ask, documents, legal, web):
         app.include_router(module.router)
     return app
+
+
+def _start_sync(service: LagrumService, settings: Settings):
+    """`lagrum serve --sync-interval`: the configured sources, synced in a background thread."""
+    if not settings.sync_interval:
+        return None
+    from lagrum.cli_sync import start_background_sync
+
+    return start_background_sync(service, settings)
 
 
 def create_app_from_env() -> FastAPI:

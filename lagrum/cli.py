@@ -97,7 +97,7 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
 
 def _register_optional(sub) -> None:
     """Commands living in other modules register themselves here (ask, serve, related, eval, migrate)."""
-    for module_name in ("lagrum.cli_ask", "lagrum.cli_legal", "lagrum.cli_eval", "lagrum.cli_migrate"):
+    for module_name in ("lagrum.cli_ask", "lagrum.cli_legal", "lagrum.cli_eval", "lagrum.cli_migrate", "lagrum.cli_sync"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ImportError:

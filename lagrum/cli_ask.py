@@ -23,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="uvicorn workers; more than one needs the Qdrant server backend")
+    p.add_argument("--sync-interval", type=int, metavar="S", help="sync the configured sources every S seconds (env LAGRUM_SYNC_INTERVAL; default never)")
     p.set_defaults(handler=cmd_serve)
 
 
@@ -65,6 +66,12 @@ def cmd_serve(args, settings: Settings) -> int:
 
     if args.workers < 1:
         raise LagrumError("--workers must be at least 1")
+    if getattr(args, "sync_interval", None) is not None:
+        settings = settings.with_(sync_interval=args.sync_interval)
+    if settings.sync_interval < 0:
+        raise LagrumError(f"the sync interval {settings.sync_interval} is negative; give --sync-interval / LAGRUM_SYNC_INTERVAL in seconds, or 0 for never")
+    if settings.sync_interval and args.workers > 1:
+        raise LagrumError("--sync-interval runs in the server process and needs --workers 1; with more workers run `lagrum sync` from cron")
     if args.workers > 1 and not settings.qdrant_url:
         raise LagrumError(
             f"--workers {args.workers} needs the Qdrant server backend: one process owns an embedded index. "

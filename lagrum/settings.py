@@ -94,6 +94,8 @@ class Settings:
     # `lagrum serve` reads the embedded shard's files once in the background so that queries do
     # not wait for the disk (skipped when they would take more than half the available memory).
     edge_warm: bool = True
+    # `lagrum serve` syncs the configured sources (`lagrum sources`) every this many seconds; 0: never.
+    sync_interval: int = 0
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -123,6 +125,7 @@ class Settings:
             edge_hnsw_ef=_int(env, "LAGRUM_EDGE_HNSW_EF", 0) or None,
             edge_oversampling=_float(env, "LAGRUM_EDGE_OVERSAMPLING"),
             edge_warm=_bool(env, "LAGRUM_EDGE_WARM", True),
+            sync_interval=_int(env, "LAGRUM_SYNC_INTERVAL", 0),
         )
 
     def with_(self, **changes) -> "Settings":

@@ -448,7 +448,8 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         if not isinstance(raw_text, str):
             raise ValueError("field 'text' is missing or not a string; every document needs its text")
         _check_encodable(merged)
-        text = clean_text(raw_text)
+        # Legal documents repeat sentences on purpose (a ruling's operative part in its reasons).
+        text = clean_text(raw_text, pull_quotes=str(merged.get("doc_type") or "").strip().lower() not in _LEGAL_TYPES)
         if not text:
             raise ValueError("no text left after cleaning (the document is empty or only boilerplate)")
         doc_id = _validate_id(merged.get("id"), default_id)
@@ -483,6 +484,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
     )
 
 
+_LEGAL_TYPES = ("dom", "beslut", "lag", "förordning", "förarbete", "vägledning", "judgment", "ruling", "decision", "statute")
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 

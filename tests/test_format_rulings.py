@@ -1,0 +1,172 @@
+"""Native readers of rulings, authority decisions, EU acts and ferenda XHTML, on the real files.
+
+The files are real public documents in ../shared/realdata (see its SOURCES.md); they are read in
+place, never copied into the repository. A missing file skips its test loudly. Chunking runs the
+real chunker with a word counter (no embedding) so the whole file stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.chunking import chunk_text
+from ingest.cleaning import clean_text, is_boilerplate_line
+from ingest.formats import detect
+from ingest.loaders import iter_documents
+
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared/realdata next to the checkout; a git worktree under /work/wt/NAME finds it one level up.
+REAL = next((p for p in (ROOT.parent / "shared" / "realdata", ROOT.parent.parent / "shared" / "realdata") if p.exists()), ROOT.parent / "shared" / "realdata")
+
+
+def words(text: str) -> int:
+    return int(len(text.split()) * 1.5) + 2
+
+
+def real(relative: str) -> Path:
+    path = REAL / relative
+    if not path.exists():
+        pytest.skip(f"REALDATA MISSING: {path} (see ../shared/realdata/SOURCES.md)")
+    return path
+
+
+def load_one(path: Path, **kwargs):
+    items = list(iter_documents([path], **kwargs))
+    errors = [i for i in items if not hasattr(i, "text")]
+    assert not errors, errors
+    assert len(items) == 1, items
+    return items[0]
+
+
+def sections(doc) -> list[str | None]:
+    return [s.section for s in chunk_text(doc.text, doc.doc_type, count_tokens=words)]
+
+
+# Lines of the courts' PDF page furniture: page headers, page numbers, footers, Dok.Id.
+PAGE_FURNITURE = re.compile(
+    r"^(?:HÖGSTA DOMSTOLEN (?:DOM|BESLUT)|SVEA HOVRÄTT|Sid \d|Sida \d|Dok\.Id|Postadress|Besöksadress|"
+    r"Mark- och miljööverdomstolen$|Patent- och marknadsöverdomstolen$|\d$|[dDIo]$|\.k$)"
+)
+
+
+# --- Domstolsverket rättspraxis records ----------------------------------------------------
+
+
+def test_hfd_ruling_id_case_number_date_and_head():
+    doc = load_one(real("domstol-avgoranden/HFD/HFD-3217-21.json"))
+    assert doc.id == "hfd-3217-21"
+    assert doc.doc_type == "dom"
+    assert doc.date == "2026-01-27"
+    assert doc.extra["court"] == "Högsta förvaltningsdomstolen"
+    assert doc.extra["case_numbers"] == ["3217-21"]
+    assert doc.extra["identifiers"] == ["mål 3217-21"]
+    assert doc.extra["ruling_kind"] == "dom"
+    assert doc.extra["is_precedent"] is True
+    head = doc.extra["head"]
+    assert head["parties"]["klagande"][0]["name"] == "Aktiebolaget Högkullen"
+    assert head["parties"]["motpart"][0]["name"] == "Skatteverket"
+    assert head["appealed"]["court_or_authority"] == "Kammarrätten i Göteborg"
+    assert head["appealed"]["date"] == "2021-03-03"
+    assert head["appealed"]["number"] == "3386-19"
+    assert head["matter"] == "Mervärdesskatt samt skattetillägg"
+    assert head["operative"].startswith("Högsta förvaltningsdomstolen upphäver kammarrättens avgörande")
+    found = sections(doc)
+    assert "KLAGANDE" in found and "HÖGSTA FÖRVALTNINGSDOMSTOLENS AVGÖRANDE" in found and "BAKGRUND" in found
+
+
+def test_hd_ruling_head_parts_and_no_page_furniture_in_sections():
+    doc = load_one(real("domstol-avgoranden/HD/record_006.json"))
+    assert doc.id == "hd-t-9218-24"
+    assert doc.date == "2025-12-30"
+    assert doc.extra["identifiers"] == ["mål T 9218-24"]
+    head = doc.extra["head"]
+    assert head["parties"]["klagande"] == [{"name": "L.K.", "ombud": "Juristen D.K."}]
+    assert head["parties"]["motpart"][0]["name"] == "Justitiekanslern"
+    assert head["appealed"] == {
+        "text": "Svea hovrätts dom 2024-11-06 i mål T 4382-23",
+        "court_or_authority": "Svea hovrätt",
+        "date": "2024-11-06",
+        "number": "T 4382-23",
+    }
+    assert head["matter"] == "Skadestånd"
+    # Both orders of the operative part survive cleaning (the second recurs in the reasons).
+    assert head["operative"] == "Högsta domstolen fastställer hovrättens domslut.\nVardera parten ska bära sin rättegångskostnad i Högsta domstolen."
+    assert "Vardera parten ska bära sin rättegångskostnad i Högsta domstolen." in doc.text
+    found = sections(doc)
+    for part in ("PARTER", "DOMSLUT", "Bakgrund", "Frågan i målet", "Slutsats"):
+        assert part in found, (part, found)
+    for line in doc.text.split("\n\n", 1)[-1].split("\n"):
+        assert not PAGE_FURNITURE.match(line), line
+    assert "Riddarhustorget" not in doc.text and "HÖGSTA DOMSTOLEN DOM T 9218-24" not in doc.text
+
+
+def test_hd_beslut_is_a_ruling_with_its_kind():
+    doc = load_one(real("domstol-avgoranden/HD/record_003.json"))
+    assert doc.id == "hd-of-5877-24"
+    assert doc.doc_type == "dom"
+    assert doc.extra["ruling_kind"] == "beslut"
+    assert doc.extra["identifiers"] == ["mål ÖF 5877-24"]
+    assert doc.extra["head"]["appealed"]["number"] == "ÖF 4341-23"
+    assert "HÖGSTA DOMSTOLENS AVGÖRANDE" in sections(doc)
+
+
+@pytest.mark.parametrize("folder", ["HD", "HFD", "hovratter-specialdomstolar"])
+def test_no_chunk_section_is_a_page_header(folder):
+    files = sorted((REAL / "domstol-avgoranden" / folder).glob("*.json")) if REAL.exists() else []
+    if not files:
+        pytest.skip(f"REALDATA MISSING: {REAL / 'domstol-avgoranden' / folder}")
+    ids = set()
+    for path in files[:8]:
+        doc = load_one(path)
+        assert re.fullmatch(r"(hd|hfd|mod|pmod)-[a-z0-9-]+", doc.id), doc.id
+        ids.add(doc.id)
+        for section in sections(doc):
+            if section is None:
+                continue
+            assert not PAGE_FURNITURE.match(section), (path.name, section)
+            assert not re.search(r"\b(?:DOM|BESLUT)\b.*\d+-\d{2}$", section), (path.name, section)
+        # The first paragraph is the title and the ruling's own title block (court, date, case).
+        for line in doc.text.split("\n\n", 1)[-1].split("\n"):
+            assert not PAGE_FURNITURE.match(line), (path.name, line)
+    assert len(ids) == len(files[:8])  # ids are unique
+
+
+def test_mod_record_id_and_footer_removed():
+    doc = load_one(real("domstol-avgoranden/hovratter-specialdomstolar/record_002.json"))
+    assert doc.id == "mod-p-9602-25"
+    assert doc.extra["court_code"] == "MMOD"
+    assert "Dok.Id" not in doc.text and "Birger Jarls Torg" not in doc.text
+    assert "MARK- OCH MILJÖÖVERDOMSTOLENS DOMSLUT" in sections(doc)
+
+
+def test_dv_record_detected_and_forced():
+    data = real("domstol-avgoranden/HD/record_001.json").read_bytes()
+    assert detect(".json", data, "record_001.json").name == "dv-record"
+    assert detect(".json", b'{"id": "x", "text": "Hej"}', "x.json") is None
+
+
+# --- cleaning: letterheads -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Postadress: Box 8114 104 20 Stockholm Webbplats: www.imy.se E-post: imy@imy.se Telefon: 08-657 61 00",
+        "1(4)",
+        "Sid 2 (12)",
+        "Dok.Id 2294760",
+        "Om ni har frågor om ärendet kontakta: registrator@imy.se",
+        "Postadress Besöksadress Telefon Telefax Expeditionstid",
+    ],
+)
+def test_letterhead_lines_are_boilerplate(line):
+    assert is_boilerplate_line(line)
+    assert clean_text(f"Beslutet gäller.\n{line}\nSkälen följer.") == "Beslutet gäller.\nSkälen följer."
+
+
+def test_letterhead_words_inside_a_sentence_stay():
+    assert not is_boilerplate_line("IMY:s postadress och telefon framgår av beslutets första sida.")
+    assert not is_boilerplate_line("Sid 2 (12) i bilagan visar kartan.")

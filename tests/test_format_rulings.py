@@ -170,3 +170,36 @@ def test_letterhead_lines_are_boilerplate(line):
 def test_letterhead_words_inside_a_sentence_stay():
     assert not is_boilerplate_line("IMY:s postadress och telefon framgår av beslutets första sida.")
     assert not is_boilerplate_line("Sid 2 (12) i bilagan visar kartan.")
+
+
+# --- EUR-Lex: the GDPR in Swedish ----------------------------------------------------------
+
+
+def test_gdpr_articles_are_sections_with_their_text():
+    doc = load_one(real("gdpr-sv/gdpr-transformed.html"))
+    assert doc.id == "eu-2016-679"
+    assert doc.doc_type == "förordning"
+    assert doc.extra["celex"] == "32016R0679"
+    assert doc.extra["identifiers"] == ["EU 2016/679", "CELEX 32016R0679"]
+    assert doc.title == "Allmän dataskyddsförordning (GDPR) – förordning (EU) 2016/679"
+    spans = chunk_text(doc.text, doc.doc_type, count_tokens=words)
+    art88 = [doc.text[s.start : s.end] for s in spans if s.section == "art. 88"]
+    assert art88, [s.section for s in spans]
+    joined = "\n".join(art88)
+    assert joined.startswith("Artikel 88\nBehandling i anställningsförhållanden")
+    assert "fastställa mer specifika regler för att säkerställa skyddet av rättigheter och friheter vid behandling av anställdas personuppgifter" in joined
+    assert "senast den 25 maj 2018" in joined
+    assert "Artikel 89" not in joined and "Artikel 87" not in joined
+    # The chapter heading opens its first article; recitals are labelled.
+    art85 = next(doc.text[s.start : s.end] for s in spans if s.section == "art. 85")
+    assert art85.startswith("KAPITEL IX\nBestämmelser om särskilda behandlingssituationer\n\nArtikel 85")
+    labels = [s.section for s in spans]
+    assert "skäl 1–3" in labels or "skäl 1" in labels
+    assert sum(1 for label in labels if label and label.startswith("art. ")) >= 99
+    assert any(label and label.startswith("skäl 17") for label in labels)
+
+
+def test_eurlex_detected_from_content_only():
+    data = real("gdpr-sv/gdpr-transformed.html").read_bytes()
+    assert detect(".html", data, "gdpr.html").name == "eurlex"
+    assert detect(".html", b"<html><body><p>Artikel 1</p></body></html>", "x.html") is None

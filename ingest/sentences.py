@@ -101,11 +101,22 @@ def is_heading_line(line: str, next_line: str | None = None) -> bool:
         return False
     if "," in stripped:
         return False  # "Anna Svensson, handläggare": a byline or caption, not a heading
-    if is_list_item(stripped):
+    if is_list_item(stripped) and not _is_numbered_heading(stripped, next_line):
         return False
     if next_line is not None and next_line.strip()[:1].islower():
         return False
     return True
+
+
+def _is_numbered_heading(line: str, next_line: str | None) -> bool:
+    """ "1. Integritetsskyddsmyndighetens beslut" over its text: a numbered heading, not a list item.
+
+    Only a single number with a period and a capitalised title of at most eight words, followed
+    by nothing in its paragraph or by a line opening with a capital letter (not "2. ...").
+    """
+    if not re.match(r"^\d{1,2}\.\s+[A-ZÅÄÖ]", line) or len(line.split()) > 9:
+        return False
+    return next_line is None or next_line.strip()[:1].isalpha() and next_line.strip()[:1].isupper()
 
 
 def is_list_item(line: str) -> bool:

@@ -203,3 +203,58 @@ def test_eurlex_detected_from_content_only():
     data = real("gdpr-sv/gdpr-transformed.html").read_bytes()
     assert detect(".html", data, "gdpr.html").name == "eurlex"
     assert detect(".html", b"<html><body><p>Artikel 1</p></body></html>", "x.html") is None
+
+
+# --- IMY decisions -------------------------------------------------------------------------
+
+
+def test_imy_decision_with_sanction_and_diary_number():
+    doc = load_one(real("imy-decisions/record_0002.json"))
+    assert doc.id == "imy-sportadmin-i-skandinavien-ab"
+    assert doc.doc_type == "beslut"
+    assert doc.date == "2026-01-26"  # the decision's date, not the web page's (2025-04-15)
+    assert doc.extra["diary_number"] == "IMY-2025-7801"
+    assert doc.extra["identifiers"] == ["dnr IMY-2025-7801"]
+    assert doc.extra["sanction_sek"] == 6_000_000
+    assert doc.extra["status"] == "Beslut"
+    assert doc.extra["authority"] == "Integritetsskyddsmyndigheten"
+    assert doc.extra["pdf_url"].endswith("sportadmin-i-skandinavien-ab.pdf")
+    assert "ska betala en administrativ sanktionsavgift på 6 000 000 kronor" in doc.text
+    found = sections(doc)
+    assert found[0] == "Integritetsskyddsmyndighetens beslut"
+    assert "Hur man överklagar" in found or "Hur man överklagar" in doc.text.split("\n")
+
+
+def test_imy_letterhead_page_headers_and_contents_are_gone():
+    doc = load_one(real("imy-decisions/record_0001.json"))
+    assert doc.id == "imy-polismyndigheten2"
+    assert doc.extra["diary_number"] == "IMY-2024-1499"
+    assert "sanction_sek" not in doc.extra
+    for furniture in ("Postadress", "Webbplats: www.imy.se", "08-657 61 00", "2(15)", "15(15)", "Innehållsförteckning", "......"):
+        assert furniture not in doc.text, furniture
+    assert doc.text.count("Diarienummer: IMY-2024-1499") == 1  # the first page's box only
+    found = sections(doc)
+    for heading in ("1. Integritetsskyddsmyndighetens beslut", "2.1 Bakgrund", "3.1.1 Den enskildes rättighetsskydd och tillämplig reglering", "3.3.3 Slutsats"):
+        assert heading in found, (heading, found)
+
+
+def test_imy_older_decision_fine_in_millions_and_contact_lines_cleaned():
+    tele2 = load_one(real("imy-decisions/record_0010.json"))
+    assert tele2.extra["diary_number"] == "DI-2020-11373"
+    assert tele2.extra["sanction_sek"] == 12_000_000
+    assert tele2.date == "2023-06-30"
+    letter = load_one(real("imy-decisions/record_0004.json"))
+    assert letter.extra["status"] == "Pågår"
+    assert "Om ni har frågor om ärendet" not in letter.text
+    assert "mans.lysen@imy.se" not in letter.text
+    assert not any(is_boilerplate_line(line) for line in letter.text.split("\n"))
+
+
+def test_imy_web_page_record_loses_its_chrome():
+    doc = load_one(real("imy-decisions/record_0008.json"))
+    assert doc.id == "imy-sverigedemokraterna"
+    assert doc.extra["identifiers"] == []
+    assert doc.text.startswith("Sverigedemokraterna")
+    for chrome in ("Startsida", "Lyssna", "Steg 1 av 3", "Skriv ut", "Sidans etiketter", "(pdf, 180 kB)"):
+        assert chrome not in doc.text, chrome
+    assert "IMY ger Sverigedemokraterna en reprimand för överträdelsen." in doc.text

@@ -9,7 +9,8 @@ Statutes (`doc_type` "lag" or "förordning") are cut at chapters ("2 kap.") and 
 ("5 a §") at line starts, so every passage carries a label such as "2 kap. 5 a §". An EU act
 (lines "Artikel 88", no "§" lines) is cut at its articles, labelled "art. 88", and its
 recitals "(12) ..." before the first article are labelled "skäl 12" (short ones shared:
-"skäl 12–14"); a "KAPITEL IX" heading belongs to the article under it. Short
+"skäl 12–14"); a "KAPITEL IX" heading belongs to the article under it. Appendices after the
+last section ("Bilaga 1" heading lines) are labelled "bilaga 1" instead of that section. Short
 consecutive sections of one chapter share a passage ("2 kap. 3–5 §§"); a long section is cut
 at sentence ends and keeps its label. Text before the first chapter or section (title,
 preamble) forms its own passages without a label.
@@ -53,6 +54,8 @@ _SECTION_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?({_NUMBER})[ \t]*§", re.MULTI
 # EU acts: "Artikel 88" alone on a line, "KAPITEL IX" alone on a line, recitals "(12) Text".
 _ARTICLE_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?Artikel[ \t]+(\d+[ \t]?[a-z]?)[ \t]*$", re.MULTILINE)
 _EU_CHAPTER_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?KAPITEL[ \t]+([IVXLC]+)[ \t]*$", re.MULTILINE)
+# "Bilaga 1" or "Bilaga 2 Tabell ..." as a heading line: an appendix after the last section.
+_APPENDIX_LINE = re.compile(r"^[ \t]*Bilaga[ \t]+(?:\d{1,2}|[A-Z])\b[^\n]*$", re.MULTILINE)
 _RECITAL_LINE = re.compile(r"^[ \t]*\((\d{1,3})\)[ \t]+\S", re.MULTILINE)
 
 
@@ -148,6 +151,13 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     starts = [_skip_space(text, m[0]) for m in markers]
     for i in range(1, len(starts)):
         starts[i] = _attach_headings(text, starts[i - 1], starts[i])
+    # Appendices after the last section ("Bilaga 1 ...") are their own segments, not part of it.
+    appendices = [m.start() for m in _APPENDIX_LINE.finditer(text, starts[-1]) if is_heading_line(m.group(0))]
+    names: list[str | None] = [None] * len(markers)
+    for position in appendices:
+        markers.append((position, None, None))
+        starts.append(_skip_space(text, position))
+        names.append("bilaga " + text[position:].split(None, 2)[1])
     segments: list[StatuteSegment] = []
     if text[: starts[0]].strip():
         segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))
@@ -155,7 +165,8 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     for i, (_, chapter_mark, section) in enumerate(markers):
         end = starts[i + 1] if i + 1 < len(markers) else len(text)
         chapter = chapter_mark or chapter
-        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), chapter, section))
+        segment_chapter = None if names[i] else chapter
+        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), segment_chapter, section, names[i]))
     return _merge_bare_chapter_headings(text, segments)
 
 
@@ -514,7 +525,7 @@ def _merge_bare_chapter_headings(text: str, segments: list[StatuteSegment]) -> l
         if bare and i + 1 < len(segments) and segments[i + 1].chapter == segment.chapter:
             pending_start = start
             continue
-        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section))
+        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section, segment.name))
     return merged
 
 

@@ -32,6 +32,7 @@ from lagrum.language import detect_language
 
 from ingest.cleaning import clean_text
 from ingest.formats import detect as detect_native_format
+from ingest.pdf_layout import join_pages, series_fields
 
 FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf", ".docx", ".jsonl", ".json", ".xml")
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -344,10 +345,10 @@ def _pdf(data: bytes, where: str) -> tuple[dict[str, Any], str]:
         raise InputError(where, f"corrupt PDF: {exc}") from None
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise InputError(where, f"corrupt PDF: {type(exc).__name__}: {exc}") from None
-    text = "\n\n".join(p for p in pages if p)
+    text = join_pages([p for p in pages if p])  # running headers, footers, contents lines out
     if not text.strip():
         raise InputError(where, "the PDF has no extractable text (a scan?); run OCR on it first")
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] = series_fields(text)  # "AFS 2023:1" on the cover: id, identifiers, type
     title = getattr(info, "title", None) if info else None
     meta["title"] = str(title).strip() if title else _first_line_title(text)
     return meta, text

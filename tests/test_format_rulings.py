@@ -160,6 +160,9 @@ def test_dv_record_detected_and_forced():
         "Dok.Id 2294760",
         "Om ni har frågor om ärendet kontakta: registrator@imy.se",
         "Postadress Besöksadress Telefon Telefax Expeditionstid",
+        "Telefon: 010-730 90 00",
+        "E-post: arbetsmiljoverket@av.se",
+        "www.av.se",
     ],
 )
 def test_letterhead_lines_are_boilerplate(line):
@@ -170,6 +173,8 @@ def test_letterhead_lines_are_boilerplate(line):
 def test_letterhead_words_inside_a_sentence_stay():
     assert not is_boilerplate_line("IMY:s postadress och telefon framgår av beslutets första sida.")
     assert not is_boilerplate_line("Sid 2 (12) i bilagan visar kartan.")
+    assert not is_boilerplate_line("Telefon 08-657 61 00 är öppen på vardagar.")
+    assert not is_boilerplate_line("E-post till imy@imy.se räknas som inkommen handling.")
 
 
 # --- EUR-Lex: the GDPR in Swedish ----------------------------------------------------------
@@ -258,3 +263,35 @@ def test_imy_web_page_record_loses_its_chrome():
     for chrome in ("Startsida", "Lyssna", "Steg 1 av 3", "Skriv ut", "Sidans etiketter", "(pdf, 180 kB)"):
         assert chrome not in doc.text, chrome
     assert "IMY ger Sverigedemokraterna en reprimand för överträdelsen." in doc.text
+
+
+# --- AFS föreskrifter through the generic PDF reader ----------------------------------------
+
+
+def test_afs_pdf_keeps_sections_and_loses_running_headers():
+    doc = load_one(real("afs-arbetsmiljoverket/AFS-2023-2.pdf"))
+    assert doc.id == "afs-2023-2"
+    assert doc.extra["identifiers"] == ["AFS 2023:2"]
+    assert doc.doc_type == "förordning"
+    assert doc.date == "2023-09-15"
+    lines = doc.text.split("\n")
+    assert "2 kap. Organisatorisk och social arbetsmiljö" in lines
+    assert any(line.startswith("1 § Syftet med dessa föreskrifter") for line in lines)
+    assert not any(re.search(r"\.{5,}\s*\d+$", line) for line in lines)  # contents lines
+    assert sum(1 for line in lines if line == "AFS 2023:2") == 2  # the cover and the title page, not every page (73)
+    assert "Kapitel 2" not in lines  # the running chapter tab
+    assert not any(re.fullmatch(r"\d{1,3}", line) for line in lines)  # page numbers
+    labels = [s.section for s in chunk_text(doc.text, doc.doc_type, count_tokens=words)]
+    for label in ("1 kap. 1 §", "2 kap. 3 §", "9 kap. 14 §", "bilaga 1"):
+        assert label in labels, (label, labels)
+    third = next(doc.text[s.start : s.end] for s in chunk_text(doc.text, doc.doc_type, count_tokens=words) if s.section == "2 kap. 3 §")
+    assert third.startswith("Definitioner\n3 § I detta kapitel har följande begrepp dessa betydelser.")
+
+
+def test_afs_2023_1_sections():
+    doc = load_one(real("afs-arbetsmiljoverket/AFS-2023-1.pdf"))
+    assert doc.id == "afs-2023-1"
+    assert doc.extra["identifiers"] == ["AFS 2023:1"]
+    labels = [s.section for s in chunk_text(doc.text, doc.doc_type, count_tokens=words)]
+    assert "6 §" in labels and "16 §" in labels
+    assert "Telefon: 010-730 90 00" not in doc.text

@@ -295,3 +295,42 @@ def test_afs_2023_1_sections():
     labels = [s.section for s in chunk_text(doc.text, doc.doc_type, count_tokens=words)]
     assert "6 §" in labels and "16 §" in labels
     assert "Telefon: 010-730 90 00" not in doc.text
+
+
+# --- ferenda (lagen.nu) XHTML ---------------------------------------------------------------
+
+
+def test_ferenda_ad_ruling_metadata_from_rdfa():
+    doc = load_one(real("ferenda-lagen-nu/dv/AD-2013-63.xhtml"))
+    assert doc.id == "ad-2013-63"
+    assert doc.doc_type == "dom"
+    assert doc.date == "2013-08-21"
+    assert doc.title == "AD 2013 nr 63"
+    assert doc.extra["court"] == "Arbetsdomstolen"
+    assert doc.extra["case_numbers"] == ["B-114-2012"]
+    assert doc.extra["identifiers"] == ["AD 2013 nr 63", "mål B-114-2012"]
+    assert doc.extra["keywords"] == ["Föräldraledighet", "Missgynnande", "Tillfällig föräldrapenning"]
+    assert doc.extra["legal_provisions"] == ["16 § föräldraledighetslagen (1995:584)"]
+    assert doc.extra["summary"].startswith("En arbetsgivare har krävt att en arbetstagare")
+    assert "AD 2011 nr 23" not in doc.text  # ferenda's metadata box is not text
+    found = sections(doc)
+    assert "Rättsliga utgångspunkter" in found and "Domslut" in found
+
+
+def test_ferenda_ids_for_hfd_notis_jo_and_forarbeten():
+    expected = {
+        "dv/HFD-2014-not-85.xhtml": ("hfd-2014-not-85", "dom", "2014-12-23", ["HFD 2014 not 85", "mål 4217-14"]),
+        "dv/HFD-33-12.xhtml": ("hfd-2013-29", "dom", "2013-05-27", ["HFD 2013:29", "mål 33-12"]),
+        "jo/jo-2012-6356.xhtml": ("jo-2012-6356", "beslut", "2014-03-28", ["JO dnr 6356-2012", "JO dnr 6488-2012"]),
+        "forarbeten/prop-1997-98-44.xhtml": ("prop-1997-98-44", "förarbete", "1997-01-01", ["Prop. 1997/98:44"]),
+        "forarbeten/dir-2016-15.xhtml": ("dir-2016-15", "förarbete", "2016-02-29", ["Dir. 2016:15"]),
+    }
+    for relative, (doc_id, doc_type, date, identifiers) in expected.items():
+        doc = load_one(real(f"ferenda-lagen-nu/{relative}"))
+        assert (doc.id, doc.doc_type, doc.date, doc.extra["identifiers"]) == (doc_id, doc_type, date, identifiers), relative
+    jo = load_one(real("ferenda-lagen-nu/jo/jo-2012-6356.xhtml"))
+    assert jo.extra["authority"] == "Justitieombudsmannen"
+    assert {"Bakgrund och anmälningar till JO", "Utredning", "Bedömning"} <= set(sections(jo))
+    prop = load_one(real("ferenda-lagen-nu/forarbeten/prop-1997-98-44.xhtml"))
+    assert prop.title == "Prop. 1997/98:44 Personuppgiftslag"
+    assert prop.text.startswith("18 Författningskommentar\n\n18.1 Förslaget till personuppgiftslag")

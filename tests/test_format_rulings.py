@@ -334,3 +334,48 @@ def test_ferenda_ids_for_hfd_notis_jo_and_forarbeten():
     prop = load_one(real("ferenda-lagen-nu/forarbeten/prop-1997-98-44.xhtml"))
     assert prop.title == "Prop. 1997/98:44 Personuppgiftslag"
     assert prop.text.startswith("18 Författningskommentar\n\n18.1 Förslaget till personuppgiftslag")
+
+
+# --- through the real CLI: real e5, a real Qdrant Edge shard in a temp dir --------------------
+
+
+def test_cli_ingests_native_records_with_sections_and_identifiers(tmp_path, capsys):
+    import json
+    import shutil
+
+    from lagrum.cli import main as lagrum_main
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(real("domstol-avgoranden/HFD/HFD-3944-25.json"), docs / "HFD-3944-25.json")
+    shutil.copy(real("imy-decisions/record_0003.json"), docs / "imy-fk.json")
+    data = tmp_path / "data"
+    assert lagrum_main(["--data", str(data), "ingest", str(docs), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["ingested"], report["failed"]) == (2, 0), report
+    assert lagrum_main(["--data", str(data), "show", "hfd-3944-25", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["doc_type"] == "dom" and shown["date"] == "2026-01-29"
+    metadata = {**shown, **shown.get("extra", {})}
+    assert metadata["identifiers"] == ["mål 3944-25"]
+    sections = [c["section"] for c in shown["chunks"]]
+    assert "ÖVERKLAGAT AVGÖRANDE" in sections or "HÖGSTA FÖRVALTNINGSDOMSTOLENS AVGÖRANDE" in sections, sections
+    assert all(c["end"] > c["start"] for c in shown["chunks"])
+    assert lagrum_main(["--data", str(data), "show", "imy-forsakringskassan", "--json"]) == 0
+    imy = json.loads(capsys.readouterr().out)
+    assert {**imy, **imy.get("extra", {})}["diary_number"] == "IMY-2025-11828"
+    assert not any(c["section"] and "Postadress" in c["section"] for c in imy["chunks"])
+
+
+def test_forced_format_that_does_not_fit_names_the_file_and_field(tmp_path, capsys):
+    from lagrum.cli import main as lagrum_main
+
+    made_up = tmp_path / "made-up-not-a-ruling.json"  # made up for this test, not a real record
+    made_up.write_text('{"_source": "SE/IMY", "text": "Ett påhittat beslut."}', encoding="utf-8")
+    code = lagrum_main(["--data", str(tmp_path / "data"), "ingest", str(made_up), "--format", "dv-record", "--json"])
+    out, err = capsys.readouterr()
+    assert code != 0
+    assert "made-up-not-a-ruling.json" in out + err and "primary_case_number" in out + err
+    code = lagrum_main(["--data", str(tmp_path / "data"), "ingest", str(made_up), "--json"])
+    out, err = capsys.readouterr()
+    assert code != 0 and "'_id' is missing" in out + err

@@ -279,6 +279,11 @@ def remove_page_furniture(lines: list[str], case_numbers: list[str]) -> list[str
             _strip_vertical_digits(kept, digits)
             i += len(_VERTICAL_ID)
             continue
+        if line == "dI.koD":  # "Dok.Id" mirrored on one line, its number on the line above
+            if kept and re.fullmatch(r"\d{5,9}", kept[-1]):
+                kept.pop()
+            i += 1
+            continue
         if _PAGE_NUMBER.match(line) or _RULE.match(line):
             kept.append("")
             i += 1
@@ -311,7 +316,9 @@ def _drop_vertical_text(lines: list[str], run: int = 10) -> list[str]:
         j = i
         while j < len(lines) and lines[j] and " " not in lines[j]:
             j += 1
-        if j - i >= run and not all(_is_vertical_id(lines, k) or re.fullmatch(r"\d|[dDIo]|\.k", lines[k]) for k in range(i, j)):
+        # The vertical Dok.Id and its digits do not count: "ansvarar." above them is a last word.
+        words = sum(1 for k in range(i, j) if not re.fullmatch(r"\d|[dDIo]|\.k", lines[k]))
+        if words >= run:
             i = j
             continue
         kept.extend(lines[i : max(j, i + 1)])
@@ -400,13 +407,13 @@ def _label_of(line: str, previous: str | None, following: str | None) -> str | N
     return None
 
 
-def _is_subheading(line: str, previous: str, following: str, width: float) -> bool:
+def _is_subheading(line: str, previous: str, following: str, width: float, after_heading: bool = False) -> bool:
     """A short heading inside the reasons ("Bakgrund", "Frågan i målet") in wrapped PDF text."""
     from ingest.sentences import is_heading_line
 
     if not line or len(line) > 0.85 * width or not is_heading_line(line, following or None):
         return False
-    if previous and not re.search(r"[.!?:)”\"]$", previous) and _label_of(previous, None, None) is None:
+    if previous and not after_heading and not re.search(r"[.!?:)”\"]$", previous) and _label_of(previous, None, None) is None:
         return False
     if line.endswith("-") or line.split()[-1].lower() in _FUNCTION_WORDS:
         return False
@@ -435,18 +442,22 @@ def _blocks(lines: list[str], pdf_like: bool) -> list[tuple[str | None, list[str
         paragraphs.clear()
 
     previous = ""
+    after_heading = False
     for i, line in enumerate(lines):
         following = next((l for l in lines[i + 1 : i + 2] if l), "")
         found = _label_of(line, previous, following)
         if found is not None and _is_head_block(label) and not (_KNOWN_LABEL.match(found) or found.lower() in PARTY_LABELS):
             found = None  # "KPMG AB" under KLAGANDE is a name, not a new part
-        if found is None and not _is_head_block(label) and _is_subheading(line, previous, following, width):
+        if found is None and not _is_head_block(label) and _is_subheading(line, previous, following, width, after_heading):
             found = line
         if found is not None:
             end_block()
             label = found
             previous = line
+            after_heading = True
             continue
+        if line:
+            after_heading = False
         if not line:
             continue  # a page break or a removed header: the paragraph may go on
         if not pdf_like:
@@ -474,7 +485,7 @@ def _starts_paragraph(line: str) -> bool:
 
 
 def _ends_paragraph(line: str, width: float) -> bool:
-    return len(line) < 0.8 * width and re.search(r"[.!?:]$", line) is not None
+    return len(line) < 0.8 * width and re.search(r"[.!?:][)”\"]?$", line) is not None
 
 
 def _join_wrapped(lines: list[str]) -> str:

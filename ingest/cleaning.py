@@ -96,6 +96,7 @@ LETTERHEAD_LINES = tuple(
         r"^\d{1,3}\s?\(\d{1,3}\)$",
         r"^Dok\.?\s?Id:?\s*\d+$",
         r"^Om ni har frågor om ärendet,? (kan ni )?kontakta\b.*@",
+        r"^(Integritetsskyddsmyndigheten|Datainspektionen)\s+Diarienummer:.*\d{1,3}\s?\(\d{1,3}\)",
         r"^(Telefon|Tel|Telefax|Fax|Växel)\.?:?\s*\+?\d[\d\s()-]{5,}\d$",
         r"^E-post:?\s*\S+@\S+\.\w{2,}$",
         r"^www\s?\.\s?\S+\.\s?\w{2,}$",

@@ -163,6 +163,7 @@ def test_dv_record_detected_and_forced():
         "Telefon: 010-730 90 00",
         "E-post: arbetsmiljoverket@av.se",
         "www.av.se",
+        "Integritetsskyddsmyndigheten Diarienummer: IMY-2024-1499 2(15) Datum: 2026-01-22",
     ],
 )
 def test_letterhead_lines_are_boilerplate(line):

@@ -47,7 +47,7 @@ def _read(data: bytes, where: str) -> Iterator[Fields]:
     from lxml import etree
 
     try:
-        root = etree.fromstring(data, etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False, no_network=True))
+        root = etree.fromstring(data, etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
         raise InputError(where, f"cannot parse the ferenda XHTML: {exc}") from None
     if root is None:

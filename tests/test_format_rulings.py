@@ -380,3 +380,15 @@ def test_forced_format_that_does_not_fit_names_the_file_and_field(tmp_path, caps
     code = lagrum_main(["--data", str(tmp_path / "data"), "ingest", str(made_up), "--json"])
     out, err = capsys.readouterr()
     assert code != 0 and "'_id' is missing" in out + err
+
+
+def test_appended_lower_court_ruling_does_not_add_to_the_head():
+    doc = load_one(real("domstol-avgoranden/hovratter-specialdomstolar/record_003.json"))
+    assert doc.id == "mod-p-13176-25"
+    head = doc.extra["head"]
+    assert head["parties"] == {"klagande": [{"name": "P.J."}], "motpart": [{"name": "Miljö- och byggnämnden i Strömstads kommun"}]}
+    assert head["appealed"]["court_or_authority"] == "Vänersborgs tingsrätt, mark- och miljödomstolen"
+    assert head["appealed"]["number"] == "P 2512-25"
+    assert head["operative"].startswith("Mark- och miljööverdomstolen ändrar mark- och miljödomstolens")
+    pmod = load_one(real("domstol-avgoranden/hovratter-specialdomstolar/record_020.json"))
+    assert pmod.extra["head"]["parties"]["motpart"] == [{"name": "Konsumentombudsmannen", "ombud": "processrådet L.L."}]

@@ -233,14 +233,14 @@ def restructure(raw: str, case_numbers: list[str]) -> tuple[str, list[str], dict
     head = _head(blocks)
     out: list[str] = []
     in_parties = False
-    for label, paragraphs in blocks:
-        if label is not None and label.lower() in PARTY_LABELS and in_parties and PARTY_LABELS[label.lower()]:
+    for label, paragraphs, head_part in blocks:
+        if label is not None and head_part and in_parties and PARTY_LABELS.get(label.lower()):
             out[-1] += "\n" + "\n".join([label, *paragraphs])  # "Klagande" under PARTER: a line of it
             continue
-        in_parties = label is not None and label.lower() in PARTY_LABELS and PARTY_LABELS[label.lower()] is None
+        in_parties = label is not None and head_part and label.lower() in PARTY_LABELS and PARTY_LABELS[label.lower()] is None
         if label is None:
             out.extend(paragraphs)
-        elif _is_head_block(label) or (_OPERATIVE.match(label) and label.isupper()):
+        elif head_part or (_OPERATIVE.match(label) and label.isupper()):
             out.append("\n".join([label, *paragraphs]))  # a label with its short lines, one paragraph
         else:
             out.append(label)
@@ -375,9 +375,8 @@ def _strip_vertical_digits(kept: list[str], digits: str) -> None:
 def _split_title_block(lines: list[str]) -> tuple[list[str], list[str]]:
     """Lines before the first head label (court, kind, date, case number) and the rest."""
     for i, line in enumerate(lines[:25]):
-        if line and (_KNOWN_LABEL.match(line) or line.lower() in PARTY_LABELS):
-            if line in ("DOM", "BESLUT", "PROTOKOLL") and i < 4:
-                continue
+        # "HÖGSTA FÖRVALTNINGSDOMSTOLENS BESLUT" opening the page is the title, not the operative part.
+        if line and (_is_head_block(line) or (_KNOWN_LABEL.match(line) and i >= 4)):
             return [l for l in lines[:i] if l], lines[i:]
     return [], lines
 
@@ -422,23 +421,33 @@ def _is_subheading(line: str, previous: str, following: str, width: float, after
     return not following or following[:1].isupper() or following.isupper()
 
 
-def _blocks(lines: list[str], pdf_like: bool) -> list[tuple[str | None, list[str]]]:
-    """Group lines under their labels; join wrapped lines into paragraphs."""
+def _blocks(lines: list[str], pdf_like: bool) -> list[tuple[str | None, list[str], bool]]:
+    """Group lines under their labels, `(label, paragraphs, is_head_part)`; join wrapped lines.
+
+    A head part (PARTER, KLAGANDE, SAKEN, ...) keeps its short lines; after the head, a line
+    such as "Klagande" is an ordinary sub-heading of the reasons, until an appended ruling
+    (bilaga) opens its own head with a capitals label.
+    """
     width = _line_width(lines)
-    blocks: list[tuple[str | None, list[str]]] = []
+    blocks: list[tuple[str | None, list[str], bool]] = []
     label: str | None = None
+    head_part = False
+    head_active = True
     paragraph: list[str] = []
     paragraphs: list[str] = []
 
     def end_paragraph() -> None:
         if paragraph:
-            paragraphs.append(_join_wrapped(paragraph) if pdf_like and not _is_head_block(label) else "\n".join(paragraph) if _is_head_block(label) else " ".join(paragraph))
+            if head_part:
+                paragraphs.append("\n".join(paragraph))
+            else:
+                paragraphs.append(_join_wrapped(paragraph) if pdf_like else " ".join(paragraph))
             paragraph.clear()
 
     def end_block() -> None:
         end_paragraph()
         if label is not None or paragraphs:
-            blocks.append((label, list(paragraphs)))
+            blocks.append((label, list(paragraphs), head_part))
         paragraphs.clear()
 
     previous = ""
@@ -446,13 +455,15 @@ def _blocks(lines: list[str], pdf_like: bool) -> list[tuple[str | None, list[str
     for i, line in enumerate(lines):
         following = next((l for l in lines[i + 1 : i + 2] if l), "")
         found = _label_of(line, previous, following)
-        if found is not None and _is_head_block(label) and not (_KNOWN_LABEL.match(found) or found.lower() in PARTY_LABELS):
+        if found is not None and head_part and not (_KNOWN_LABEL.match(found) or found.lower() in PARTY_LABELS):
             found = None  # "KPMG AB" under KLAGANDE is a name, not a new part
-        if found is None and not _is_head_block(label) and _is_subheading(line, previous, following, width, after_heading):
+        if found is None and not head_part and _is_subheading(line, previous, following, width, after_heading):
             found = line
         if found is not None:
             end_block()
             label = found
+            head_part = _is_head_block(found) and (head_active or found.isupper())
+            head_active = head_part
             previous = line
             after_heading = True
             continue
@@ -468,7 +479,7 @@ def _blocks(lines: list[str], pdf_like: bool) -> list[tuple[str | None, list[str
             if paragraph and _starts_paragraph(line):
                 end_paragraph()
             paragraph.append(line)
-            if _ends_paragraph(line, width) and not _is_head_block(label):
+            if _ends_paragraph(line, width) and not head_part:
                 end_paragraph()
         previous = line
     end_block()
@@ -508,27 +519,57 @@ def _is_head_block(label: str | None) -> bool:
 # --- the head as structure ---------------------------------------------------------------
 
 
-def _head(blocks: list[tuple[str | None, list[str]]]) -> dict[str, Any]:
-    """Parties, appealed ruling, matter and operative part, read from the head's labels."""
+def _head(blocks: list[tuple[str | None, list[str], bool]]) -> dict[str, Any]:
+    """Parties, appealed ruling, matter and operative part, read from the head's labels.
+
+    Only the ruling's own head counts: reading stops at its operative part (an appended lower
+    court ruling has a head of its own).
+    """
     head: dict[str, Any] = {}
     parties: dict[str, list[dict[str, str]]] = {}
-    for label, paragraphs in blocks:
+    for label, paragraphs, head_part in blocks:
         if label is None:
             continue
         key = label.lower()
         lines = [l for p in paragraphs for l in p.split("\n") if l]
-        role = PARTY_LABELS.get(key, "") if key in PARTY_LABELS else None
-        if role:
-            parties.setdefault(role, []).extend(_parties(lines))
-        elif _APPEALED.match(label) and "appealed" not in head:
-            head["appealed"] = _appealed(" ".join(lines))
-        elif key == "saken" and "matter" not in head:
-            head["matter"] = " ".join(lines)
-        elif _OPERATIVE.match(label) and "operative" not in head and paragraphs:
+        if head_part:
+            role = PARTY_LABELS.get(key)
+            if role:
+                parties.setdefault(role, []).extend(_parties(lines))
+            elif key in PARTY_LABELS:  # PARTER: its lines hold "Klagande" / "Motpart" sub-labels
+                _parties_under(lines, parties)
+            elif _APPEALED.match(label) and "appealed" not in head:
+                head["appealed"] = _appealed(" ".join(lines))
+            elif key.startswith("saken") and "matter" not in head:
+                head["matter"] = " ".join(lines)
+            continue
+        if _OPERATIVE.match(label) and paragraphs:
             head["operative"] = "\n".join(paragraphs)
+        break
+    parties = {role: found for role, found in parties.items() if found}
     if parties:
         head["parties"] = parties
     return head
+
+
+def _parties_under(lines: list[str], parties: dict[str, list[dict[str, str]]]) -> None:
+    role: str | None = None
+    chunk: list[str] = []
+    for line in [*lines, ""]:
+        new_role = PARTY_LABELS.get(line.lower()) if line else "end"
+        if new_role:
+            if role and chunk:
+                parties.setdefault(role, []).extend(_parties(chunk))
+            role, chunk = (new_role if new_role != "end" else None), []
+        else:
+            chunk.append(line)
+
+
+_REPRESENTATIVE = re.compile(
+    r"^(?:Ombud|Genom|Offentlig försvarare|Målsägandebiträde|Biträde|Företrädd av|Ställföreträdare|Särskild företrädare)\b",
+    re.IGNORECASE,
+)
+_COURT_WORDS = ("rätt", "rätten", "domstol", "domstolen", "nämnd", "nämnden", "verket", "styrelsen", "myndigheten", "kommun", "region", "inspektionen")
 
 
 def _parties(lines: list[str]) -> list[dict[str, str]]:
@@ -536,16 +577,18 @@ def _parties(lines: list[str]) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
     expect_new = True
     for line in lines:
-        if line.lower().startswith("ombud"):
-            if found:
-                found[-1]["ombud"] = re.sub(r"^Ombud\s*:?\s*", "", line, flags=re.IGNORECASE)
+        if _REPRESENTATIVE.match(line):
+            if found and "ombud" not in found[-1]:
+                ombud = re.sub(r"^[^:]*:\s*", "", line) if ":" in line else _REPRESENTATIVE.sub("", line).strip()
+            if ombud:
+                found[-1]["ombud"] = ombud
             expect_new = False
             continue
         if re.match(r"^(?:\d{3} ?\d{2} \S|Box \d|Adress som ovan)", line, re.IGNORECASE):
             expect_new = True  # an address ends a party (or its ombud)
             continue
         if expect_new:
-            name = re.sub(r",\s*\d{6}-\d{4}$", "", line).strip()
+            name = re.sub(r",\s*\d{6}-\d{4}$", "", re.sub(r"^\d{1,2}\.\s+", "", line)).strip(" ,")
             found.append({"name": name})
             expect_new = False
     return found
@@ -558,11 +601,20 @@ def _appealed(text: str) -> dict[str, Any]:
         authority = match.group(1).rstrip(", ")
         if "," not in authority and authority.endswith("s") and not authority.endswith("ss"):
             authority = authority[:-1]  # "Svea hovrätts" -> "Svea hovrätt"
+        elif "," in authority:  # "Vänersborgs tingsrätts, mark- och miljödomstolen"
+            authority = ", ".join(_without_genitive(part.strip()) for part in authority.split(","))
         appealed["court_or_authority"] = authority
     appealed["date"] = swedish_date(text)
     number = re.search(r"\b(?:mål|ärende|dnr)(?: nr)?\.?\s+((?:[A-ZÅÄÖ]{1,4} )?\d[\w/.:-]*\d)", text)
     appealed["number"] = number.group(1) if number else None
     return appealed
+
+
+def _without_genitive(part: str) -> str:
+    word = part.split()[-1] if part.split() else ""
+    if word.endswith("s") and word[:-1].lower().endswith(_COURT_WORDS):
+        return part[:-1]
+    return part
 
 
 FORMAT = NativeFormat(

@@ -47,6 +47,8 @@ _SENTENCE_END = re.compile(r"[.!?…]+[”\"»'’)\]]*(?=\s+(\S))")
 _DOTTED_ABBREVIATION = re.compile(r"(?:[a-zåäöéü]{1,2}\.){2,}")  # t.ex. bl.a. d.v.s. e.g.
 _LIST_ITEM = re.compile(r"\s*(?:[-*•–—]\s|\(?\d{1,3}[.)]\s|\(?[a-zåäö]\)\s)")
 _LEADING_OPENERS = "([{\"'“«‘"
+# An all-capitals heading may end in an abbreviation: "YRKANDEN I HÖGSTA DOMSTOLEN M.M."
+_CAPITALS_ABBREVIATION_END = re.compile(r"^[^a-zåäöéü]*[A-ZÅÄÖ]{2,}[^a-zåäöéü]* (?:[A-ZÅÄÖ]\.){2,}$")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -86,6 +88,8 @@ def is_heading_line(line: str, next_line: str | None = None) -> bool:
     (True, True)
     >>> is_heading_line("Det här är en mening."), is_heading_line("enligt lagen")
     (False, False)
+    >>> is_heading_line("YRKANDEN I HÖGSTA DOMSTOLEN M.M."), is_heading_line("Se även SFS m.m.")
+    (True, False)
     """
     stripped = line.strip()
     if not stripped:
@@ -95,7 +99,7 @@ def is_heading_line(line: str, next_line: str | None = None) -> bool:
     if len(stripped) > 90 or len(stripped.split()) > 12:
         return False
     last = stripped.rstrip(_CLOSING)[-1:] or stripped[-1]
-    if last in _HEADING_STOPS or stripped[-1] in _HEADING_STOPS:
+    if (last in _HEADING_STOPS or stripped[-1] in _HEADING_STOPS) and not _CAPITALS_ABBREVIATION_END.search(stripped):
         return False
     if not (stripped[0].isupper() or stripped[0].isdigit() or stripped[0] == "§"):
         return False

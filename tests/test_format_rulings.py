@@ -392,3 +392,29 @@ def test_appended_lower_court_ruling_does_not_add_to_the_head():
     assert head["operative"].startswith("Mark- och miljööverdomstolen ändrar mark- och miljödomstolens")
     pmod = load_one(real("domstol-avgoranden/hovratter-specialdomstolar/record_020.json"))
     assert pmod.extra["head"]["parties"]["motpart"] == [{"name": "Konsumentombudsmannen", "ombud": "processrådet L.L."}]
+
+
+# --- chunker and heading rules the readers rely on (texts made up for these tests) ----------
+
+
+def test_heading_rules_for_rulings_and_decisions():
+    from ingest.sentences import is_heading_line
+
+    assert is_heading_line("YRKANDEN I HÖGSTA DOMSTOLEN M.M.")
+    assert not is_heading_line("Se även SFS m.m.")
+    assert is_heading_line("1. Integritetsskyddsmyndighetens beslut", "Integritetsskyddsmyndigheten konstaterar att ...")
+    assert is_heading_line("2. Redogörelse för tillsynsärendet")
+    assert not is_heading_line("1. Första punkten", "2. Andra punkten")
+
+
+def test_eu_act_and_appendix_labels_on_made_up_text():
+    act = (
+        "Förordning (påhittad)\n\n(1) Ett skäl.\n\n(2) Ett skäl till.\n\nKAPITEL I\nAllmänt\n\n"
+        "Artikel 1\nSyfte\n\n1. Förordningen gäller.\n\nArtikel 2\nDefinitioner\n\nOrd betyder ord."
+    )
+    spans = chunk_text(act, "förordning", count_tokens=words, max_tokens=64)
+    assert [s.section for s in spans] == [None, "skäl 1–2", "art. 1", "art. 2"]
+    assert act[spans[2].start : spans[2].end].startswith("KAPITEL I\nAllmänt\n\nArtikel 1")
+    law = "Föreskrift (påhittad)\n\n1 § Regeln gäller.\n\n2 § Den gäller alltid.\n\nBilaga 1 Blankett\n\nFyll i namn och datum."
+    labels = [s.section for s in chunk_text(law, "förordning", count_tokens=words, max_tokens=64)]
+    assert labels[-1] == "bilaga 1" and "2 §" in labels[-2]

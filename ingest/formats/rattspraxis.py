@@ -10,9 +10,10 @@ Document id (deterministic, evaluation questions are written against it)::
 
     {court}-{case}
 
-* `{court}` is the court's short name from `COURT_SLUGS` by `court_code` (HDO -> hd,
-  HFD -> hfd, MMOD -> mod, PMOD -> pmod, ...); an unknown code is itself slugged, and a
-  record without a code falls back to the initials of `court` ("Högsta domstolen" -> hd).
+* `{court}` is the court's short name from `COURT_SLUGS` by `court_code`: HDO and HD -> hd,
+  HFD and REGR -> hfd, MMOD and MOD -> mod, PMOD -> pmod, MIOD -> miod, AD -> ad,
+  SVEA -> svea; any other code is itself slugged ("HOVR-X" -> "hovr-x"), and a record
+  without a code falls back to the initials of `court` ("Högsta domstolen" -> "hd").
 * `{case}` is `primary_case_number` (else `case_number`, else the first of `case_numbers`)
   slugged: letters folded to ASCII (å ä -> a, ö -> o, é -> e), lower case, every run of
   other characters one "-", no "-" at either end.

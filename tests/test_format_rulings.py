@@ -418,3 +418,15 @@ def test_eu_act_and_appendix_labels_on_made_up_text():
     law = "Föreskrift (påhittad)\n\n1 § Regeln gäller.\n\n2 § Den gäller alltid.\n\nBilaga 1 Blankett\n\nFyll i namn och datum."
     labels = [s.section for s in chunk_text(law, "förordning", count_tokens=words, max_tokens=64)]
     assert labels[-1] == "bilaga 1" and "2 §" in labels[-2]
+
+
+def test_eurlex_own_layout_on_a_made_up_act():
+    path = ROOT / "tests" / "data" / "formats" / "made-up-eurlex-act.html"
+    doc = load_one(path)
+    assert doc.id == "eu-2099-1"
+    assert doc.title == "Europaparlamentets och rådets förordning (EU) 2099/1 av den 3 mars 2099 om påhittade regler"
+    assert doc.date == "2099-03-03"
+    assert doc.extra["identifiers"] == ["EU 2099/1", "CELEX 32099R0001"]
+    spans = chunk_text(doc.text, doc.doc_type, count_tokens=words, max_tokens=40)
+    assert [s.section for s in spans] == [None, "skäl 1–2", "art. 1", "art. 2"]
+    assert doc.text[spans[2].start : spans[2].end] == "KAPITEL I\nAllmänna bestämmelser\n\nArtikel 1\nSyfte\n\n1. Denna förordning gäller påhittade saker."

@@ -40,7 +40,12 @@ def _read(data: bytes, where: str) -> Iterator[Fields]:
     import lxml.html
 
     try:
-        root = lxml.html.fromstring(data)
+        data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "cp1252"  # older EUR-Lex exports; lxml would otherwise guess latin-1
+    try:
+        root = lxml.html.fromstring(data, parser=lxml.html.HTMLParser(encoding=encoding))
     except Exception as exc:  # lxml raises assorted parser errors
         raise InputError(where, f"cannot parse the EUR-Lex HTML: {exc}") from None
     for sup in root.xpath("//sup[contains(@class, 'footnote')]"):
@@ -81,7 +86,8 @@ def _drop_keep_tail(element: Any) -> None:
 
 
 def _text(element: Any) -> str:
-    return " ".join(element.text_content().replace("\xa0", " ").split())
+    text = " ".join(element.text_content().replace("\xa0", " ").split())
+    return re.sub(r" (?=[,;.:)](?:\s|$))", "", text)  # the space a removed footnote mark left
 
 
 def _paragraphs(root: Any) -> list[str]:
@@ -158,11 +164,16 @@ def _act_number(root: Any, text: str, where: str) -> tuple[str, str, str]:
 
 
 def _title(root: Any, paragraphs: list[str], year: str, number: str) -> str:
+    official = [_text(p) for p in root.xpath("//p[contains(concat(' ', @class, ' '), ' doc-ti ')]")]
+    if official:  # EUR-Lex: "EUROPAPARLAMENTETS OCH RÅDETS FÖRORDNING (EU) 2016/679", "av den ...", "om ..."
+        first = official[0].lower().capitalize() if official[0].isupper() else official[0]
+        first = re.sub(r"\((eu|eg|eeg|eu, euratom)\)", lambda m: m.group(0).upper(), first)
+        return " ".join([first, *official[1:]])
     h1 = root.find(".//h1")
     parts = [p for p in (_text(x) for x in (h1.findall(".//p") if h1 is not None else [])) if p] or paragraphs[:2]
     name = next((p for p in parts if not re.fullmatch(r"\(EU\) \d{4}/\d+", p) and len(p) < 200 and not p.isupper()), "")
-    kind = "förordning"
-    return f"{name} – {kind} (EU) {year}/{number}" if name else f"Förordning (EU) {year}/{number}"
+    kind = "direktiv" if "direktiv" in " ".join(paragraphs[:3]).lower() else "förordning"
+    return f"{name} – {kind} (EU) {year}/{number}" if name else f"{kind.capitalize()} (EU) {year}/{number}"
 
 
 def _adopted(text: str) -> str | None:

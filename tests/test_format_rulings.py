@@ -420,8 +420,28 @@ def test_eu_act_and_appendix_labels_on_made_up_text():
     assert labels[-1] == "bilaga 1" and "2 §" in labels[-2]
 
 
-def test_eurlex_own_layout_on_a_made_up_act():
-    path = ROOT / "tests" / "data" / "formats" / "made-up-eurlex-act.html"
+# Made up for this test: a tiny act in EUR-Lex's own layout (doc-ti, ti-art, sti-art, recitals
+# as tables). Not a real act; written to a temp file, never part of the corpus.
+MADE_UP_EURLEX_ACT = """<html lang="sv"><head><title>EUR-Lex - 32099R0001</title><link rel="canonical" href="https://eur-lex.europa.eu/legal-content/SV/TXT/?uri=CELEX:32099R0001"/></head>
+<body><div id="document1">
+<p class="doc-ti">EUROPAPARLAMENTETS OCH RÅDETS FÖRORDNING (EU) 2099/1</p>
+<p class="doc-ti">av den 3 mars 2099</p>
+<p class="doc-ti">om påhittade regler</p>
+<p class="normal">av följande skäl:</p>
+<table><tr><td><p class="normal">(1)</p></td><td><p class="normal">Ett första skäl.</p></td></tr></table>
+<table><tr><td><p class="normal">(2)</p></td><td><p class="normal">Ett andra skäl.</p></td></tr></table>
+<p class="ti-section-1">KAPITEL I</p><p class="ti-section-2">Allmänna bestämmelser</p>
+<p class="ti-art">Artikel 1</p><p class="sti-art">Syfte</p>
+<p class="normal">1.   Denna förordning gäller påhittade saker.</p>
+<p class="ti-art">Artikel 2</p><p class="sti-art">Ikraftträdande</p>
+<p class="normal">Denna förordning träder i kraft i dag.</p>
+</div></body></html>
+"""
+
+
+def test_eurlex_own_layout_on_a_made_up_act(tmp_path):
+    path = tmp_path / "made-up-eurlex-act.html"
+    path.write_text(MADE_UP_EURLEX_ACT, encoding="utf-8")
     doc = load_one(path)
     assert doc.id == "eu-2099-1"
     assert doc.title == "Europaparlamentets och rådets förordning (EU) 2099/1 av den 3 mars 2099 om påhittade regler"

@@ -450,3 +450,27 @@ def test_eurlex_own_layout_on_a_made_up_act(tmp_path):
     spans = chunk_text(doc.text, doc.doc_type, count_tokens=words, max_tokens=40)
     assert [s.section for s in spans] == [None, "skäl 1–2", "art. 1", "art. 2"]
     assert doc.text[spans[2].start : spans[2].end] == "KAPITEL I\nAllmänna bestämmelser\n\nArtikel 1\nSyfte\n\n1. Denna förordning gäller påhittade saker."
+
+
+def test_made_up_records_with_odd_fields_are_read_or_refused_by_name(tmp_path):
+    # Made up for this test: not real rulings or decisions.
+    odd = tmp_path / "made-up-odd-ruling.json"
+    odd.write_text(
+        '{"_source": "SE/SupremeCourt", "court": "Högsta domstolen", "court_code": "HDO", "case_numbers": "Ö 1-99",'
+        ' "keywords": "Påhittat", "date": "2099-01-02", "text": "HÖGSTA DOMSTOLENS\\nBESLUT\\nSAKEN\\nPåhittad sak\\n'
+        'HÖGSTA DOMSTOLENS AVGÖRANDE\\nHögsta domstolen avslår överklagandet."}',
+        encoding="utf-8",
+    )
+    doc = load_one(odd)
+    assert doc.id == "hd-o-1-99" and doc.extra["case_numbers"] == ["Ö 1-99"] and doc.extra["keywords"] == ["Påhittat"]
+    assert doc.extra["head"] == {"matter": "Påhittad sak", "operative": "Högsta domstolen avslår överklagandet."}
+    assert doc.extra["ruling_kind"] == "beslut"
+    bad_date = tmp_path / "made-up-bad-date.json"
+    bad_date.write_text('{"_source": "SE/IMY", "_id": "IMY/x", "date": "igår", "text": "Ett påhittat beslut."}', encoding="utf-8")
+    items = list(iter_documents([bad_date]))
+    assert len(items) == 1 and not hasattr(items[0], "text")
+    assert "made-up-bad-date.json" in str(items[0]) and "date" in str(items[0])
+    not_json = tmp_path / "made-up-broken.json"
+    not_json.write_bytes(b'{"_source": "SE/SupremeCourt", "text": "avbruten')
+    items = list(iter_documents([not_json]))
+    assert len(items) == 1 and "made-up-broken.json" in str(items[0]) and "rättspraxis" in str(items[0])

@@ -30,7 +30,7 @@ from typing import Any, Iterator
 from lagrum.errors import InputError
 
 from ingest.formats import Fields, NativeFormat
-from ingest.formats.rattspraxis import slug
+from ingest.formats.rattspraxis import slug, strings
 
 _LETTERHEAD = re.compile(
     r"Postadress:\s*Box \d+\s+\d{3} ?\d{2}\s+\w+\s+Webbplats:\s*\S+\s+E-post:\s*\S+\s+Telefon:\s*0\d{1,3}-\d{2,3}(?: \d{2}){1,3}(?:\s+\d{1,3}\(\d{1,3}\))?"
@@ -106,7 +106,7 @@ def decision_fields(record: dict[str, Any], where: str) -> Fields:
         "url": str(record.get("url") or ""),
         "authority": str(record.get("authority") or "Integritetsskyddsmyndigheten"),
         "status": str(record.get("status") or ""),
-        "categories": [str(c) for c in record.get("categories") or []],
+        "categories": strings(record.get("categories")),
         "preamble": preamble,
         "pdf_url": str(record.get("pdf_url") or ""),
         "page_date": record.get("date") or None,

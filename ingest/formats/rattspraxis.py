@@ -133,7 +133,7 @@ def ruling_fields(record: dict[str, Any], where: str) -> Fields:
         raw_text = summary
     if not raw_text.strip():
         raise InputError(where, "field 'text' is empty and there is no 'summary'; nothing to index")
-    case_numbers = [str(c).strip() for c in record.get("case_numbers") or [] if str(c).strip()] or [case]
+    case_numbers = strings(record.get("case_numbers")) or [case]
     title = _title(record, court, case)
     if str(record.get("text_source") or "") == "summary" or raw_text.strip() == summary:
         title_block, lines, head, kind = "", [summary], {}, None
@@ -141,7 +141,7 @@ def ruling_fields(record: dict[str, Any], where: str) -> Fields:
         title_block, lines, head, kind = restructure(raw_text, case_numbers)
     # The title opens the first paragraph, above the ruling's own title block (court, date, case).
     text = "\n\n".join([f"{title}\n{title_block}" if title_block else title, *lines])
-    references = [str(r).strip() for r in record.get("reference_numbers") or [] if str(r).strip()]
+    references = strings(record.get("reference_numbers"))
     fields: Fields = {
         "id": ruling_id(record),
         "title": title,
@@ -157,9 +157,9 @@ def ruling_fields(record: dict[str, Any], where: str) -> Fields:
         "summary": summary,
         "is_precedent": bool(record.get("is_precedent")),
         "reference_numbers": references,
-        "keywords": [str(k).strip() for k in record.get("keywords") or [] if str(k).strip()],
-        "legal_provisions": [" ".join(str(p).split()) for p in record.get("legal_provisions") or [] if str(p).strip()],
-        "sfs_numbers": sorted({str(s).strip() for s in record.get("sfs_numbers") or [] if str(s).strip()}),
+        "keywords": strings(record.get("keywords")),
+        "legal_provisions": strings(record.get("legal_provisions")),
+        "sfs_numbers": sorted(set(strings(record.get("sfs_numbers")))),
         "publication_type": str(record.get("publication_type") or ""),
         "identifiers": [f"mål {c}" for c in case_numbers] + references,
         "head": head,
@@ -170,13 +170,19 @@ def ruling_fields(record: dict[str, Any], where: str) -> Fields:
     return fields
 
 
+def strings(value: Any) -> list[str]:
+    """A record's list field as clean strings: one string is a list of one, blanks are dropped."""
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [" ".join(str(item).split()) for item in items if item is not None and str(item).strip()]
+
+
 def primary_case_number(record: dict[str, Any]) -> str:
     for key in ("primary_case_number", "case_number"):
         value = str(record.get(key) or "").strip()
         if value:
             return value
-    numbers = record.get("case_numbers") or []
-    return str(numbers[0]).strip() if numbers else ""
+    numbers = strings(record.get("case_numbers"))
+    return numbers[0] if numbers else ""
 
 
 def ruling_id(record: dict[str, Any]) -> str:

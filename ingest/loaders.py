@@ -66,6 +66,8 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
                 rel = file.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or file.name.endswith(SIDECAR_SUFFIX):
                     continue
+                if file.suffix.lower() == ".ttl" and file.with_suffix(".xhtml").exists():
+                    continue  # ferenda's RDF next to its XHTML, which carries the same statements
                 yield file, path
         else:
             yield path, path.parent

@@ -474,3 +474,15 @@ def test_made_up_records_with_odd_fields_are_read_or_refused_by_name(tmp_path):
     not_json.write_bytes(b'{"_source": "SE/SupremeCourt", "text": "avbruten')
     items = list(iter_documents([not_json]))
     assert len(items) == 1 and "made-up-broken.json" in str(items[0]) and "rättspraxis" in str(items[0])
+
+
+def test_a_ferenda_folder_ingests_without_its_ttl_companions(tmp_path):
+    import shutil
+
+    folder = tmp_path / "dv"
+    folder.mkdir()
+    for name in ("AD-1994-103.xhtml", "AD-1994-103.ttl"):
+        shutil.copy(real(f"ferenda-lagen-nu/dv/{name}"), folder / name)
+    items = list(iter_documents([folder]))
+    assert [getattr(i, "id", str(i)) for i in items] == ["ad-1994-103"]
+    assert items[0].extra["case_numbers"] == ["A-295-1993"]

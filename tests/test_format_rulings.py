@@ -119,7 +119,7 @@ def test_no_chunk_section_is_a_page_header(folder):
     if not files:
         pytest.skip(f"REALDATA MISSING: {REAL / 'domstol-avgoranden' / folder}")
     ids = set()
-    for path in files[:8]:
+    for path in files:  # every real record reads, none with page furniture in a section
         doc = load_one(path)
         assert re.fullmatch(r"(hd|hfd|mod|pmod)-[a-z0-9-]+", doc.id), doc.id
         ids.add(doc.id)
@@ -131,7 +131,7 @@ def test_no_chunk_section_is_a_page_header(folder):
         # The first paragraph is the title and the ruling's own title block (court, date, case).
         for line in doc.text.split("\n\n", 1)[-1].split("\n"):
             assert not PAGE_FURNITURE.match(line), (path.name, line)
-    assert len(ids) == len(files[:8])  # ids are unique
+    assert len(ids) == len(files)  # ids are unique
 
 
 def test_mod_record_id_and_footer_removed():

@@ -73,7 +73,7 @@ _CASE_NUMBER = re.compile(r"\b(?:[A-ZÅÄÖ]{1,4} )?\d{1,6}-\d{2}\b")
 
 # Page furniture of the courts' PDFs.
 _PAGE_NUMBER = re.compile(r"^(?:Sida?|Page) \d+(?: ?\((?:av )?\d+\)| av \d+)?$")
-_FOOTER_START = re.compile(r"^(?:\S{1,3} )?(?:Dok\.Id\b|Postadress\b|Besöksadress\b)")
+_FOOTER_START = re.compile(r"^(?:\S{1,3} ){0,4}(?:Dok\.Id\b|Postadress\b|Besöksadress\b)|^Avgörandet är elektroniskt undertecknat$")
 _RULE = re.compile(r"^_{3,}$")
 _VERTICAL_ID = ("d", "I", ".k", "o", "D")  # "Dok.Id" printed bottom-up, one glyph per line
 _KINDS = r"(?:DOM|DELDOM|BESLUT|SLUTLIGT BESLUT|PROTOKOLL|DELBESLUT|MELLANDOM)"
@@ -330,7 +330,27 @@ def _drop_vertical_text(lines: list[str], run: int = 10) -> list[str]:
             continue
         kept.extend(lines[i : max(j, i + 1)])
         i = max(j, i + 1)
-    return kept
+    return _drop_fragment_columns(kept)
+
+
+def _is_fragment(line: str) -> bool:
+    """A glyph or two of sideways text ("ör", "kla", "ga n"); not a digit or a Dok.Id glyph."""
+    return 0 < len(line) <= 4 and not re.fullmatch(r"\d|[dDIo]|\.k|[A-ZÅÄÖ]{2,4}|\d{1,4}", line)
+
+
+def _drop_fragment_columns(lines: list[str], window: int = 12, share: float = 0.7) -> list[str]:
+    """Drop the fragments of sideways text where they make up most of a window of lines.
+
+    A rotated appendix page (the court's appeal instructions) comes out as runs of one- to
+    four-character pieces with a few longer lines between them; the pieces go, the lines stay.
+    """
+    fragment = [_is_fragment(line) for line in lines]
+    drop = [False] * len(lines)
+    for start in range(0, max(0, len(lines) - window + 1)):
+        if sum(fragment[start : start + window]) >= share * window:
+            for k in range(start, start + window):
+                drop[k] = drop[k] or fragment[k]
+    return [line for line, gone in zip(lines, drop) if not gone]
 
 
 def _recurs_after_header(lines: list[str], i: int, header: re.Pattern[str]) -> bool:
@@ -587,8 +607,8 @@ def _parties(lines: list[str]) -> list[dict[str, str]]:
         if _REPRESENTATIVE.match(line):
             if found and "ombud" not in found[-1]:
                 ombud = re.sub(r"^[^:]*:\s*", "", line) if ":" in line else _REPRESENTATIVE.sub("", line).strip()
-            if ombud:
-                found[-1]["ombud"] = ombud
+                if ombud:
+                    found[-1]["ombud"] = ombud
             expect_new = False
             continue
         if re.match(r"^(?:\d{3} ?\d{2} \S|Box \d|Adress som ovan)", line, re.IGNORECASE):

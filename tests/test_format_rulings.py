@@ -486,3 +486,18 @@ def test_a_ferenda_folder_ingests_without_its_ttl_companions(tmp_path):
     items = list(iter_documents([folder]))
     assert [getattr(i, "id", str(i)) for i in items] == ["ad-1994-103"]
     assert items[0].extra["case_numbers"] == ["A-295-1993"]
+
+
+@pytest.mark.parametrize("folder,pattern", [("imy-decisions", "*.json"), ("ferenda-lagen-nu", "*/*.xhtml")])
+def test_every_real_file_of_a_format_reads(folder, pattern):
+    files = sorted((REAL / folder).glob(pattern)) if REAL.exists() else []
+    if not files:
+        pytest.skip(f"REALDATA MISSING: {REAL / folder}")
+    ids = []
+    for path in files:
+        doc = load_one(path)
+        ids.append(doc.id)
+        assert doc.extra["identifiers"] or folder == "imy-decisions", path.name
+        assert not any(is_boilerplate_line(line) for line in doc.text.split("\n")), path.name
+        assert "Postadress: Box 8114" not in doc.text and "Innehållsförteckning" not in doc.text, path.name
+    assert len(set(ids)) == len(ids)

@@ -79,11 +79,13 @@ _VERTICAL_ID = ("d", "I", ".k", "o", "D")  # "Dok.Id" printed bottom-up, one gly
 _KINDS = r"(?:DOM|DELDOM|BESLUT|SLUTLIGT BESLUT|PROTOKOLL|DELBESLUT|MELLANDOM)"
 
 # Labels of a ruling's head, and mixed-case labels used under PARTER.
+# The value is the role the party gets in metadata `head.parties`; None for the PARTER heading.
 PARTY_LABELS = {
     "klagande": "klagande", "klagande och motpart": "klagande", "klaganden": "klagande",
-    "sökande": "klagande", "sökanden": "klagande", "motpart": "motpart", "motparter": "motpart",
-    "motparten": "motpart", "tilltalad": "motpart", "tilltalade": "motpart", "åklagare": "klagande",
-    "målsägande": "klagande", "part": "klagande", "parter": None, "parterna": None,
+    "motpart": "motpart", "motparter": "motpart", "motparten": "motpart",
+    "sökande": "sökande", "sökanden": "sökande", "tilltalad": "tilltalad", "tilltalade": "tilltalad",
+    "åklagare": "åklagare", "målsägande": "målsägande", "part": "part",
+    "parter": None, "parterna": None,
 }
 _APPEALED = re.compile(r"^ÖVERKLAGA(?:T|D|DE) (?:AVGÖRANDEN?|BESLUT|DOM(?:AR)?)$")
 # Labels that open a part of the head; inside the head only these end a block ("KPMG AB" does not).

@@ -40,7 +40,7 @@ _PAGE_HEADER = re.compile(
     rf"(?:Page \d+ of \d+\s+)?{_AUTHORITIES}\s+Diarienummer:\s*(?:(?:DI|IMY)-\d{{4}}-\d+\s+)?\d{{1,3}}\(\d{{1,3}}\)\s+Datum:\s*\d{{4}}-\d{{2}}-\d{{2}}"
 )
 _PAGE_OF = re.compile(r"\s*\bPage \d+ of \d+\b")
-_TOC = re.compile(r"Innehållsförteckning\s+(.{0,6000}\.{4,}\s*\d+)", re.S)
+_TOC = re.compile(r"\bInnehåll(?:sförteckning)?\s+(.{0,6000}\.{4,}\s*\d+)", re.S)
 _TOC_ENTRY = re.compile(r"((?:\d+(?:\.\d+)*\.?\s+)?[^.]+?)\s*\.{4,}\s*\d+")
 _DIARY = re.compile(r"\bDiarienummer:\s*((?:DI|IMY)-\d{4}-\d+)")
 _DIARY_ANY = re.compile(r"\b((?:DI|IMY)-\d{4}-\d+)\b")

@@ -501,3 +501,13 @@ def test_every_real_file_of_a_format_reads(folder, pattern):
         assert not any(is_boilerplate_line(line) for line in doc.text.split("\n")), path.name
         assert "Postadress: Box 8114" not in doc.text and "Innehållsförteckning" not in doc.text, path.name
     assert len(set(ids)) == len(ids)
+
+
+def test_imy_contents_headed_innehall_gives_numbered_sections():
+    doc = load_one(real("imy-decisions/record_0009.json"))
+    assert doc.id == "imy-moderata-samlingspartiet-riksorganisationen"
+    assert doc.extra["diary_number"] == "IMY-2023-4458" and doc.date == "2025-10-22"
+    found = sections(doc)
+    for heading in ("1.2.4 Moderaternas rättsliga grund för behandlingen", "2.1.2 IMY:s bedömning", "3 Val av ingripande"):
+        assert heading in found, (heading, found)
+    assert "............" not in doc.text

@@ -55,6 +55,7 @@ STANDARD_HEADINGS = (
     "Motivering av beslutet", "Motivering av besluten", "Val av ingripande", "Hur man överklagar",
     "Bakgrund och syfte med granskningen", "Metod för tillsynen", "Våra frågor", "Vad händer sen?",
     "Måste ni svara IMY?", "Rättsliga utgångspunkter", "Personuppgiftsansvar", "Kopia till:",
+    "Tillämpliga bestämmelser", "IMY:s bedömning", "Vad som framkommit i ärendet",
     "Bakgrund", "Svar", "Sekretess",
 )
 # The web page's chrome when the record holds the page instead of the PDF.

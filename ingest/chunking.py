@@ -6,7 +6,11 @@ sentence over the budget is cut between words. A heading starts a new passage an
 `section` of the passages under it.
 
 Statutes (`doc_type` "lag" or "förordning") are cut at chapters ("2 kap.") and sections
-("5 a §") at line starts, so every passage carries a label such as "2 kap. 5 a §". Short
+("5 a §") at line starts, so every passage carries a label such as "2 kap. 5 a §". An EU act
+(lines "Artikel 88", no "§" lines) is cut at its articles, labelled "art. 88", and its
+recitals "(12) ..." before the first article are labelled "skäl 12" (short ones shared:
+"skäl 12–14"); a "KAPITEL IX" heading belongs to the article under it. Appendices after the
+last section ("Bilaga 1" heading lines) are labelled "bilaga 1" instead of that section. Short
 consecutive sections of one chapter share a passage ("2 kap. 3–5 §§"); a long section is cut
 at sentence ends and keeps its label. Text before the first chapter or section (title,
 preamble) forms its own passages without a label.
@@ -47,6 +51,12 @@ _NUMBER = r"\d+(?: ?[a-z])?"
 _CHAPTER_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?({_NUMBER})[ \t]+kap\.(?:[ \t]+([^\n]*?))?[ \t]*$", re.MULTILINE)
 # "5 §", "5 a §", "23 § Text ..." at the start of a line.
 _SECTION_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?({_NUMBER})[ \t]*§", re.MULTILINE)
+# EU acts: "Artikel 88" alone on a line, "KAPITEL IX" alone on a line, recitals "(12) Text".
+_ARTICLE_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?Artikel[ \t]+(\d+[ \t]?[a-z]?)[ \t]*$", re.MULTILINE)
+_EU_CHAPTER_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?KAPITEL[ \t]+([IVXLC]+)[ \t]*$", re.MULTILINE)
+# "Bilaga 1" or "Bilaga 2 Tabell ..." as a heading line: an appendix after the last section.
+_APPENDIX_LINE = re.compile(r"^[ \t]*Bilaga[ \t]+(?:\d{1,2}|[A-Z])\b[^\n]*$", re.MULTILINE)
+_RECITAL_LINE = re.compile(r"^[ \t]*\((\d{1,3})\)[ \t]+\S", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -100,8 +110,12 @@ class StatuteSegment:
     chapter: str | None
     section: str | None  # the § number, None for text under a chapter heading before its first §
 
+    name: str | None = None  # EU acts: "art. 88", "skäl 12"; the label when set
+
     @property
     def label(self) -> str:
+        if self.name:
+            return self.name
         chapter = f"{self.chapter} kap." if self.chapter else ""
         if self.section is None:
             return chapter
@@ -119,6 +133,8 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     >>> [s.label for s in statute_segments("1 kap. Allmänt\\n\\n1 § A.\\n\\nRubrik\\n\\n2 a § B.")]
     ['1 kap. 1 §', '1 kap. 2 a §']
     """
+    if not _SECTION_LINE.search(text) and len(_ARTICLE_LINE.findall(text)) >= 2:
+        return eu_segments(text)
     markers: list[tuple[int, str | None, str | None]] = []  # (line start, chapter, section)
     for match in _CHAPTER_LINE.finditer(text):
         title = match.group(2) or ""
@@ -135,6 +151,13 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     starts = [_skip_space(text, m[0]) for m in markers]
     for i in range(1, len(starts)):
         starts[i] = _attach_headings(text, starts[i - 1], starts[i])
+    # Appendices after the last section ("Bilaga 1 ...") are their own segments, not part of it.
+    appendices = [m.start() for m in _APPENDIX_LINE.finditer(text, starts[-1]) if is_heading_line(m.group(0))]
+    names: list[str | None] = [None] * len(markers)
+    for position in appendices:
+        markers.append((position, None, None))
+        starts.append(_skip_space(text, position))
+        names.append("bilaga " + text[position:].split(None, 2)[1])
     segments: list[StatuteSegment] = []
     if text[: starts[0]].strip():
         segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))
@@ -142,8 +165,43 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     for i, (_, chapter_mark, section) in enumerate(markers):
         end = starts[i + 1] if i + 1 < len(markers) else len(text)
         chapter = chapter_mark or chapter
-        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), chapter, section))
+        segment_chapter = None if names[i] else chapter
+        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), segment_chapter, section, names[i]))
     return _merge_bare_chapter_headings(text, segments)
+
+
+def eu_segments(text: str) -> list[StatuteSegment] | None:
+    """Articles ("art. 88") and recitals ("skäl 12") of an EU act; None when it has no articles.
+
+    A chapter heading ("KAPITEL IX" and its title line) starts the segment of the article
+    below it; text before the first recital or article (title, citations) has no label.
+
+    >>> act = "Förordning\\n\\n(1) Skäl ett.\\n\\nKAPITEL I\\nAllmänt\\n\\nArtikel 1\\nSyfte\\n\\nText.\\n\\nArtikel 2\\nText."
+    >>> [s.label for s in eu_segments(act)]
+    ['', 'skäl 1', 'art. 1', 'art. 2']
+    """
+    articles = list(_ARTICLE_LINE.finditer(text))
+    if not articles:
+        return None
+    first_article = articles[0].start()
+    markers: list[tuple[int, str]] = [(m.start(), f"art. {_number(m.group(1))}") for m in articles]
+    markers += [(m.start(), f"skäl {m.group(1)}") for m in _RECITAL_LINE.finditer(text, 0, first_article)]
+    chapters = [m.start() for m in _EU_CHAPTER_LINE.finditer(text)]
+    markers.sort()
+    starts = [_skip_space(text, m[0]) for m in markers]
+    for i, (position, name) in enumerate(markers):
+        if name.startswith("art."):
+            floor = starts[i - 1] if i else 0
+            above = [c for c in chapters if floor < c < position and _only_headings(text, c, position)]
+            if above:
+                starts[i] = _skip_space(text, above[0])  # the chapter heading opens its first article
+    segments: list[StatuteSegment] = []
+    if text[: starts[0]].strip():
+        segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))
+    for i, (_, name) in enumerate(markers):
+        end = starts[i + 1] if i + 1 < len(markers) else len(text)
+        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), None, None, name))
+    return segments
 
 
 class _Chunker:
@@ -254,6 +312,22 @@ class _Chunker:
                 group.clear()
 
         for segment in segments:
+            if segment.name:
+                tokens = self.content_tokens(segment.start, segment.end)
+                recital = segment.name.startswith("skäl")
+                if tokens > self.budget:
+                    close_group()
+                    spans.extend(self.prose(segment.start, segment.end, segment.label, follow_headings=False))
+                    continue
+                joinable = recital and group and (group[-1].name or "").startswith("skäl")
+                if not joinable or group_tokens + tokens > self.budget:
+                    close_group()
+                    group_tokens = 0
+                group.append(segment)
+                group_tokens += tokens
+                if not recital:
+                    close_group()  # an article stands alone
+                continue
             if segment.chapter is None and segment.section is None:
                 close_group()
                 spans.extend(self.prose(segment.start, segment.end, None, follow_headings=False))
@@ -434,6 +508,8 @@ def _leading_heading(text: str, start: int, end: int) -> tuple[int, str] | None:
 def _group_label(group: list[StatuteSegment]) -> str:
     if len(group) == 1:
         return group[0].label
+    if group[0].name:
+        return f"{group[0].name}–{(group[-1].name or '').split()[-1]}"
     chapter = f"{group[0].chapter} kap. " if group[0].chapter else ""
     return f"{chapter}{group[0].section}–{group[-1].section} §§"
 
@@ -449,7 +525,7 @@ def _merge_bare_chapter_headings(text: str, segments: list[StatuteSegment]) -> l
         if bare and i + 1 < len(segments) and segments[i + 1].chapter == segment.chapter:
             pending_start = start
             continue
-        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section))
+        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section, segment.name))
     return merged
 
 

@@ -85,6 +85,23 @@ BOILERPLATE_PREFIXES = tuple(
         r"^(Vi använder cookies|Den här webbplatsen använder cookies|We use cookies|This (web)?site uses cookies)",
     )
 )
+# Letterheads and page furniture of authorities' and courts' documents (PDF text): contact
+# blocks, page numbers, document ids. Whole lines only; the same text inside a sentence stays.
+LETTERHEAD_LINES = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^Postadress\b.*\b(Telefon|Webbplats|E-post|Besöksadress)\b",
+        r"^(Besöksadress|Telefon|Webbplats|E-post)\s*:?\s.*\b(Telefon|Webbplats|E-post|Postadress)\b",
+        r"^(Sida?|Page)\s+\d+\s*(\((av\s+|of\s+)?\d+\)|(av|of)\s+\d+)?$",
+        r"^\d{1,3}\s?\(\d{1,3}\)$",
+        r"^Dok\.?\s?Id:?\s*\d+$",
+        r"^Om ni har frågor om ärendet,? (kan ni )?kontakta\b.*@",
+        r"^(Integritetsskyddsmyndigheten|Datainspektionen)\s+Diarienummer:.*\d{1,3}\s?\(\d{1,3}\)",
+        r"^(Telefon|Tel|Telefax|Fax|Växel)\.?:?\s*\+?\d[\d\s()-]{5,}\d$",
+        r"^E-post:?\s*\S+@\S+\.\w{2,}$",
+        r"^www\s?\.\s?\S+\.\s?\w{2,}$",
+    )
+)
 # Phrases that mark the whole line wherever they occur: comment policies and the like.
 # Specific enough never to occur in legal text.
 BOILERPLATE_PHRASES = tuple(
@@ -144,12 +161,16 @@ _SENTENCE_END = re.compile(r"[.!?…][”\"’»)]*$")
 _NORMALISE_WORDS = re.compile(r"[^\w]+")
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, pull_quotes: bool = True) -> str:
     """Return the canonical text of `text`: normalised whitespace, no web boilerplate.
 
     Newlines become "\\n", spaces are collapsed, zero-width characters and soft hyphens go,
     paragraphs are separated by exactly one blank line, and lines that are boilerplate
     (see the module docstring) are removed.
+
+    :param pull_quotes: remove one-line paragraphs that repeat a sentence of a longer one
+        (news pull quotes); pass False for legal documents, where a ruling's operative part
+        or a statute's wording is repeated on purpose and must not be lost.
 
     >>> clean_text("Rubrik\\n\\nFoto: Anna Berg\\nText.\\nText.")
     'Rubrik\\n\\nText.'
@@ -157,7 +178,8 @@ def clean_text(text: str) -> str:
     lines = _normalise(text).split("\n")
     lines = _drop_boilerplate_lines(lines)
     paragraphs = _paragraphs(lines)
-    paragraphs = _drop_pull_quotes(paragraphs)
+    if pull_quotes:
+        paragraphs = _drop_pull_quotes(paragraphs)
     return "\n\n".join(paragraphs).strip()
 
 
@@ -179,6 +201,8 @@ def is_boilerplate_line(line: str) -> bool:
         return True
     lowered = stripped.lower()
     if any(phrase in lowered for phrase in BOILERPLATE_PHRASES):
+        return True
+    if any(p.search(stripped) for p in LETTERHEAD_LINES):
         return True
     if KICKER_WITH_DATE.match(stripped) or GLUED_TAGS.match(stripped):
         return True

@@ -33,6 +33,7 @@ from lagrum.store.limits import check_metadata
 
 from ingest.cleaning import clean_text
 from ingest.formats import detect as detect_native_format
+from ingest.pdf_layout import join_pages, series_fields
 
 FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".pdf", ".docx", ".jsonl", ".json", ".xml")
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -66,6 +67,8 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
                 rel = file.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts) or file.name.endswith(SIDECAR_SUFFIX):
                     continue
+                if file.suffix.lower() == ".ttl" and file.with_suffix(".xhtml").exists():
+                    continue  # ferenda's RDF next to its XHTML, which carries the same statements
                 yield file, path
         else:
             yield path, path.parent
@@ -350,10 +353,10 @@ def _pdf(data: bytes, where: str) -> tuple[dict[str, Any], str]:
         raise InputError(where, f"corrupt PDF: {exc}") from None
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise InputError(where, f"corrupt PDF: {type(exc).__name__}: {exc}") from None
-    text = "\n\n".join(p for p in pages if p)
+    text = join_pages([p for p in pages if p])  # running headers, footers, contents lines out
     if not text.strip():
         raise InputError(where, "the PDF has no extractable text (a scan?); run OCR on it first")
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] = series_fields(text)  # "AFS 2023:1" on the cover: id, identifiers, type
     title = getattr(info, "title", None) if info else None
     meta["title"] = str(title).strip() if title else _first_line_title(text)
     return meta, text
@@ -463,7 +466,8 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         if not isinstance(raw_text, str):
             raise ValueError("field 'text' is missing or not a string; every document needs its text")
         _check_encodable(merged)
-        text = clean_text(raw_text)
+        # Legal documents repeat sentences on purpose (a ruling's operative part in its reasons).
+        text = clean_text(raw_text, pull_quotes=str(merged.get("doc_type") or "").strip().lower() not in _LEGAL_TYPES)
         if not text:
             raise ValueError("no text left after cleaning (the document is empty or only boilerplate)")
         doc_id = _validate_id(merged.get("id"), default_id)
@@ -501,6 +505,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
     )
 
 
+_LEGAL_TYPES = ("dom", "beslut", "lag", "förordning", "förarbete", "vägledning", "judgment", "ruling", "decision", "statute")
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 

@@ -47,6 +47,8 @@ _SENTENCE_END = re.compile(r"[.!?…]+[”\"»'’)\]]*(?=\s+(\S))")
 _DOTTED_ABBREVIATION = re.compile(r"(?:[a-zåäöéü]{1,2}\.){2,}")  # t.ex. bl.a. d.v.s. e.g.
 _LIST_ITEM = re.compile(r"\s*(?:[-*•–—]\s|\(?\d{1,3}[.)]\s|\(?[a-zåäö]\)\s)")
 _LEADING_OPENERS = "([{\"'“«‘"
+# An all-capitals heading may end in an abbreviation: "YRKANDEN I HÖGSTA DOMSTOLEN M.M."
+_CAPITALS_ABBREVIATION_END = re.compile(r"^[^a-zåäöéü]*[A-ZÅÄÖ]{2,}[^a-zåäöéü]* (?:[A-ZÅÄÖ]\.){2,}$")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -86,6 +88,8 @@ def is_heading_line(line: str, next_line: str | None = None) -> bool:
     (True, True)
     >>> is_heading_line("Det här är en mening."), is_heading_line("enligt lagen")
     (False, False)
+    >>> is_heading_line("YRKANDEN I HÖGSTA DOMSTOLEN M.M."), is_heading_line("Se även SFS m.m.")
+    (True, False)
     """
     stripped = line.strip()
     if not stripped:
@@ -95,17 +99,28 @@ def is_heading_line(line: str, next_line: str | None = None) -> bool:
     if len(stripped) > 90 or len(stripped.split()) > 12:
         return False
     last = stripped.rstrip(_CLOSING)[-1:] or stripped[-1]
-    if last in _HEADING_STOPS or stripped[-1] in _HEADING_STOPS:
+    if (last in _HEADING_STOPS or stripped[-1] in _HEADING_STOPS) and not _CAPITALS_ABBREVIATION_END.search(stripped):
         return False
     if not (stripped[0].isupper() or stripped[0].isdigit() or stripped[0] == "§"):
         return False
     if "," in stripped:
         return False  # "Anna Svensson, handläggare": a byline or caption, not a heading
-    if is_list_item(stripped):
+    if is_list_item(stripped) and not _is_numbered_heading(stripped, next_line):
         return False
     if next_line is not None and next_line.strip()[:1].islower():
         return False
     return True
+
+
+def _is_numbered_heading(line: str, next_line: str | None) -> bool:
+    """ "1. Integritetsskyddsmyndighetens beslut" over its text: a numbered heading, not a list item.
+
+    Only a single number with a period and a capitalised title of at most eight words, followed
+    by nothing in its paragraph or by a line opening with a capital letter (not "2. ...").
+    """
+    if not re.match(r"^\d{1,2}\.\s+[A-ZÅÄÖ]", line) or len(line.split()) > 9:
+        return False
+    return next_line is None or next_line.strip()[:1].isalpha() and next_line.strip()[:1].isupper()
 
 
 def is_list_item(line: str) -> bool:

@@ -128,7 +128,7 @@ def print_json(data: Any) -> None:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from ingest.loaders import iter_documents
+    from ingest.loaders import iter_documents, parse_limits
 
     paths = [Path(p) for p in args.paths]
     if args.server:
@@ -143,7 +143,9 @@ def cmd_ingest(args, settings: Settings) -> int:
         index = open_index(settings)
         try:
             bar = ProgressBar(total=None)
-            summary = IngestPipeline(index).ingest(iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000), progress=bar)
+            summary = IngestPipeline(index).ingest(
+                iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000, **parse_limits(settings)), progress=bar
+            )
             bar.finish()
         finally:
             index.close()

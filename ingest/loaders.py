@@ -187,8 +187,14 @@ def load_bytes(
     max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES,
     max_parse_seconds: float = DEFAULT_MAX_PARSE_SECONDS,
     max_unpacked_mb: int = DEFAULT_MAX_UNPACKED_MB,
+    isolated: bool = False,
 ) -> list[Document | InputError]:
     """Read one uploaded file given as bytes; `name` decides the format (bounds as in `iter_documents`).
+
+    :param isolated: read PDF, DOCX, HTML and any file over 1 MB in a worker process
+        (`ingest.isolation`), as `POST /documents` does: the pure-Python parsers then cannot
+        starve the server's other threads of the GIL, and a reader stuck inside one page is
+        killed `max_parse_seconds` + 10 s after it started.
 
     >>> load_bytes("beslut.txt", "Beslut\\n\\nText.".encode(), {"doc_type": "beslut"})[0].title
     'Beslut'
@@ -200,7 +206,63 @@ def load_bytes(
         return [InputError(name, _too_large(len(data), max_bytes, suffix))]
     default_id = _slug_id(Path(name).with_suffix("").name) or _unnamed_id(name)
     limits = _Limits(max_pdf_pages, max_parse_seconds, max_unpacked_mb)
-    return [_derived_from(item, name, f"upload:{name}") for item in _parse(name, suffix, data, default_id, dict(meta or {}), max_bytes, limits)]
+    if isolated and (suffix in _ISOLATED_FORMATS or len(data) > _ISOLATED_BYTES):
+        items = _parse_in_worker(name, suffix, data, default_id, dict(meta or {}), max_bytes, limits)
+    else:
+        items = list(_parse(name, suffix, data, default_id, dict(meta or {}), max_bytes, limits))
+    return [_derived_from(item, name, f"upload:{name}") for item in items]
+
+
+# --- reading in a worker process ---------------------------------------------------------
+
+_ISOLATED_FORMATS = (".pdf", ".docx", ".html", ".htm")  # parsers that spend their time in Python or lxml
+_ISOLATED_BYTES = 1_000_000
+_KILL_GRACE_SECONDS = 10  # the parser checks its own time page by page; this is for a stuck page
+
+
+def _parse_in_worker(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int, limits: _Limits) -> list[Document | InputError]:
+    from ingest.isolation import WORKER_MEMORY_MB, WorkerFailed, call_isolated
+
+    try:
+        status, value = call_isolated("ingest.loaders.parse_for_worker", (where, suffix, data, default_id, meta, max_bytes, limits), limits.parse_seconds + _KILL_GRACE_SECONDS)
+    except WorkerFailed as exc:
+        if exc.timed_out:
+            return [InputError(where, f"reading the file took more than {limits.parse_seconds:g} s and was stopped; split it, or raise LAGRUM_MAX_PARSE_SECONDS")]
+        return [InputError(where, f"the reader crashed on this file ({exc}); re-save it, or convert it to PDF or .txt")]
+    except OSError as exc:  # no worker could be started: read here, bounded as in the CLI
+        _LOG.warning("%s: no reader process could be started (%s); reading it in this process", where, exc)
+        return list(_parse(where, suffix, data, default_id, meta, max_bytes, limits))
+    if status == "memory":
+        return [InputError(where, f"reading the file needed more than {WORKER_MEMORY_MB / 1000:g} GB of memory; split it, or convert it to PDF or .txt")]
+    if status == "error":
+        return [InputError(where, f"cannot read the file: {value}")]
+    entries, warnings = value
+    for message in warnings:
+        _LOG.warning("%s", message)
+    return [InputError(entry[1], entry[2]) if entry[0] == "error" else entry[1] for entry in entries]
+
+
+class _Collect(logging.Handler):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.messages = messages
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def parse_for_worker(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int, limits: _Limits) -> tuple[list[tuple], list[str]]:
+    """The worker's side of `load_bytes(isolated=True)`: the items (an InputError as a tuple,
+    since it does not pickle) and the warnings, which the caller logs where logging is set up."""
+    warnings: list[str] = []
+    collect = _Collect(warnings)
+    _LOG.addHandler(collect)
+    _LOG.propagate = False  # a worker only: its warnings travel back with the answer
+    try:
+        entries = [("error", i.source, i.reason) if isinstance(i, InputError) else ("document", i) for i in _parse(where, suffix, data, default_id, meta, max_bytes, limits)]
+    finally:
+        _LOG.removeHandler(collect)
+    return entries, warnings
 
 
 def documents_from_records(records: Iterable[Any], origin: str = "request") -> list[Document | InputError]:

@@ -179,7 +179,7 @@ def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path):
     reason = errors_of(items)[str(bomb)]
     assert reason.startswith("word/document.xml inside the DOCX unpacks to ") and "over the limit of 100" in reason and "zip bomb" in reason, reason
     assert not documents_of(items)
-    assert seconds < 1.0, f"refusing took {seconds:.2f} s: was the XML parsed first?"
+    assert seconds < 2.0, f"refusing took {seconds:.2f} s: was the XML parsed first?"
 
 
 def test_docx_that_unpacks_beyond_max_unpacked_mb_is_refused():
@@ -217,7 +217,8 @@ def test_pdf_reading_stops_after_max_parse_seconds():
     reason = errors_of(load_bytes("seg.pdf", slow, max_parse_seconds=1))["seg.pdf"]
     seconds = time.perf_counter() - started
     assert reason.startswith("reading the file took more than 1 s (stopped after page ") and "of 8); split it, or raise LAGRUM_MAX_PARSE_SECONDS" in reason, reason
-    assert seconds < 3.5, f"stopped only after {seconds:.1f} s"
+    assert "after page 8 of 8" not in reason  # it stopped before the end
+    assert seconds < 6, f"stopped only after {seconds:.1f} s"  # 1 s + the page under way, on a busy machine
 
 
 def test_pdf_page_tree_too_deep_says_so():
@@ -376,7 +377,7 @@ def api(small_service):
     from api.app import create_app
 
     settings, service = small_service
-    with TestClient(create_app(settings.with_(max_pdf_pages=3), service=service), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings, service=service), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -385,7 +386,7 @@ def api(small_service):
     [
         ("skrattbomb.md", LAUGHS.encode(), "front matter " + ALIASES),
         ("bomb.docx", docx_bytes(padding=5_000_000), "inside the DOCX unpacks to"),
-        ("tjock.pdf", pdf_bytes(pages=4), "the PDF has 4 pages, over the limit of 3"),  # the app's Settings say 3
+        ("tjock.pdf", pdf_bytes(pages=2001), "the PDF has 2001 pages, over the limit of 2000"),
         ("djup.pdf", pdf_bytes(depth=300), "PDF page tree too deep"),
         ("blandad.txt", SWEDISH.encode("utf-8") + SWEDISH.encode("cp1252"), NOT_TEXT),
         ("djup.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
@@ -399,13 +400,24 @@ def test_upload_over_a_bound_gets_422_naming_the_file(api, name, data, expected)
     assert body["field"] == "file" and body["errors"][0]["source"].startswith(name)
 
 
+def test_upload_bounds_come_from_the_apps_settings(small_service):
+    from api.app import create_app
+
+    settings, service = small_service
+    with TestClient(create_app(settings.with_(max_pdf_pages=3, max_parse_seconds=1), service=service), raise_server_exceptions=False) as client:
+        thick = client.post("/documents", files={"file": ("tjock.pdf", pdf_bytes(pages=4))}, headers=AUTH)
+        slow = client.post("/documents", files={"file": ("seg.pdf", pdf_bytes(pages=3, drawing_ops=20_000))}, headers=AUTH)
+    assert thick.status_code == 422 and thick.json()["error"] == "tjock.pdf: the PDF has 4 pages, over the limit of 3; split it, or raise LAGRUM_MAX_PDF_PAGES", thick.text
+    assert slow.status_code == 422 and slow.json()["error"].startswith("seg.pdf: reading the file took more than 1 s"), slow.text
+
+
 def test_while_an_upload_is_parsed_health_and_search_answer_within_a_second(small_service):
     """The real uvicorn server: one slow-to-read (but acceptable) PDF is posted from a thread;
     meanwhile /health and /search are asked again and again, each must answer within 1 s."""
     from api.app import create_app
 
     settings, service = small_service
-    slow = pdf_bytes(pages=10, drawing_ops=20_000, text=b"Beslut om kameror i en skola (testmaterial)")
+    slow = pdf_bytes(pages=8, drawing_ops=20_000, text=b"Beslut om kameror i en skola (testmaterial)")
     upload: dict = {}
     with LiveServer(create_app(settings, service=service)) as server, httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
         assert client.get("/search", params={"q": "kamerabevakning"}).status_code == 200  # warm the query path

@@ -142,7 +142,7 @@ async def _read_uploads(request: Request, max_file_mb: int, settings) -> list:
         meta.pop("id", None)  # one id cannot name several files
 
     def parse() -> list:
-        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes, **parse_limits(settings))]
+        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes, **parse_limits(settings), isolated=True)]
 
     return await run_in_threadpool(parse)
 

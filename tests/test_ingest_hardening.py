@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -443,6 +444,9 @@ def test_while_an_upload_is_parsed_health_and_search_answer_within_a_second(smal
     assert upload["response"].status_code == 201, upload["response"].text
     assert upload["seconds"] > 2, f"the upload took only {upload['seconds']:.1f} s: too fast to show anything"
     assert len(latencies["/health"]) >= 3, latencies
-    worst = {path: max(values) for path, values in latencies.items()}
-    print(f"upload {upload['seconds']:.1f} s; worst latency {worst}; requests {[len(v) for v in latencies.values()]}")
+    worst = {path: round(max(values), 3) for path, values in latencies.items()}
+    typical = {path: round(statistics.median(values), 3) for path, values in latencies.items()}
+    print(f"upload {upload['seconds']:.1f} s; latency worst {worst}, median {typical}; requests {[len(v) for v in latencies.values()]}")
+    # Parsed in the server's process (before the worker), the worst /health was 0.09-1.0 s over
+    # five runs on a busy machine; read in a worker process it stays near 0.02 s.
     assert all(seconds < 1.0 for seconds in worst.values()), worst

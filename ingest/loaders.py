@@ -386,6 +386,7 @@ _UTF8_MOJIBAKE = re.compile(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\xbf][\x80-\xbf]"
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # C1 controls in Latin-1: never in text
 _NON_ASCII_RUN = re.compile(rb"[\x80-\xff]{4,}")
+_NON_ASCII_BYTES = bytes(range(0x80, 0x100))
 # cp1252 symbols that Shift-JIS lead bytes (kana, kanji) turn into; rare in Western text.
 _SHIFT_JIS_LEADS = frozenset("‚ƒˆ‰‹Œ˜œŸ")
 
@@ -394,10 +395,11 @@ def _not_western(data: bytes) -> str | None:
     """What a non-UTF-8 file looks like when it is not Western single-byte text, else None.
 
     Western text has a few non-ASCII letters, mostly alone between ASCII ones; East Asian
-    encodings pair their bytes (Shift-JIS lead bytes become "‚ƒˆŠŒ..." in cp1252).
+    encodings pair their bytes (Shift-JIS lead bytes become "‚ƒˆŒ..." in cp1252).
     """
-    nonascii = sum(1 for b in data if b > 0x7F)
-    leads = sum(1 for c in data.decode("cp1252", errors="replace") if c in _SHIFT_JIS_LEADS)
+    nonascii = len(data) - len(data.translate(None, _NON_ASCII_BYTES))
+    decoded = data.decode("cp1252", errors="replace")
+    leads = sum(decoded.count(c) for c in _SHIFT_JIS_LEADS)
     runs = _NON_ASCII_RUN.findall(data)  # 4+ non-ASCII bytes in a row: 2+ East Asian characters
     paired = sum(len(run) for run in runs)
     led = [run for run in runs if _SHIFT_JIS_LEADS.intersection(run.decode("cp1252", errors="replace"))]

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -190,6 +191,22 @@ def test_docx_that_unpacks_beyond_max_unpacked_mb_is_refused():
     reason = errors_of(load_bytes("lang.docx", data, max_unpacked_mb=1))["lang.docx"]
     assert reason.startswith("the DOCX unpacks to more than 1 MB (") and "raise LAGRUM_MAX_UNPACKED_MB" in reason, reason
     assert documents_of(load_bytes("lang.docx", data))  # within the default bound it reads
+
+
+def test_docx_member_that_lies_about_its_size_is_not_unpacked_beyond_it():
+    """The bounds trust the sizes a zip declares: zipfile stops at the declared size and the
+    checksum fails. (This holds on the old code too; it guards the assumption.)"""
+    data = bytearray(docx_bytes(padding=5_000_000))
+    central = data.find(b"PK\x01\x02")
+    while central != -1:  # find document.xml in the central directory, declare it 1,000 bytes
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_length] == b"word/document.xml":
+            struct.pack_into("<I", data, central + 24, 1000)
+            local = struct.unpack_from("<I", data, central + 42)[0]
+            struct.pack_into("<I", data, local + 22, 1000)
+        central = data.find(b"PK\x01\x02", central + 4)
+    reason = errors_of(load_bytes("ljuger.docx", bytes(data)))["ljuger.docx"]
+    assert reason.startswith("corrupt or unsupported DOCX: BadZipFile: Bad CRC-32"), reason
 
 
 def test_docx_with_absurdly_many_members_is_refused():

@@ -14,13 +14,15 @@ True
 
 `status` is "ok" (`value` is what the function returned), "error" (it raised; `value` names
 the exception) or "memory" (it ran out of memory). `WorkerFailed` means the worker timed out
-or died.
+or died. Calls travel to the worker as pickles; answers come back as JSON, so `value` must be
+JSON (a worker reads hostile files: what it sends back must not be able to run code here).
 """
 
 from __future__ import annotations
 
 import atexit
 import importlib
+import json
 import os
 import pickle
 import select
@@ -35,7 +37,7 @@ WORKERS = 2  # files read at once; the machine this was measured on has two core
 WORKER_CALLS = 20  # a worker is replaced after this many files: a large parse leaves memory behind
 WORKER_MEMORY_MB = 3000  # address space of one worker; a DOCX unpacking to 100 MB takes ~0.7 GB
 
-_HEADER = struct.Struct("!Q")  # every message: its length, then a pickle
+_HEADER = struct.Struct("!Q")  # every message: its length, then a pickle (calls) or JSON (answers)
 _slots = threading.BoundedSemaphore(WORKERS)
 _idle: list["_Worker"] = []
 _idle_lock = threading.Lock()
@@ -92,9 +94,9 @@ class _Worker:
         except OSError:
             raise WorkerFailed(f"the reader process ended (exit code {self.process.poll()})") from None
         (size,) = _HEADER.unpack(self._read(_HEADER.size, deadline))
-        answer = pickle.loads(self._read(size, deadline + 30))  # the answer is written: it comes quickly
+        status, value = json.loads(self._read(size, deadline + 30))  # the answer is written: it comes quickly
         self.calls += 1
-        return answer
+        return status, value
 
     def _read(self, size: int, deadline: float) -> bytes:
         fd = self.process.stdout.fileno()
@@ -164,12 +166,9 @@ def serve() -> None:
         module, name = target.rsplit(".", 1)
         try:
             answer: tuple[str, Any] = ("ok", getattr(importlib.import_module(module), name)(*args))
+            data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         except MemoryError:
-            answer = ("memory", None)
+            data = json.dumps(("memory", None)).encode()
         except Exception as exc:  # reported to the caller, who names the file
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        try:
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            data = pickle.dumps(("memory", None))
+            data = json.dumps(("error", f"{type(exc).__name__}: {exc}"), ensure_ascii=False).encode("utf-8")
         _write_all(answers, _HEADER.pack(len(data)) + data)

@@ -33,7 +33,7 @@ import time
 import unicodedata
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -239,7 +239,7 @@ def _parse_in_worker(where: str, suffix: str, data: bytes, default_id: str, meta
     entries, warnings = value
     for message in warnings:
         _LOG.warning("%s", message)
-    return [InputError(entry[1], entry[2]) if entry[0] == "error" else entry[1] for entry in entries]
+    return [InputError(entry[1], entry[2]) if entry[0] == "error" else Document(**entry[1]) for entry in entries]
 
 
 class _Collect(logging.Handler):
@@ -252,14 +252,15 @@ class _Collect(logging.Handler):
 
 
 def parse_for_worker(where: str, suffix: str, data: bytes, default_id: str, meta: dict[str, Any], max_bytes: int, limits: _Limits) -> tuple[list[tuple], list[str]]:
-    """The worker's side of `load_bytes(isolated=True)`: the items (an InputError as a tuple,
-    since it does not pickle) and the warnings, which the caller logs where logging is set up."""
+    """The worker's side of `load_bytes(isolated=True)`: the items as JSON (a Document as its
+    fields, an InputError as source and reason) and the warnings, which the caller logs where
+    logging is set up."""
     warnings: list[str] = []
     collect = _Collect(warnings)
     _LOG.addHandler(collect)
     _LOG.propagate = False  # a worker only: its warnings travel back with the answer
     try:
-        entries = [("error", i.source, i.reason) if isinstance(i, InputError) else ("document", i) for i in _parse(where, suffix, data, default_id, meta, max_bytes, limits)]
+        entries = [("error", i.source, i.reason) if isinstance(i, InputError) else ("document", asdict(i)) for i in _parse(where, suffix, data, default_id, meta, max_bytes, limits)]
     finally:
         _LOG.removeHandler(collect)
     return entries, warnings

@@ -239,6 +239,22 @@ def test_pdf_reading_stops_after_max_parse_seconds():
     assert seconds < 6, f"stopped only after {seconds:.1f} s"  # 1 s + the page under way, on a busy machine
 
 
+def test_isolated_reader_stuck_inside_one_page_is_killed(monkeypatch):
+    """`POST /documents` reads in a worker process; one page that takes longer than the bound
+    cannot check the clock itself, so the worker is killed (here without the 10 s grace)."""
+    import ingest.loaders
+
+    monkeypatch.setattr(ingest.loaders, "_KILL_GRACE_SECONDS", 0)
+    one_long_page = pdf_bytes(pages=1, drawing_ops=300_000)  # several seconds of reading
+    started = time.perf_counter()
+    items = load_bytes("fast.pdf", one_long_page, max_parse_seconds=1, isolated=True)
+    seconds = time.perf_counter() - started
+    assert errors_of(items) == {"fast.pdf": "reading the file took more than 1 s and was stopped; split it, or raise LAGRUM_MAX_PARSE_SECONDS"}
+    assert seconds < 3, f"killed only after {seconds:.1f} s"
+    # The next file gets a fresh worker and reads as in this process.
+    assert load_bytes("ok.pdf", pdf_bytes(), isolated=True) == load_bytes("ok.pdf", pdf_bytes())
+
+
 def test_pdf_page_tree_too_deep_says_so():
     reason = errors_of(load_bytes("djup.pdf", pdf_bytes(depth=300)))["djup.pdf"]
     assert reason.startswith("PDF page tree too deep"), reason

@@ -480,6 +480,8 @@ def test_while_an_upload_is_parsed_health_and_search_answer_within_a_second(smal
     worst = {path: round(max(values), 3) for path, values in latencies.items()}
     typical = {path: round(statistics.median(values), 3) for path, values in latencies.items()}
     print(f"upload {upload['seconds']:.1f} s; latency worst {worst}, median {typical}; requests {[len(v) for v in latencies.values()]}")
-    # Parsed in the server's process (before the worker), the worst /health was 0.09-1.0 s over
-    # five runs on a busy machine; read in a worker process it stays near 0.02 s.
+    # Measured on a shared two-core machine (load average 9-12): parsed in the server's process,
+    # worst /health 0.09-1.0 s over six runs (median 0.03-0.04 s, 3-4 requests/s); read in a
+    # worker process, worst 0.02-0.8 s over five runs (median 0.01-0.02 s, 8-14 requests/s).
+    # The bound is the issue's; on an idle machine the old code may pass it too.
     assert all(seconds < 1.0 for seconds in worst.values()), worst

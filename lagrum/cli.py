@@ -156,7 +156,7 @@ def cmd_repair(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
-    from ingest.loaders import iter_documents
+    from ingest.loaders import iter_documents, parse_limits
 
     paths = [Path(p) for p in args.paths]
     if args.format:
@@ -176,7 +176,7 @@ def cmd_ingest(args, settings: Settings) -> int:
         index = open_index(settings)
         try:
             bar = ProgressBar(total=None)
-            documents = iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000, format=args.format)
+            documents = iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000, format=args.format, **parse_limits(settings))
             summary = IngestPipeline(index).ingest(documents, progress=bar)
             bar.finish()
         finally:

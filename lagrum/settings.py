@@ -15,6 +15,10 @@ from typing import Mapping
 from lagrum.errors import LagrumError
 
 DEFAULT_EMBEDDER = "e5"
+# Bounds on parsing one file (see README "Limits"); `ingest.loaders` uses them as its defaults.
+DEFAULT_MAX_PDF_PAGES = 2000
+DEFAULT_MAX_PARSE_SECONDS = 60
+DEFAULT_MAX_UNPACKED_MB = 100  # what a DOCX (a zip) may unpack to
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
@@ -83,6 +87,9 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     max_file_mb: int = 20
+    max_pdf_pages: int = DEFAULT_MAX_PDF_PAGES
+    max_parse_seconds: int = DEFAULT_MAX_PARSE_SECONDS
+    max_unpacked_mb: int = DEFAULT_MAX_UNPACKED_MB
     chunk_tokens: int = 320
     chunk_overlap: int = 0
     registry_dir: Path | None = None
@@ -118,6 +125,9 @@ class Settings:
             llm_model=env.get("LAGRUM_LLM_MODEL") or None,
             llm_api_key=env.get("LAGRUM_LLM_API_KEY") or None,
             max_file_mb=_int(env, "LAGRUM_MAX_FILE_MB", 20),
+            max_pdf_pages=_int(env, "LAGRUM_MAX_PDF_PAGES", DEFAULT_MAX_PDF_PAGES),
+            max_parse_seconds=_int(env, "LAGRUM_MAX_PARSE_SECONDS", DEFAULT_MAX_PARSE_SECONDS),
+            max_unpacked_mb=_int(env, "LAGRUM_MAX_UNPACKED_MB", DEFAULT_MAX_UNPACKED_MB),
             chunk_tokens=_int(env, "LAGRUM_CHUNK_TOKENS", 320),
             chunk_overlap=_int(env, "LAGRUM_CHUNK_OVERLAP", 0),
             registry_dir=Path(registry) if registry else None,

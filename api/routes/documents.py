@@ -95,7 +95,7 @@ async def add_documents(request: Request, service: LagrumService = Depends(get_s
     max_bytes = settings.max_file_mb * 1_000_000
     multipart = content_type.startswith("multipart/form-data")
     if multipart:
-        items = await _read_uploads(request, settings.max_file_mb)
+        items = await _read_uploads(request, settings.max_file_mb, settings)
     elif content_type.startswith("application/json") or not content_type:
         body = await _read_body(request, max_bytes, settings.max_file_mb)
         items = await run_in_threadpool(_read_records, body)
@@ -116,8 +116,8 @@ async def add_documents(request: Request, service: LagrumService = Depends(get_s
     return JSONResponse(status_code=code, content=summary)
 
 
-async def _read_uploads(request: Request, max_file_mb: int) -> list:
-    from ingest.loaders import FORMATS, load_bytes  # writes go through the ingest pipeline
+async def _read_uploads(request: Request, max_file_mb: int, settings) -> list:
+    from ingest.loaders import FORMATS, load_bytes, parse_limits  # writes go through the ingest pipeline
 
     max_bytes = max_file_mb * 1_000_000
     form = await request.form()
@@ -142,7 +142,7 @@ async def _read_uploads(request: Request, max_file_mb: int) -> list:
         meta.pop("id", None)  # one id cannot name several files
 
     def parse() -> list:
-        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes)]
+        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes, **parse_limits(settings), isolated=True)]
 
     return await run_in_threadpool(parse)
 

@@ -768,7 +768,7 @@ def _read_json(where: str, suffix: str, data: bytes, default_id: str, meta: dict
         yield _record(record, meta, line_where, f"{default_id}-{n}")
 
 
-_TOO_DEEP = "the JSON nests too deeply to read (hundreds of levels); Lagrum keeps at most 32 levels of metadata: flatten it"
+_TOO_DEEP = "the JSON is nested too deeply to read (hundreds of levels); Lagrum keeps at most 32 levels of metadata: flatten it"
 
 
 def _record(record: Any, meta: dict[str, Any], where: str, default_id: str) -> Document | InputError:

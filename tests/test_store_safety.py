@@ -90,7 +90,7 @@ def test_deep_jsonl_line_front_matter_and_json_file_are_refused_and_the_batch_go
     errors = {e["source"]: e["error"] for e in summary["errors"]}
     assert any(s.endswith("bulk.jsonl:1") and "levels deep" in e for s, e in errors.items()), errors
     assert any(s.endswith("deep.md") and "levels deep" in e for s, e in errors.items()), errors
-    assert any(s.endswith("very-deep.json") and "nests too deep" in e for s, e in errors.items()), errors
+    assert any(s.endswith("very-deep.json") and "nested too deeply" in e for s, e in errors.items()), errors
     stats = cli(data, "stats", "--json")
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["documents"] == 1

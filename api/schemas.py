@@ -121,5 +121,32 @@ class Deleted(BaseModel):
 
 
 class Problem(BaseModel):
-    error: str = Field(..., description="what was wrong and what to do")
-    field: str | None = None
+    """Every error answer: what was wrong and what to do, and the field (parameter, header) at fault.
+
+    A 422 from request validation adds `detail` (every problem found); a refused write adds
+    `errors` (one per source).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(..., description="what was wrong and what to do, prefixed with the field at fault")
+    field: str | None = Field(..., description="the body field, query parameter or header at fault (`body`, `q`, `Host`, `Authorization`, ...); null when no one field is")
+
+
+_PROBLEMS = {
+    400: "the Host header is not a name in LAGRUM_ALLOWED_HOSTS (`field: \"Host\"`), or a multipart body could not be read (`field: \"body\"`)",
+    401: "an API key is needed and none (or a wrong one) was sent: writes always, reads when the server listens beyond loopback without LAGRUM_PUBLIC_READ=1 (`field: \"Authorization\"`)",
+    403: "writes are disabled: the server has no LAGRUM_API_KEYS (`field: \"Authorization\"`)",
+    404: "nothing with that id or name",
+    413: "the body or a file is over LAGRUM_MAX_FILE_MB",
+    415: "unsupported file format or content type",
+    422: "a parameter or body field is invalid, or the body is not JSON (`field` names it)",
+}
+
+
+def problems(*codes: int, **descriptions: str) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses=` entries with the Problem schema; `descriptions` override, as `_404="..."`."""
+    out = {}
+    for code in codes:
+        out[code] = {"model": Problem, "description": descriptions.get(f"_{code}", _PROBLEMS[code])}
+    return out

@@ -4,20 +4,26 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagrum.errors import InputError
 from lagrum.service import LagrumService
 
 from api.deps import check_params, get_service, get_settings, require_read_access, require_write_key
 from api.routes.search import build_filters
-from api.schemas import Deleted, DocumentInput, IngestResult, Problem
+from api.schemas import Deleted, DocumentInput, IngestResult, Problem, problems
 
 router = APIRouter(tags=["documents"])
 LIST_PARAMS = {"offset", "limit", "doc_type", "source", "language", "since", "until"}
 FORM_FIELDS = ("id", "title", "date", "doc_type", "source", "url", "language")
+# A JSON body nested deeper than this is refused before anything reads it as documents: no
+# document needs it, and the recursive steps after parsing (validation, payload encoding) must
+# never meet a structure deep enough to exhaust the interpreter's stack.
+MAX_BODY_DEPTH = 100
+TOO_DEEP = "nested more than {depth} levels deep; send flat metadata (strings, numbers, short lists)"
 
 
-@router.get("/documents", dependencies=[Depends(require_read_access)])
+@router.get("/documents", dependencies=[Depends(require_read_access)], responses=problems(400, 401, 422))
 def list_documents(
     request: Request,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -35,7 +41,7 @@ def list_documents(
     return service.list_documents(filters, offset=offset, limit=limit)
 
 
-@router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses={404: {"description": "unknown document"}})
+@router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses=problems(400, 401, 404, 422, _404="no document with that id"))
 def get_document(doc_id: str, request: Request, service: LagrumService = Depends(get_service)) -> dict:
     """Metadata, canonical text (every citation's `start`/`end` point into it), chunk offsets, warnings.
 
@@ -79,9 +85,8 @@ _REQUEST_BODY = {
     responses={
         200: {"description": "nothing new: every document was unchanged and skipped", "model": IngestResult},
         207: {"description": "some documents were ingested, some failed (see `errors`)", "model": IngestResult},
-        413: {"description": "the body or a file is over LAGRUM_MAX_FILE_MB", "model": Problem},
-        415: {"description": "unsupported file format or content type", "model": Problem},
-        422: {"description": "no usable document; `errors` names each source and what to fix", "model": Problem},
+        **problems(400, 401, 403, 413, 415),
+        422: {"description": "no usable document, invalid JSON or a body nested too deeply; `errors` names each source and what to fix", "model": Problem},
     },
     openapi_extra={"requestBody": _REQUEST_BODY},
 )
@@ -120,7 +125,10 @@ async def _read_uploads(request: Request, max_file_mb: int) -> list:
     from ingest.loaders import FORMATS, load_bytes  # writes go through the ingest pipeline
 
     max_bytes = max_file_mb * 1_000_000
-    form = await request.form()
+    try:
+        form = await request.form()
+    except StarletteHTTPException as exc:  # Starlette's 400 for a malformed multipart body
+        raise HTTPException(400, {"error": f"body: the multipart body could not be read ({exc.detail}); send the file as the multipart field 'file'", "field": "body"}) from None
     unknown = sorted({k for k, v in form.multi_items() if not hasattr(v, "read") and k not in FORM_FIELDS})
     if unknown:
         raise HTTPException(422, {"error": f"{unknown[0]}: unknown form field; allowed: file, {', '.join(FORM_FIELDS)}", "field": unknown[0]})
@@ -142,7 +150,13 @@ async def _read_uploads(request: Request, max_file_mb: int) -> list:
         meta.pop("id", None)  # one id cannot name several files
 
     def parse() -> list:
-        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes)]
+        out = []
+        for name, data in files:
+            try:
+                out += load_bytes(name, data, meta, max_bytes)
+            except RecursionError:
+                raise HTTPException(422, {"error": f"file: {name!r} is " + TOO_DEEP.format(depth="a few hundred"), "field": "file"}) from None
+        return out
 
     return await run_in_threadpool(parse)
 
@@ -170,13 +184,45 @@ def _read_records(body: bytes) -> list:
         payload = json.loads(body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(422, {"error": f"body: invalid JSON ({exc})", "field": "body"}) from None
+    except RecursionError:  # the parser's own stack guard, some thousand levels in
+        raise HTTPException(422, {"error": "body: the JSON is " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": "body"}) from None
+    if too_deep := _too_deep(payload, MAX_BODY_DEPTH):
+        where, field = too_deep
+        raise HTTPException(422, {"error": f"{where}: " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": field})
     records = payload if isinstance(payload, list) else [payload]
     if not records or payload is None:
         raise HTTPException(422, {"error": "body: send a document object or a non-empty list of them", "field": "body"})
-    return documents_from_records(records, origin="body")
+    try:
+        return documents_from_records(records, origin="body")
+    except RecursionError:
+        raise HTTPException(422, {"error": "body: the JSON is " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": "body"}) from None
 
 
-@router.delete("/documents/{doc_id:path}", response_model=Deleted, dependencies=[Depends(require_write_key)])
+def _too_deep(payload, limit: int) -> tuple[str, str] | None:
+    """(where, field) of the first value nested deeper than `limit`, found without recursion.
+
+    `where` is the path into the body (`body[0].extra`); `field` the document field it lies in,
+    or "body" when the body itself is the deep part.
+    """
+    stack = [(payload, 1, "body", "body")]
+    while stack:
+        value, depth, where, field = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth > limit:
+            return (where if len(where) <= 80 else where[:80] + "…"), field
+        if isinstance(value, dict):
+            in_record = where == "body" or (where.startswith("body[") and where.endswith("]") and where.count("[") == 1)
+            for key, item in value.items():
+                stack.append((item, depth + 1, f"{where}.{key}", key if in_record else field))
+        else:
+            stack.extend((item, depth + 1, f"{where}[{n}]", field) for n, item in enumerate(value))
+    return None
+
+
+@router.delete(
+    "/documents/{doc_id:path}", response_model=Deleted, dependencies=[Depends(require_write_key)], responses=problems(400, 401, 403, 404, 422, _404="no document with that id")
+)
 def delete_document(doc_id: str, service: LagrumService = Depends(get_service)) -> Deleted:
     """Remove a document and all its chunks."""
     if not service.delete_document(doc_id):

@@ -11,7 +11,7 @@ from lagrum.service import LagrumService
 from lagrum.text import query_problem
 
 from api.deps import check_params, get_service, require_read_access
-from api.schemas import SearchResponse
+from api.schemas import SearchResponse, problems
 
 router = APIRouter(tags=["search"])
 SEARCH_PARAMS = {"q", "limit", "offset", "doc_type", "source", "language", "since", "until", "mode", "per_document"}
@@ -26,7 +26,7 @@ def build_filters(doc_type, source, language, since, until, prefix: str = "") ->
         raise HTTPException(422, {"error": prefix + str(exc), "field": field}) from None
 
 
-@router.get("/search", response_model=SearchResponse, dependencies=[Depends(require_read_access)])
+@router.get("/search", response_model=SearchResponse, dependencies=[Depends(require_read_access)], responses=problems(400, 401, 422))
 def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="the query, Swedish or English")],

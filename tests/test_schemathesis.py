@@ -1,0 +1,123 @@
+"""Schemathesis against the real app on a real uvicorn: every check, a bounded number of cases.
+
+Two runs over the OpenAPI document the server itself serves:
+
+* without a key, over the session's corpus index (reads answer; writes must be refused with 401);
+* with a key, over a fresh index of its own, so the generated writes (made-up documents and
+  deletes) land where nothing else reads. After that run the test checks that the index still
+  opens and agrees with itself (every listed document can be fetched).
+
+Each operation gets `MAX_EXAMPLES` generated cases plus schemathesis' own examples and coverage
+cases; the test records how many requests it sent and how long the run took.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the project's dev extra; install it")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from tests.conftest import API_KEY, LiveServer  # noqa: E402
+
+MAX_EXAMPLES = 8
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+SENT: dict[str, int] = {"anonymous": 0, "keyed": 0}
+STARTED: dict[str, float] = {}
+
+
+def _document() -> dict:
+    """The OpenAPI document a loopback server with keys serves (the fixtures check it is the same).
+
+    Built at import: schemathesis' lazy fixture loader does not work with this pytest, and the
+    document depends on nothing but the settings (no index is opened before startup).
+    """
+    from api.app import create_app
+    from lagrum.settings import Settings
+
+    return create_app(Settings().with_(api_keys=(API_KEY,)), host="127.0.0.1").openapi()
+
+
+DOCUMENT = _document()
+
+
+@pytest.fixture(scope="module")
+def anonymous_url(corpus_settings, corpus_service):
+    import httpx
+
+    from api.app import create_app
+
+    with LiveServer(create_app(corpus_settings, service=corpus_service)) as server:
+        assert httpx.get(f"{server.url}/openapi.json").json() == DOCUMENT
+        STARTED.setdefault("anonymous", time.perf_counter())
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def keyed_env(tmp_path_factory, corpus_settings, embedder):
+    import httpx
+
+    from api.app import create_app
+    from lagrum.index import Index
+    from lagrum.service import LagrumService
+
+    settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("schemathesis-writes"))
+    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
+    with LiveServer(create_app(settings, service=service)) as server:
+        assert httpx.get(f"{server.url}/openapi.json").json() == DOCUMENT
+        STARTED.setdefault("keyed", time.perf_counter())
+        yield server, service
+    service.close()
+
+
+HYPOTHESIS = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+
+schema = schemathesis.openapi.from_dict(DOCUMENT)
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_api_without_a_key(case, anonymous_url):
+    SENT["anonymous"] += 1
+    response = case.call_and_validate(base_url=anonymous_url)
+    if case.method in ("POST", "DELETE") and case.path.startswith("/documents"):
+        assert response.status_code in (400, 401, 422), (case.method, case.path, response.status_code, response.text[:300])
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_api_with_a_key(case, keyed_env):
+    server, _ = keyed_env
+    SENT["keyed"] += 1
+    case.call_and_validate(base_url=server.url, headers=AUTH)
+
+
+def test_the_written_index_is_consistent_after_the_keyed_run(keyed_env):
+    """Whatever the generated writes did, every listed document opens and the counts agree."""
+    import httpx
+
+    server, service = keyed_env
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as http:
+        listed, offset = [], 0
+        while True:
+            page = http.get("/documents", params={"offset": offset, "limit": 200}).json()
+            listed += page["documents"]
+            offset += 200
+            if offset >= page["total"]:
+                break
+        assert len(listed) == len({d["id"] for d in listed}) == service.stats()["documents"]
+        for record in listed:
+            shown = http.get("/documents/" + quote(record["id"], safe=""))
+            assert shown.status_code == 200, (record["id"], shown.text[:200])
+    elapsed = {name: round(time.perf_counter() - t, 1) for name, t in STARTED.items()}
+    print(f"\nschemathesis: {SENT} requests checked; seconds since each run started: {elapsed}")
+    assert SENT["keyed"] > 0

@@ -148,6 +148,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             content = {"error": f"no such endpoint: {request.method} {request.url.path}; /docs lists the API", "field": None}
         elif exc.status_code == 405:
             content = {"error": f"{request.method} is not allowed on {request.url.path}; /docs lists the methods each endpoint takes", "field": None}
+            return JSONResponse(status_code=405, content=content, headers={"Allow": _allowed_methods(request)})
         else:
             content = as_problem(exc.detail)
         return JSONResponse(status_code=exc.status_code, content=content, headers=exc.headers)
@@ -160,6 +161,18 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return JSONResponse(status_code=500, content={"error": "internal error; the server log has the details", "field": None})
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes on this path: Starlette's own Allow names only the first route's."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def _jsonable(errors: list) -> list:

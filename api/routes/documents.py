@@ -10,7 +10,7 @@ from lagrum.errors import InputError
 from lagrum.service import LagrumService
 
 from api.deps import check_params, get_service, get_settings, require_read_access, require_write_key
-from api.routes.search import build_filters
+from api.routes.search import DOC_TYPE_QUERY, LANGUAGE_QUERY, SINCE_QUERY, UNTIL_QUERY, build_filters
 from api.schemas import Deleted, DocumentInput, IngestResult, Problem, problems
 
 router = APIRouter(tags=["documents"])
@@ -28,11 +28,11 @@ def list_documents(
     request: Request,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    doc_type: Annotated[list[str] | None, Query()] = None,
+    doc_type: Annotated[list[str] | None, DOC_TYPE_QUERY] = None,
     source: Annotated[list[str] | None, Query()] = None,
-    language: Annotated[list[str] | None, Query()] = None,
-    since: str | None = None,
-    until: str | None = None,
+    language: Annotated[list[str] | None, LANGUAGE_QUERY] = None,
+    since: Annotated[str | None, SINCE_QUERY] = None,
+    until: Annotated[str | None, UNTIL_QUERY] = None,
     service: LagrumService = Depends(get_service),
 ) -> dict:
     """Indexed documents (metadata only), newest first, paged and filtered."""

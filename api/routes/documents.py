@@ -202,22 +202,31 @@ def _too_deep(payload, limit: int) -> tuple[str, str] | None:
     """(where, field) of the first value nested deeper than `limit`, found without recursion.
 
     `where` is the path into the body (`body[0].extra`); `field` the document field it lies in,
-    or "body" when the body itself is the deep part.
+    or "body" when the body itself is the deep part. The walk keeps depths only; the path is
+    traced once something is too deep.
     """
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return _trace(payload, limit)
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in children if isinstance(item, (dict, list)))
+    return None
+
+
+def _trace(payload, limit: int) -> tuple[str, str]:
     stack = [(payload, 1, "body", "body")]
     while stack:
         value, depth, where, field = stack.pop()
-        if not isinstance(value, (dict, list)):
-            continue
         if depth > limit:
             return (where if len(where) <= 80 else where[:80] + "…"), field
         if isinstance(value, dict):
-            in_record = where == "body" or (where.startswith("body[") and where.endswith("]") and where.count("[") == 1)
-            for key, item in value.items():
-                stack.append((item, depth + 1, f"{where}.{key}", key if in_record else field))
+            in_record = depth == 1 or (depth == 2 and isinstance(payload, list))
+            stack.extend((item, depth + 1, f"{where}.{key}", key if in_record else field) for key, item in value.items() if isinstance(item, (dict, list)))
         else:
-            stack.extend((item, depth + 1, f"{where}[{n}]", field) for n, item in enumerate(value))
-    return None
+            stack.extend((item, depth + 1, f"{where}[{n}]", field) for n, item in enumerate(value) if isinstance(item, (dict, list)))
+    return "body", "body"
 
 
 @router.delete(

@@ -27,6 +27,7 @@ def _comma_list(name: str) -> str:
 _DOC_TYPE = "(?:" + "|".join(_any_case(w) for w in sorted({*DOC_TYPES, *DOC_TYPE_ALIASES}, key=len, reverse=True)) + ")"
 _LANGUAGE = "(?:(?:" + "|".join(_any_case(c) for c in LANGUAGES) + ")(?:[-_][^,]*)?|" + "|".join(_any_case(w) for w in LANGUAGE_ALIASES) + ")"
 DOC_TYPE_PATTERN = _comma_list(_DOC_TYPE)
+ONE_DOC_TYPE_PATTERN = rf"^\s*(?:{_DOC_TYPE}\s*)?$"  # a document has one type (empty: övrigt)
 LANGUAGE_PATTERN = _comma_list(_LANGUAGE)
 # A query or question needs one letter or digit somewhere (`lagrum.text.query_problem`).
 WORDS_PATTERN = r"[^\W_]"
@@ -138,19 +139,23 @@ class Health(BaseModel):
 
 
 class DocumentInput(BaseModel):
-    """One document as in a JSONL line; extra metadata keys are kept."""
+    """One document as in a JSONL line; extra metadata keys are kept.
+
+    Describes what the loader (`ingest.loaders`) takes: a number where a name is expected is read
+    as its text (`"id": 17`, `"source": 2024`), a relation's `target` likewise.
+    """
 
     model_config = ConfigDict(extra="allow")
 
-    id: str
+    id: str | int
     text: str
-    title: str | None = None
-    date: str | None = None
-    doc_type: str | None = None
-    source: str | None = None
-    url: str | None = None
+    title: str | float | None = None
+    date: str | None = Field(None, json_schema_extra=DATE_SCHEMA)
+    doc_type: str | None = Field(None, json_schema_extra={"pattern": ONE_DOC_TYPE_PATTERN})
+    source: str | float | None = None
+    url: str | float | None = None
     language: str | None = None
-    relations: list[dict[str, str]] | None = None
+    relations: list[dict[str, Any]] | None = None
 
 
 class IngestResult(BaseModel):

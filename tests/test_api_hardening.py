@@ -165,6 +165,20 @@ def test_deeply_nested_json_upload_is_422_naming_the_file(write_server):
     assert service.stats()["documents"] == before
 
 
+def test_a_field_of_the_wrong_type_is_422_not_500(write_server):
+    """Found by schemathesis: `"source": {}` passed the loader's per-record checks and escaped as a 500."""
+    server, service = write_server
+    before = service.stats()["documents"]
+    document = {"id": "test-hardening-source", "text": "Fiktivt testmaterial om kamerabevakning.", "source": {}}
+    with httpx.Client(base_url=server.url, headers=AUTH, timeout=60) as http:
+        for body in (document, [document], {**document, "source": ["a", "b"]}):
+            found = problem(http.post("/documents", json=body), 422, "body")
+            assert "source" in found["error"], found
+        upload = http.post("/documents", files={"file": ("test-source.json", json.dumps(document).encode())})
+        assert upload.status_code == 422 and upload.json()["field"] == "file", upload.text[:300]
+    assert service.stats()["documents"] == before
+
+
 # --- 4c: malformed bodies get the error shape ------------------------------------------------
 
 

@@ -62,7 +62,17 @@ _DOCUMENT_SCHEMA = DocumentInput.model_json_schema()
 _REQUEST_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"oneOf": [_DOCUMENT_SCHEMA, {"type": "array", "items": _DOCUMENT_SCHEMA, "minItems": 1}]}},
+        "application/json": {
+            "schema": {"oneOf": [_DOCUMENT_SCHEMA, {"type": "array", "items": _DOCUMENT_SCHEMA, "minItems": 1}]},
+            "example": {
+                "id": "exempel-beslut-2024-1",
+                "title": "Beslut om kamerabevakning (fiktivt exempel)",
+                "text": "Fiktivt exempel. Nämnden beslutar att arbetsgivarens kamerabevakning av personalrummet ska upphöra.",
+                "doc_type": "beslut",
+                "date": "2024-05-01",
+                "language": "sv",
+            },
+        },
         "multipart/form-data": {
             "schema": {
                 "type": "object",
@@ -156,6 +166,8 @@ async def _read_uploads(request: Request, max_file_mb: int) -> list:
                 out += load_bytes(name, data, meta, max_bytes)
             except RecursionError:
                 raise HTTPException(422, {"error": f"file: {name!r} is " + TOO_DEEP.format(depth="a few hundred"), "field": "file"}) from None
+            except ValueError as exc:  # a field check the loader raises past its per-record errors
+                raise HTTPException(422, {"error": f"file: {name!r}: {exc}", "field": "file"}) from None
         return out
 
     return await run_in_threadpool(parse)
@@ -196,6 +208,8 @@ def _read_records(body: bytes) -> list:
         return documents_from_records(records, origin="body")
     except RecursionError:
         raise HTTPException(422, {"error": "body: the JSON is " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": "body"}) from None
+    except ValueError as exc:  # a field check the loader raises past its per-record errors
+        raise HTTPException(422, {"error": f"body: {exc}", "field": "body"}) from None
 
 
 def _too_deep(payload, limit: int) -> tuple[str, str] | None:
@@ -205,6 +219,8 @@ def _too_deep(payload, limit: int) -> tuple[str, str] | None:
     or "body" when the body itself is the deep part. The walk keeps depths only; the path is
     traced once something is too deep.
     """
+    if not isinstance(payload, (dict, list)):
+        return None
     stack = [(payload, 1)]
     while stack:
         value, depth = stack.pop()

@@ -8,7 +8,8 @@ Two runs over the OpenAPI document the server itself serves:
   opens and agrees with itself (every listed document can be fetched).
 
 Each operation gets `MAX_EXAMPLES` generated cases plus schemathesis' own examples and coverage
-cases; the test records how many requests it sent and how long the run took.
+cases; the last test prints how many cases each run checked, what the writes answered and how
+long the runs took.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def test_api_without_a_key(case, anonymous_url):
     in_order(case)
     response = case.call_and_validate(base_url=anonymous_url)
     if case.method == case.operation.method.upper() and case.method in ("POST", "DELETE") and case.path.startswith("/documents"):
-        assert response.status_code in (400, 401, 422), (case.method, case.path, response.status_code, response.text[:300])
+        assert response.status_code == 401, (case.method, case.path, response.status_code, response.text[:300])
 
 
 @schema.parametrize()

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import asyncio
-
 import ipaddress
 import logging
 from contextlib import asynccontextmanager
@@ -26,17 +25,11 @@ from lagrum.service import LagrumService
 from lagrum.settings import Settings
 
 from api.deps import as_problem
+from api.security import HostCheckMiddleware, SecurityHeadersMiddleware, allowed_hosts, is_loopback, is_wildcard
+
+__all__ = ["create_app", "create_app_from_env", "is_loopback", "is_wildcard"]
 
 log = logging.getLogger("lagrum.api")
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def create_app(settings: Settings, service: LagrumService | None = None, host: str = "127.0.0.1") -> FastAPI:
@@ -44,7 +37,9 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
 
     :param settings: configuration (keys, CORS origins, data directory, LLM endpoint).
     :param service: an opened service to use (tests); otherwise opened from `settings`.
-    :param host: the address the server binds; beyond loopback, reads need a key too.
+    :param host: the address the server binds; beyond loopback (a wildcard such as `0.0.0.0`
+        or `""` included), reads need a key too. Unless LAGRUM_ALLOWED_HOSTS is set, the Host
+        header must name this address or a loopback name (localhost, 127.0.0.1, ::1).
     """
     owns_service = service is None
 
@@ -84,12 +79,16 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
             max_age=600,
         )
+    app.state.allowed_hosts = allowed_hosts(settings.allowed_hosts, host)
+    app.add_middleware(HostCheckMiddleware, hosts=app.state.allowed_hosts)
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=(app.docs_url, app.redoc_url))  # outermost: every answer
     _install_error_handlers(app)
 
     from api.routes import ask, documents, health, legal, search, web
 
     for module in (health, search, ask, documents, legal, web):
         app.include_router(module.router)
+    _describe_security(app)
     return app
 
 
@@ -100,6 +99,29 @@ def _start_sync(service: LagrumService, settings: Settings):
     from lagrum.cli_sync import start_background_sync
 
     return start_background_sync(service, settings)
+
+
+def _describe_security(app: FastAPI) -> None:
+    """Declare the key schemes in OpenAPI: writes need one; reads need one when this server says so."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "a key from LAGRUM_API_KEYS"},
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "a key from LAGRUM_API_KEYS"},
+        }
+        keyed = [{"bearer": []}, {"apiKey": []}]
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                write = method in ("post", "delete") and path.startswith("/documents")
+                operation["security"] = keyed if write or app.state.read_key_required else [{}, *keyed]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
 
 
 def create_app_from_env() -> FastAPI:
@@ -132,24 +154,42 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)  # ours, and the router's own 404/405
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's answer when a JSON body fails other than by syntax: nested too deeply for
+            # the parser (RecursionError) or not UTF-8 at all.
+            reason = "nested too deeply" if isinstance(exc.__cause__, RecursionError) else "not readable as JSON"
+            return JSONResponse(status_code=422, content={"error": f"body: the JSON body is {reason}; send a JSON object", "field": "body"})
         if isinstance(exc, HTTPException):
             content = as_problem(exc.detail)
         elif exc.status_code == 404:
             content = {"error": f"no such endpoint: {request.method} {request.url.path}; /docs lists the API", "field": None}
         elif exc.status_code == 405:
             content = {"error": f"{request.method} is not allowed on {request.url.path}; /docs lists the methods each endpoint takes", "field": None}
+            return JSONResponse(status_code=405, content=content, headers={"Allow": _allowed_methods(request)})
         else:
             content = as_problem(exc.detail)
         return JSONResponse(status_code=exc.status_code, content=content, headers=exc.headers)
 
     @app.exception_handler(LagrumError)
     async def lagrum_error(request: Request, exc: LagrumError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"error": str(exc)})
+        return JSONResponse(status_code=422, content={"error": str(exc), "field": None})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(status_code=500, content={"error": "internal error; the server log has the details"})
+        return JSONResponse(status_code=500, content={"error": "internal error; the server log has the details", "field": None})
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes on this path: Starlette's own Allow names only the first route's."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def _jsonable(errors: list) -> list:

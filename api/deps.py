@@ -19,25 +19,38 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _presented_key(request: Request) -> str | None:
+def _presented_key(request: Request) -> bytes | None:
+    """The key from `Authorization: Bearer KEY` or `X-API-Key`, as the bytes the client sent.
+
+    Starlette decodes header values as latin-1, so encoding them back gives the original bytes;
+    comparing bytes keeps a non-ASCII byte in a presented key a plain mismatch (401), where
+    `hmac.compare_digest` on non-ASCII str raises.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return request.headers.get("x-api-key") or None
+        return token.strip().encode("latin-1")
+    key = request.headers.get("x-api-key")
+    return key.encode("latin-1") if key else None
 
 
-def _key_is_valid(key: str | None, settings: Settings) -> bool:
-    return bool(key) and any(hmac.compare_digest(key, k) for k in settings.api_keys)
+def _key_is_valid(key: bytes | None, settings: Settings) -> bool:
+    return bool(key) and any(hmac.compare_digest(key, k.encode("utf-8")) for k in settings.api_keys)
 
 
 def require_write_key(request: Request, settings: Settings = Depends(get_settings)) -> None:
     """Writes always need a key from LAGRUM_API_KEYS."""
     if not settings.api_keys:
-        raise HTTPException(403, "writes are disabled: no API keys are configured; set LAGRUM_API_KEYS on the server and send 'Authorization: Bearer KEY'")
+        raise HTTPException(
+            403, {"error": "Authorization: writes are disabled: no API keys are configured; set LAGRUM_API_KEYS on the server and send 'Authorization: Bearer KEY'", "field": "Authorization"}
+        )
     key = _presented_key(request)
     if not _key_is_valid(key, settings):
-        raise HTTPException(401, "a valid API key is required for writes: send 'Authorization: Bearer KEY' with a key from LAGRUM_API_KEYS", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            {"error": "Authorization: a valid API key is required for writes: send 'Authorization: Bearer KEY' with a key from LAGRUM_API_KEYS", "field": "Authorization"},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 def require_read_access(request: Request, settings: Settings = Depends(get_settings)) -> None:
@@ -47,7 +60,10 @@ def require_read_access(request: Request, settings: Settings = Depends(get_setti
     if not _key_is_valid(_presented_key(request), settings):
         raise HTTPException(
             401,
-            "this server is reachable from the network, so reads need an API key: send 'Authorization: Bearer KEY' (or the operator sets LAGRUM_PUBLIC_READ=1)",
+            {
+                "error": "Authorization: this server is reachable from the network, so reads need an API key: send 'Authorization: Bearer KEY' (or the operator sets LAGRUM_PUBLIC_READ=1)",
+                "field": "Authorization",
+            },
             headers={"WWW-Authenticate": "Bearer"},
         )
 
@@ -60,6 +76,7 @@ def check_params(request: Request, allowed: set[str]) -> None:
 
 
 def as_problem(detail: Any) -> dict[str, Any]:
+    """Every error answer is `{"error": ..., "field": ...}` (`field` null when no one field is at fault)."""
     if isinstance(detail, dict) and "error" in detail:
-        return detail
-    return {"error": str(detail)}
+        return {"field": None, **detail}
+    return {"error": str(detail), "field": None}

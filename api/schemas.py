@@ -2,11 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from lagrum.answer import MAX_QUESTION_CHARS
+from lagrum.documents import DOC_TYPE_ALIASES, DOC_TYPES, LANGUAGE_ALIASES, LANGUAGES
+
+# What the server accepts, written as JSON Schema patterns so that OpenAPI (and schemathesis)
+# know it; the server still checks with its own code and messages. Patterns use only what
+# ECMA-262 and Python share: no inline flags, so case-insensitivity is spelt per letter.
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" if c.upper() != c else (r"\s+" if c == " " else re.escape(c)) for c in word)
+
+
+def _comma_list(name: str) -> str:
+    """Names separated by commas, spaces around them and empty items allowed; empty means no filter."""
+    return rf"^[\s,]*(?:{name}\s*(?:,[\s,]*{name}\s*)*)?$"
+
+
+_DOC_TYPE = "(?:" + "|".join(_any_case(w) for w in sorted({*DOC_TYPES, *DOC_TYPE_ALIASES}, key=len, reverse=True)) + ")"
+_LANGUAGE = "(?:(?:" + "|".join(_any_case(c) for c in LANGUAGES) + ")(?:[-_][^,]*)?|" + "|".join(_any_case(w) for w in LANGUAGE_ALIASES) + ")"
+DOC_TYPE_PATTERN = _comma_list(_DOC_TYPE)
+ONE_DOC_TYPE_PATTERN = rf"^\s*(?:{_DOC_TYPE}\s*)?$"  # a document has one type (empty: övrigt)
+LANGUAGE_PATTERN = _comma_list(_LANGUAGE)
+# A query or question needs one letter or digit somewhere (`lagrum.text.query_problem`).
+WORDS_PATTERN = r"[^\W_]"
+# An ISO date, or empty for no bound (a sibling of pydantic's own anyOf, hence the allOf).
+DATE_SCHEMA = {"allOf": [{"anyOf": [{"format": "date"}, {"maxLength": 0}]}]}
+
+
+def codes_schema(pattern: str) -> dict[str, Any]:
+    """For a value given as one string or a list of them: `pattern` binds strings, `items` list items."""
+    return {"pattern": pattern, "items": {"type": "string", "pattern": pattern}}
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON's integers, `6.0` included (JSON Schema calls it an integer); never `true` or `"6"`."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class Filters(BaseModel):
@@ -14,18 +57,24 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    doc_type: list[str] | str | None = Field(None, description="beslut, dom, lag, förordning, förarbete, vägledning, nyhet, debatt, pressmeddelande, övrigt")
+    doc_type: list[str] | str | None = Field(
+        None, description="beslut, dom, lag, förordning, förarbete, vägledning, nyhet, debatt, pressmeddelande, övrigt (or English names, any case, comma-separated)",
+        json_schema_extra=codes_schema(DOC_TYPE_PATTERN),
+    )
     source: list[str] | str | None = None
-    language: list[str] | str | None = Field(None, description="sv or en")
-    since: str | None = Field(None, description="ISO date, inclusive")
-    until: str | None = Field(None, description="ISO date, inclusive")
+    language: list[str] | str | None = Field(None, description="sv or en", json_schema_extra=codes_schema(LANGUAGE_PATTERN))
+    since: str | None = Field(None, description="ISO date, inclusive (not after `until`)", json_schema_extra=DATE_SCHEMA)
+    until: str | None = Field(None, description="ISO date, inclusive", json_schema_extra=DATE_SCHEMA)
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Får arbetsgivaren kräva webbkamera?"])
-    limit: int = Field(4, ge=1, le=10, strict=True, description="at most this many cited sentences")
+    question: str = Field(
+        ..., min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Får arbetsgivaren kräva webbkamera?"],
+        description="at least one letter or digit", json_schema_extra={"pattern": WORDS_PATTERN},
+    )
+    limit: JsonInt = Field(4, ge=1, le=10, strict=True, description="at most this many cited sentences")
     filters: Filters | None = None
 
 
@@ -90,19 +139,23 @@ class Health(BaseModel):
 
 
 class DocumentInput(BaseModel):
-    """One document as in a JSONL line; extra metadata keys are kept."""
+    """One document as in a JSONL line; extra metadata keys are kept.
+
+    Describes what the loader (`ingest.loaders`) takes: a number where a name is expected is read
+    as its text (`"id": 17`, `"source": 2024`), a relation's `target` likewise.
+    """
 
     model_config = ConfigDict(extra="allow")
 
-    id: str
+    id: str | int
     text: str
-    title: str | None = None
-    date: str | None = None
-    doc_type: str | None = None
-    source: str | None = None
-    url: str | None = None
+    title: str | float | None = None
+    date: str | None = Field(None, json_schema_extra=DATE_SCHEMA)
+    doc_type: str | None = Field(None, json_schema_extra={"pattern": ONE_DOC_TYPE_PATTERN})
+    source: str | float | None = None
+    url: str | float | None = None
     language: str | None = None
-    relations: list[dict[str, str]] | None = None
+    relations: list[dict[str, Any]] | None = None
 
 
 class IngestResult(BaseModel):
@@ -121,5 +174,32 @@ class Deleted(BaseModel):
 
 
 class Problem(BaseModel):
-    error: str = Field(..., description="what was wrong and what to do")
-    field: str | None = None
+    """Every error answer: what was wrong and what to do, and the field (parameter, header) at fault.
+
+    A 422 from request validation adds `detail` (every problem found); a refused write adds
+    `errors` (one per source).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(..., description="what was wrong and what to do, prefixed with the field at fault")
+    field: str | None = Field(..., description="the body field, query parameter or header at fault (`body`, `q`, `Host`, `Authorization`, ...); null when no one field is")
+
+
+_PROBLEMS = {
+    400: "the Host header is not a name in LAGRUM_ALLOWED_HOSTS (`field: \"Host\"`), or a multipart body could not be read (`field: \"body\"`)",
+    401: "an API key is needed and none (or a wrong one) was sent: writes always, reads when the server listens beyond loopback without LAGRUM_PUBLIC_READ=1 (`field: \"Authorization\"`)",
+    403: "writes are disabled: the server has no LAGRUM_API_KEYS (`field: \"Authorization\"`)",
+    404: "nothing with that id or name",
+    413: "the body or a file is over LAGRUM_MAX_FILE_MB",
+    415: "unsupported file format or content type",
+    422: "a parameter or body field is invalid, or the body is not JSON (`field` names it)",
+}
+
+
+def problems(*codes: int, **descriptions: str) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses=` entries with the Problem schema; `descriptions` override, as `_404="..."`."""
+    out = {}
+    for code in codes:
+        out[code] = {"model": Problem, "description": descriptions.get(f"_{code}", _PROBLEMS[code])}
+    return out

@@ -822,6 +822,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         language = _validate_language(merged.get("language"), text)
         relations = _validate_relations(merged.get("relations"))
         date = parse_iso_date(merged.get("date"), "field 'date'")
+        source = _string(merged, "source")
         url = _string(merged, "url")
         if url and not _HTTP_URL.fullmatch(url):
             raise ValueError(f"field 'url' {url[:100]!r} is not a web address; give the source's http:// or https:// address, or leave it out")
@@ -838,7 +839,7 @@ def _document(fields: dict[str, Any], defaults: dict[str, Any], where: str, defa
         title=title,
         date=date,
         doc_type=doc_type,
-        source=_string(merged, "source"),
+        source=source,
         url=url,
         language=language,
         relations=relations,

@@ -62,7 +62,7 @@ def cmd_serve(args, settings: Settings) -> int:
 
     import uvicorn
 
-    from api.app import create_app, is_loopback
+    from api.app import create_app, is_loopback, is_wildcard
 
     if args.workers < 1:
         raise LagrumError("--workers must be at least 1")
@@ -79,14 +79,21 @@ def cmd_serve(args, settings: Settings) -> int:
         )
     if not is_loopback(args.host) and not settings.public_read and not settings.api_keys:
         print("warning: listening beyond loopback without LAGRUM_API_KEYS: every request will be refused until keys are set (or LAGRUM_PUBLIC_READ=1 for reads)", file=sys.stderr)
+    if is_wildcard(args.host) and not settings.allowed_hosts:
+        print(
+            f"warning: --host {args.host!r} listens on every interface, but only requests naming localhost, 127.0.0.1 or ::1 in their Host header are answered; "
+            "set LAGRUM_ALLOWED_HOSTS to the names clients use (comma-separated, '*.example.org' for subdomains)",
+            file=sys.stderr,
+        )
     print(f"Lagrum serving {settings.data_dir} on http://{args.host}:{args.port}  (API docs: /docs)", file=sys.stderr)
+    bind = "0.0.0.0" if args.host.strip() == "*" else args.host  # uvicorn knows no "*"
     if args.workers > 1:
         os.environ["LAGRUM_BIND_HOST"] = args.host
         if settings.data_dir:
             os.environ["LAGRUM_DATA"] = str(settings.data_dir)
-        uvicorn.run("api.app:create_app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="warning")
+        uvicorn.run("api.app:create_app_from_env", factory=True, host=bind, port=args.port, workers=args.workers, log_level="warning")
         return 0
-    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    host = "127.0.0.1" if is_wildcard(args.host) else args.host
     os.environ["LAGRUM_SERVING_URL"] = f"http://{host}:{args.port}"  # the index's owner record names it (lagrum.store.edge)
-    uvicorn.run(create_app(settings, host=args.host), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(create_app(settings, host=args.host), host=bind, port=args.port, log_level="warning")
     return 0

@@ -83,6 +83,9 @@ class Settings:
     api_keys: tuple[str, ...] = ()
     public_read: bool = False
     cors_origins: tuple[str, ...] = ()
+    # Host header values the server answers (DNS-rebinding guard); empty: the bound host plus
+    # localhost, 127.0.0.1 and ::1. "*.example.org" matches subdomains, "*" turns the check off.
+    allowed_hosts: tuple[str, ...] = ()
     llm_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -121,6 +124,7 @@ class Settings:
             api_keys=_list(env, "LAGRUM_API_KEYS"),
             public_read=_bool(env, "LAGRUM_PUBLIC_READ"),
             cors_origins=_list(env, "LAGRUM_CORS_ORIGINS"),
+            allowed_hosts=_list(env, "LAGRUM_ALLOWED_HOSTS"),
             llm_url=env.get("LAGRUM_LLM_URL") or None,
             llm_model=env.get("LAGRUM_LLM_MODEL") or None,
             llm_api_key=env.get("LAGRUM_LLM_API_KEY") or None,

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "documents"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 API_KEY = "test-key-not-secret"
+# FastAPI's TestClient sends `Host: testserver`; LiveServer requests name 127.0.0.1.
+TEST_HOSTS = ("testserver", "127.0.0.1", "localhost")
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +34,7 @@ def embedder():
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory) -> Settings:
     data = tmp_path_factory.mktemp("corpus-index")
-    return Settings().with_(data_dir=data, api_keys=(API_KEY,), cors_origins=("http://127.0.0.1:9",))
+    return Settings().with_(data_dir=data, api_keys=(API_KEY,), cors_origins=("http://127.0.0.1:9",), allowed_hosts=TEST_HOSTS)
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +55,7 @@ def corpus_service(corpus_settings, embedder):
 
 @pytest.fixture()
 def fresh_settings(tmp_path) -> Settings:
-    return Settings().with_(data_dir=tmp_path / "data", api_keys=(API_KEY,))
+    return Settings().with_(data_dir=tmp_path / "data", api_keys=(API_KEY,), allowed_hosts=TEST_HOSTS)
 
 
 def free_port() -> int:

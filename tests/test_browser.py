@@ -186,6 +186,10 @@ def test_ask_on_page_follows_citation_to_passage(page, live_server):
 
 def test_widget_on_other_origin_answers_with_links(context, page, widget_sites):
     host_url, lagrum_url = widget_sites
+    # The security headers (issue 15) are on the widget's script and on the cross-origin /ask
+    # answer, and neither keeps the widget from working on the host page's origin.
+    responses = {}
+    page.on("response", lambda r: responses.setdefault(r.url.split("?")[0], r))
     page.goto(host_url)
     host_text = page.locator("#host-text")
     before = host_text.evaluate("e => getComputedStyle(e).color")
@@ -206,6 +210,15 @@ def test_widget_on_other_origin_answers_with_links(context, page, widget_sites):
     assert link.get_attribute("target") == "_blank"
     expect(page.locator("#lagrum-widget .reply .cites li").first).not_to_be_empty()
     shot(page, "06-widget-answer")
+    host_origin = host_url.rsplit("/", 1)[0]
+    script, answer = responses[f"{lagrum_url}/widget.js"], responses[f"{lagrum_url}/ask"]
+    for response in (script, answer):
+        headers = response.all_headers()
+        assert headers.get("x-content-type-options") == "nosniff", headers
+        assert headers.get("referrer-policy") == "no-referrer", headers
+        assert "frame-ancestors 'none'" in headers.get("content-security-policy", ""), headers
+    assert answer.status == 200 and answer.request.method == "POST"
+    assert answer.all_headers().get("access-control-allow-origin") == host_origin  # CORS still answers the host page
 
     # The host page keeps its own styles; the host's styles do not reach into the widget.
     assert host_text.evaluate("e => getComputedStyle(e).color") == before
@@ -218,6 +231,8 @@ def test_widget_on_other_origin_answers_with_links(context, page, widget_sites):
     doc_page.wait_for_load_state()
     assert doc_page.url.startswith(f"{lagrum_url}/d/")
     expect_cited_passage_visible(doc_page)
+    # The document view opened from the widget runs under its own CSP without a violation.
+    assert "default-src 'self'" in doc_page.evaluate("fetch(location.href).then(r => r.headers.get('content-security-policy'))")
     shot(doc_page, "07-widget-citation-highlight")
     doc_page.close()
 

@@ -5,12 +5,12 @@ from lagrum.text import query_problem
 
 from api.deps import get_service, require_read_access
 from api.routes.search import build_filters
-from api.schemas import AskRequest, AskResponse
+from api.schemas import AskRequest, AskResponse, problems
 
 router = APIRouter(tags=["answers"])
 
 
-@router.post("/ask", response_model=AskResponse, dependencies=[Depends(require_read_access)])
+@router.post("/ask", response_model=AskResponse, dependencies=[Depends(require_read_access)], responses=problems(400, 401, 422))
 def ask(body: AskRequest, service: LagrumService = Depends(get_service)) -> dict:
     """An answer built from cited passages; `quote == document text[start:end]` for every citation."""
     if problem := query_problem(body.question):

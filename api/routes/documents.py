@@ -4,29 +4,35 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagrum.errors import InputError
 from lagrum.service import LagrumService
 
 from api.deps import check_params, get_service, get_settings, require_read_access, require_write_key
-from api.routes.search import build_filters
-from api.schemas import Deleted, DocumentInput, IngestResult, Problem
+from api.routes.search import DOC_TYPE_QUERY, LANGUAGE_QUERY, SINCE_QUERY, UNTIL_QUERY, build_filters
+from api.schemas import Deleted, DocumentInput, IngestResult, Problem, problems
 
 router = APIRouter(tags=["documents"])
 LIST_PARAMS = {"offset", "limit", "doc_type", "source", "language", "since", "until"}
 FORM_FIELDS = ("id", "title", "date", "doc_type", "source", "url", "language")
+# A JSON body nested deeper than this is refused before anything reads it as documents: no
+# document needs it, and the recursive steps after parsing (validation, payload encoding) must
+# never meet a structure deep enough to exhaust the interpreter's stack.
+MAX_BODY_DEPTH = 100
+TOO_DEEP = "nested more than {depth} levels deep; send flat metadata (strings, numbers, short lists)"
 
 
-@router.get("/documents", dependencies=[Depends(require_read_access)])
+@router.get("/documents", dependencies=[Depends(require_read_access)], responses=problems(400, 401, 422))
 def list_documents(
     request: Request,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    doc_type: Annotated[list[str] | None, Query()] = None,
+    doc_type: Annotated[list[str] | None, DOC_TYPE_QUERY] = None,
     source: Annotated[list[str] | None, Query()] = None,
-    language: Annotated[list[str] | None, Query()] = None,
-    since: str | None = None,
-    until: str | None = None,
+    language: Annotated[list[str] | None, LANGUAGE_QUERY] = None,
+    since: Annotated[str | None, SINCE_QUERY] = None,
+    until: Annotated[str | None, UNTIL_QUERY] = None,
     service: LagrumService = Depends(get_service),
 ) -> dict:
     """Indexed documents (metadata only), newest first, paged and filtered."""
@@ -35,7 +41,7 @@ def list_documents(
     return service.list_documents(filters, offset=offset, limit=limit)
 
 
-@router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses={404: {"description": "unknown document"}})
+@router.get("/documents/{doc_id:path}", dependencies=[Depends(require_read_access)], responses=problems(400, 401, 404, 422, _404="no document with that id"))
 def get_document(doc_id: str, request: Request, service: LagrumService = Depends(get_service)) -> dict:
     """Metadata, canonical text (every citation's `start`/`end` point into it), chunk offsets, warnings.
 
@@ -56,7 +62,17 @@ _DOCUMENT_SCHEMA = DocumentInput.model_json_schema()
 _REQUEST_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"oneOf": [_DOCUMENT_SCHEMA, {"type": "array", "items": _DOCUMENT_SCHEMA, "minItems": 1}]}},
+        "application/json": {
+            "schema": {"oneOf": [_DOCUMENT_SCHEMA, {"type": "array", "items": _DOCUMENT_SCHEMA, "minItems": 1}]},
+            "example": {
+                "id": "exempel-beslut-2024-1",
+                "title": "Beslut om kamerabevakning (fiktivt exempel)",
+                "text": "Fiktivt exempel. Nämnden beslutar att arbetsgivarens kamerabevakning av personalrummet ska upphöra.",
+                "doc_type": "beslut",
+                "date": "2024-05-01",
+                "language": "sv",
+            },
+        },
         "multipart/form-data": {
             "schema": {
                 "type": "object",
@@ -79,9 +95,8 @@ _REQUEST_BODY = {
     responses={
         200: {"description": "nothing new: every document was unchanged and skipped", "model": IngestResult},
         207: {"description": "some documents were ingested, some failed (see `errors`)", "model": IngestResult},
-        413: {"description": "the body or a file is over LAGRUM_MAX_FILE_MB", "model": Problem},
-        415: {"description": "unsupported file format or content type", "model": Problem},
-        422: {"description": "no usable document; `errors` names each source and what to fix", "model": Problem},
+        **problems(400, 401, 403, 413, 415),
+        422: {"description": "no usable document, invalid JSON or a body nested too deeply; `errors` names each source and what to fix", "model": Problem},
     },
     openapi_extra={"requestBody": _REQUEST_BODY},
 )
@@ -120,7 +135,10 @@ async def _read_uploads(request: Request, max_file_mb: int, settings) -> list:
     from ingest.loaders import FORMATS, load_bytes, parse_limits  # writes go through the ingest pipeline
 
     max_bytes = max_file_mb * 1_000_000
-    form = await request.form()
+    try:
+        form = await request.form()
+    except StarletteHTTPException as exc:  # Starlette's 400 for a malformed multipart body
+        raise HTTPException(400, {"error": f"body: the multipart body could not be read ({exc.detail}); send the file as the multipart field 'file'", "field": "body"}) from None
     unknown = sorted({k for k, v in form.multi_items() if not hasattr(v, "read") and k not in FORM_FIELDS})
     if unknown:
         raise HTTPException(422, {"error": f"{unknown[0]}: unknown form field; allowed: file, {', '.join(FORM_FIELDS)}", "field": unknown[0]})
@@ -142,7 +160,15 @@ async def _read_uploads(request: Request, max_file_mb: int, settings) -> list:
         meta.pop("id", None)  # one id cannot name several files
 
     def parse() -> list:
-        return [item for name, data in files for item in load_bytes(name, data, meta, max_bytes, **parse_limits(settings), isolated=True)]
+        out = []
+        for name, data in files:
+            try:
+                out += load_bytes(name, data, meta, max_bytes, **parse_limits(settings), isolated=True)
+            except RecursionError:
+                raise HTTPException(422, {"error": f"file: {name!r} is " + TOO_DEEP.format(depth="a few hundred"), "field": "file"}) from None
+            except ValueError as exc:  # a field check the loader raises past its per-record errors
+                raise HTTPException(422, {"error": f"file: {name!r}: {exc}", "field": "file"}) from None
+        return out
 
     return await run_in_threadpool(parse)
 
@@ -170,13 +196,58 @@ def _read_records(body: bytes) -> list:
         payload = json.loads(body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise HTTPException(422, {"error": f"body: invalid JSON ({exc})", "field": "body"}) from None
+    except RecursionError:  # the parser's own stack guard, some thousand levels in
+        raise HTTPException(422, {"error": "body: the JSON is " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": "body"}) from None
+    if too_deep := _too_deep(payload, MAX_BODY_DEPTH):
+        where, field = too_deep
+        raise HTTPException(422, {"error": f"{where}: " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": field})
     records = payload if isinstance(payload, list) else [payload]
     if not records or payload is None:
         raise HTTPException(422, {"error": "body: send a document object or a non-empty list of them", "field": "body"})
-    return documents_from_records(records, origin="body")
+    try:
+        return documents_from_records(records, origin="body")
+    except RecursionError:
+        raise HTTPException(422, {"error": "body: the JSON is " + TOO_DEEP.format(depth=MAX_BODY_DEPTH), "field": "body"}) from None
+    except ValueError as exc:  # a field check the loader raises past its per-record errors
+        raise HTTPException(422, {"error": f"body: {exc}", "field": "body"}) from None
 
 
-@router.delete("/documents/{doc_id:path}", response_model=Deleted, dependencies=[Depends(require_write_key)])
+def _too_deep(payload, limit: int) -> tuple[str, str] | None:
+    """(where, field) of the first value nested deeper than `limit`, found without recursion.
+
+    `where` is the path into the body (`body[0].extra`); `field` the document field it lies in,
+    or "body" when the body itself is the deep part. The walk keeps depths only; the path is
+    traced once something is too deep.
+    """
+    if not isinstance(payload, (dict, list)):
+        return None
+    stack = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return _trace(payload, limit)
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in children if isinstance(item, (dict, list)))
+    return None
+
+
+def _trace(payload, limit: int) -> tuple[str, str]:
+    stack = [(payload, 1, "body", "body")]
+    while stack:
+        value, depth, where, field = stack.pop()
+        if depth > limit:
+            return (where if len(where) <= 80 else where[:80] + "…"), field
+        if isinstance(value, dict):
+            in_record = depth == 1 or (depth == 2 and isinstance(payload, list))
+            stack.extend((item, depth + 1, f"{where}.{key}", key if in_record else field) for key, item in value.items() if isinstance(item, (dict, list)))
+        else:
+            stack.extend((item, depth + 1, f"{where}[{n}]", field) for n, item in enumerate(value) if isinstance(item, (dict, list)))
+    return "body", "body"
+
+
+@router.delete(
+    "/documents/{doc_id:path}", response_model=Deleted, dependencies=[Depends(require_write_key)], responses=problems(400, 401, 403, 404, 422, _404="no document with that id")
+)
 def delete_document(doc_id: str, service: LagrumService = Depends(get_service)) -> Deleted:
     """Remove a document and all its chunks."""
     if not service.delete_document(doc_id):

@@ -3,11 +3,16 @@ from fastapi import APIRouter, Depends, HTTPException
 from lagrum.service import LagrumService
 
 from api.deps import get_service, require_read_access
+from api.schemas import problems
 
 router = APIRouter(tags=["legal structure"])
 
 
-@router.get("/provisions/{canonical:path}", dependencies=[Depends(require_read_access)])
+@router.get(
+    "/provisions/{canonical:path}",
+    dependencies=[Depends(require_read_access)],
+    responses=problems(400, 401, 404, 422, _404="not a provision Lagrum recognises (or lookups are not in this build)"),
+)
 def provision(canonical: str, service: LagrumService = Depends(get_service)) -> dict:
     """A provision (e.g. `SFS 2013:460 23 §`) and every indexed passage citing it, newest first."""
     try:

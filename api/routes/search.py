@@ -11,10 +11,16 @@ from lagrum.service import LagrumService
 from lagrum.text import query_problem
 
 from api.deps import check_params, get_service, require_read_access
-from api.schemas import SearchResponse
+from api.schemas import DATE_SCHEMA, DOC_TYPE_PATTERN, LANGUAGE_PATTERN, WORDS_PATTERN, SearchResponse, problems
 
 router = APIRouter(tags=["search"])
 SEARCH_PARAMS = {"q", "limit", "offset", "doc_type", "source", "language", "since", "until", "mode", "per_document"}
+
+
+DOC_TYPE_QUERY = Query(description="document types, repeated or comma-separated", json_schema_extra={"items": {"type": "string", "pattern": DOC_TYPE_PATTERN}})
+LANGUAGE_QUERY = Query(description="sv or en, repeated or comma-separated", json_schema_extra={"items": {"type": "string", "pattern": LANGUAGE_PATTERN}})
+SINCE_QUERY = Query(description="ISO date, inclusive (not after `until`)", json_schema_extra=DATE_SCHEMA)
+UNTIL_QUERY = Query(description="ISO date, inclusive", json_schema_extra=DATE_SCHEMA)
 
 
 def build_filters(doc_type, source, language, since, until, prefix: str = "") -> SearchFilters:
@@ -26,18 +32,20 @@ def build_filters(doc_type, source, language, since, until, prefix: str = "") ->
         raise HTTPException(422, {"error": prefix + str(exc), "field": field}) from None
 
 
-@router.get("/search", response_model=SearchResponse, dependencies=[Depends(require_read_access)])
+@router.get("/search", response_model=SearchResponse, dependencies=[Depends(require_read_access)], responses=problems(400, 401, 422))
 def search(
     request: Request,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="the query, Swedish or English")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=MAX_QUESTION_CHARS, description="the query, Swedish or English (at least one letter or digit)", json_schema_extra={"pattern": WORDS_PATTERN})
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
-    doc_type: Annotated[list[str] | None, Query()] = None,
+    doc_type: Annotated[list[str] | None, DOC_TYPE_QUERY] = None,
     source: Annotated[list[str] | None, Query()] = None,
-    language: Annotated[list[str] | None, Query()] = None,
-    since: str | None = None,
-    until: str | None = None,
-    mode: str = "hybrid",
+    language: Annotated[list[str] | None, LANGUAGE_QUERY] = None,
+    since: Annotated[str | None, SINCE_QUERY] = None,
+    until: Annotated[str | None, UNTIL_QUERY] = None,
+    mode: Annotated[str, Query(json_schema_extra={"enum": list(MODES)})] = "hybrid",
     per_document: Annotated[int | None, Query(ge=1, le=10, description="at most this many passages from one document (the search page uses 1)")] = None,
     service: LagrumService = Depends(get_service),
 ) -> dict:

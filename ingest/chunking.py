@@ -93,19 +93,26 @@ def chunk_text(
 
 @dataclass(frozen=True)
 class StatuteSegment:
-    """A chapter opening or one section (§) of a statute: `text[start:end]` and its label."""
+    """A chapter opening or one section (§) of a statute: `text[start:end]` and its label.
+
+    `version` counts the wordings of one section printed one after the other (the consolidated
+    text prints a section that is about to change twice: the wording that "upphör att gälla"
+    and the one that "träder i kraft"); the second and later get " (lydelse 2)" in their label.
+    """
 
     start: int
     end: int
     chapter: str | None
     section: str | None  # the § number, None for text under a chapter heading before its first §
+    version: int = 1
 
     @property
     def label(self) -> str:
         chapter = f"{self.chapter} kap." if self.chapter else ""
         if self.section is None:
             return chapter
-        return f"{chapter} {self.section} §".strip()
+        suffix = f" (lydelse {self.version})" if self.version > 1 else ""
+        return f"{chapter} {self.section} §{suffix}".strip()
 
 
 def statute_segments(text: str) -> list[StatuteSegment] | None:
@@ -116,22 +123,38 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     section belong to that section; a chapter heading directly followed by its first
     section is part of that section's segment.
 
+    A chapter or section line opens a paragraph: it follows a blank line, a heading line, a
+    chapter line or the end of a sentence, and the section's text starts with a capital letter,
+    so a reference wrapped onto the start of a line ("8 § 2 lagen ...", "6 § eller ...") is not
+    a section. Section numbers run in order within a chapter: one out of order is a reference
+    inside the section before it. The same number twice in a row is two wordings of one
+    section (see `StatuteSegment.version`).
+
     >>> [s.label for s in statute_segments("1 kap. Allmänt\\n\\n1 § A.\\n\\nRubrik\\n\\n2 a § B.")]
     ['1 kap. 1 §', '1 kap. 2 a §']
+    >>> [s.label for s in statute_segments("2 kap.\\n\\nRubrik\\n\\n1 § A enligt\\n3 § annan lag.\\n\\n2 § B.")]
+    ['2 kap. 1 §', '2 kap. 2 §']
     """
     markers: list[tuple[int, str | None, str | None]] = []  # (line start, chapter, section)
     for match in _CHAPTER_LINE.finditer(text):
         title = match.group(2) or ""
-        if "§" in title or title[-1:] in ".!?:;,":
+        if "§" in title or (title and title[-1] in ".!?:;,"):
             continue  # a sentence that opens with a chapter reference, not a chapter heading
+        if title[:1].islower() or not _opens_paragraph(text, match.start()):
+            continue  # "44 kap." wrapped onto its own line inside a sentence
         markers.append((match.start(), _number(match.group(1)), None))
     chapter_starts = {m[0] for m in markers}
     for match in _SECTION_LINE.finditer(text):
-        if match.start() not in chapter_starts:
+        if match.start() in chapter_starts:
+            continue
+        after = text[match.end() : match.end() + 3].lstrip(" \t")[:1]
+        if after and (after.islower() or after.isdigit() or after in ",;:)–-§"):
+            continue  # "8 § 2 lagen", "6 § eller", "5 §§": a reference, not a section's text
+        if _opens_paragraph(text, match.start()):
             markers.append((match.start(), None, _number(match.group(1))))
     if not markers:
         return None
-    markers.sort()
+    markers = _in_order(sorted(markers))
     starts = [_skip_space(text, m[0]) for m in markers]
     for i in range(1, len(starts)):
         starts[i] = _attach_headings(text, starts[i - 1], starts[i])
@@ -139,11 +162,62 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     if text[: starts[0]].strip():
         segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))
     chapter: str | None = None
+    previous: tuple[str | None, str | None] = (None, None)
+    version = 1
     for i, (_, chapter_mark, section) in enumerate(markers):
         end = starts[i + 1] if i + 1 < len(markers) else len(text)
         chapter = chapter_mark or chapter
-        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), chapter, section))
+        if chapter_mark is not None:
+            previous = (None, None)
+        version = version + 1 if section is not None and (chapter, section) == previous else 1
+        if section is not None:
+            previous = (chapter, section)
+        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), chapter, section, version))
     return _merge_bare_chapter_headings(text, segments)
+
+
+def _opens_paragraph(text: str, line_start: int) -> bool:
+    """True when the line at `line_start` follows a blank line, a heading, a chapter line or a sentence's end."""
+    before = text[:line_start]
+    body = before.rstrip()
+    if not body or before[len(body) :].count("\n") >= 2:
+        return True
+    line_start_before = body.rfind("\n") + 1
+    previous_line = body[line_start_before:].strip()
+    if _CHAPTER_LINE.fullmatch(previous_line):
+        return True
+    if is_heading_line(previous_line):
+        # A heading stands in its own paragraph; a short wrapped line inside a sentence does not.
+        above = text[:line_start_before]
+        return not above.strip() or above[len(above.rstrip()) :].count("\n") >= 2
+    # The end of a sentence; "enligt 8 kap." and "se 2 §§" carry on onto the next line.
+    return previous_line[-1:] in ".!?:" and not re.search(r"(?:\bkap|§§?|\b[a-zåäö]{1,4})\.$", previous_line)
+
+
+def _section_key(section: str) -> tuple[int, str]:
+    number, _, letter = section.partition(" ")
+    return (int(number), letter) if number.isdigit() else (0, section)
+
+
+def _in_order(markers: list[tuple[int, str | None, str | None]]) -> list[tuple[int, str | None, str | None]]:
+    """Drop section markers whose number is out of order within their chapter (references)."""
+    kept: list[tuple[int, str | None, str | None]] = []
+    last: tuple[int, str] | None = None
+    for i, marker in enumerate(markers):
+        if marker[2] is None:  # a chapter line starts a new count
+            kept.append(marker)
+            last = None
+            continue
+        key = _section_key(marker[2])
+        following = markers[i + 1] if i + 1 < len(markers) else None
+        next_key = _section_key(following[2]) if following is not None and following[2] is not None else None
+        if last is not None and key < last:
+            continue  # lower than the section before it: a reference
+        if next_key is not None and key > next_key and (last is None or next_key >= last):
+            continue  # a jump the next section does not follow: a reference
+        kept.append(marker)
+        last = key
+    return kept
 
 
 class _Chunker:
@@ -253,7 +327,10 @@ class _Chunker:
                 self.note_estimate(group[0].start, group[-1].end, group_tokens, len(group))
                 group.clear()
 
-        for segment in segments:
+        # Wordings of one section stand alone, so each passage has one wording's label.
+        versioned = {i for i in range(1, len(segments)) if segments[i].version > 1}
+        versioned |= {i - 1 for i in versioned}
+        for n, segment in enumerate(segments):
             if segment.chapter is None and segment.section is None:
                 close_group()
                 spans.extend(self.prose(segment.start, segment.end, None, follow_headings=False))
@@ -263,7 +340,15 @@ class _Chunker:
                 close_group()
                 spans.extend(self.prose(segment.start, segment.end, segment.label, follow_headings=False))
                 continue
-            joinable = group and segment.section is not None and group[-1].chapter == segment.chapter
+            joinable = (
+                group
+                and segment.section is not None
+                and group[-1].chapter == segment.chapter
+                and group[-1].section is not None
+                and _section_key(group[-1].section) < _section_key(segment.section)
+                and n not in versioned
+                and n - 1 not in versioned
+            )
             if not joinable or group_tokens + tokens > self.budget:
                 close_group()
                 group_tokens = 0
@@ -449,7 +534,7 @@ def _merge_bare_chapter_headings(text: str, segments: list[StatuteSegment]) -> l
         if bare and i + 1 < len(segments) and segments[i + 1].chapter == segment.chapter:
             pending_start = start
             continue
-        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section))
+        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section, segment.version))
     return merged
 
 

@@ -138,7 +138,8 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     markers: list[tuple[int, str | None, str | None]] = []  # (line start, chapter, section)
     for match in _CHAPTER_LINE.finditer(text):
         title = match.group(2) or ""
-        if "§" in title or (title and title[-1] in ".!?:;,"):
+        ends_sentence = title[-1:] in ".!?:;," and not title.endswith(("m.m.", "m.fl.", "m. m."))
+        if "§" in title or ends_sentence:
             continue  # a sentence that opens with a chapter reference, not a chapter heading
         if title[:1].islower() or not _opens_paragraph(text, match.start()):
             continue  # "44 kap." wrapped onto its own line inside a sentence

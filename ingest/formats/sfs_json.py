@@ -153,8 +153,11 @@ def statute_doc_type(kind: str, title: str) -> str:
 # --- the text -----------------------------------------------------------------------------
 
 
-def unwrap_statute_text(raw: str) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
+def unwrap_statute_text(raw: str, join_lines: bool = True) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
     """The text with each paragraph on one line, and the temporal markers taken out of it.
+
+    :param join_lines: False keeps a paragraph's lines (text whose line breaks are its own,
+        such as text rendered from HTML); the markers are taken out either way.
 
     :returns: (text, markers) where each marker is (offset in text of the paragraph it stood
         in, or of the next paragraph when it stood alone, {scope, in_force|expires, by}).
@@ -171,7 +174,7 @@ def unwrap_statute_text(raw: str) -> tuple[str, list[tuple[int, dict[str, Any]]]
         if not lines:
             pending += found
             continue
-        paragraph = _join_lines(lines)
+        paragraph = _join_lines(lines) if join_lines else "\n".join(line.strip() for line in lines)
         paragraphs.append(paragraph)
         markers += [(offset, m) for m in pending + found]
         pending = []

@@ -138,7 +138,7 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     markers: list[tuple[int, str | None, str | None]] = []  # (line start, chapter, section)
     for match in _CHAPTER_LINE.finditer(text):
         title = match.group(2) or ""
-        ends_sentence = title[-1:] in ".!?:;," and not title.endswith(("m.m.", "m.fl.", "m. m."))
+        ends_sentence = bool(title) and title[-1] in ".!?:;," and not title.endswith(("m.m.", "m.fl.", "m. m."))
         if "§" in title or ends_sentence:
             continue  # a sentence that opens with a chapter reference, not a chapter heading
         if title[:1].islower() or not _opens_paragraph(text, match.start()):
@@ -577,3 +577,43 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
+
+
+def chunk_validity(text: str, start: int, end: int, section_validity: list[dict] | None) -> dict[str, str]:
+    """`valid_from` / `valid_until` of the passage `text[start:end]` of a statute, from its sections' validity.
+
+    `section_validity` is what a statute reader records per section, heading or chapter
+    (`{"label": "2 kap. 3 §", "in_force": "2026-01-01"}` or `{"label": ..., "expires": ...}`),
+    labelled as `statute_segments` labels `text`. A passage holding such a section is valid from
+    its latest `in_force` and until its earliest `expires`; dates "den dag regeringen
+    bestämmer" are kept as written. Empty when nothing in the passage has a date of its own.
+
+    >>> law = "1 § A.\\n\\n2 § B gäller.\\n\\n2 § B gäller inte."
+    >>> marks = [{"label": "2 § (lydelse 2)", "scope": "section", "in_force": "2099-01-01"}]
+    >>> chunk_validity(law, law.rindex("2 §"), len(law), marks)
+    {'valid_from': '2099-01-01'}
+    >>> chunk_validity(law, 0, 6, marks)
+    {}
+    """
+    if not section_validity:
+        return {}
+    segments = statute_segments(text) or []
+    labels = {s.label for s in segments if s.start < end and start < s.end}
+    chapters = {f"{s.chapter} kap." for s in segments if s.chapter and s.start < end and start < s.end}
+    starts: list[str] = []
+    ends: list[str] = []
+    for item in section_validity:
+        label = item.get("label")
+        if item.get("scope") == "heading":
+            continue  # a heading's own date says when the heading changes, not the text under it
+        if label in labels or (item.get("scope") == "chapter" and label in chapters):
+            if item.get("in_force"):
+                starts.append(str(item["in_force"]))
+            if item.get("expires"):
+                ends.append(str(item["expires"]))
+    out: dict[str, str] = {}
+    if starts:
+        out["valid_from"] = max(starts)
+    if ends:
+        out["valid_until"] = min(ends)
+    return out

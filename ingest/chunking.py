@@ -612,8 +612,12 @@ def chunk_validity(text: str, start: int, end: int, section_validity: list[dict]
             if item.get("expires"):
                 ends.append(str(item["expires"]))
     out: dict[str, str] = {}
-    if starts:
-        out["valid_from"] = max(starts)
-    if ends:
-        out["valid_until"] = min(ends)
+    dated = re.compile(r"\d{4}-\d{2}-\d{2}")
+    if any(dated.fullmatch(d) for d in starts):
+        out["valid_from"] = max(d for d in starts if dated.fullmatch(d))
+    if any(dated.fullmatch(d) for d in ends):
+        out["valid_until"] = min(d for d in ends if dated.fullmatch(d))
+    undated = [d for d in starts + ends if not dated.fullmatch(d)]
+    if undated:
+        out["validity_note"] = undated[0]  # "den dag regeringen bestämmer": no date to filter on
     return out

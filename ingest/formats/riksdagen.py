@@ -269,7 +269,7 @@ def _dokumentlista_entries(body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
             if value := _field(item, key):
                 fields[name] = _absolute(value)
         if "dokumentstatus_url" not in fields and fields.get("dok_id"):
-            fields["dokumentstatus_url"] = f"https://data.riksdagen.se/dokumentstatus/{fields['dok_id']}.json"
+            fields["dokumentstatus_url"] = _absolute(f"https://data.riksdagen.se/dokumentstatus/{fields['dok_id']}.json")
         entries.append(fields)
     next_page = _attribute(body, "nasta_sida")
     return entries, _absolute(next_page) if next_page else None

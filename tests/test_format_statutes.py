@@ -305,3 +305,13 @@ def test_own_numbers_are_stored_on_the_record_and_the_chunks(statute_index):
     assert chunks and all(c["identifiers"] == ["SFS 2007:827"] for c in chunks)
     newer = statute_index.store.chunks_of("sfs-2025-681")
     assert all("SFS 2007:827" not in c["identifiers"] for c in newer)
+
+
+def test_a_statute_citing_anothers_number_links_to_it(statute_index):
+    from lagrum.legal.graph import build_graph
+
+    graph = build_graph(list(statute_index.store.document_records()))
+    assert "sfs-2007-827" in [b["doc_id"] for b in graph.targets("sfs-2025-681", "cites")]
+    assert "sfs-2025-681" in [b["doc_id"] for b in graph.targets("sfs-2007-827", "cited_by")]
+    # Its amendments are named in the register; they are not indexed, so they stay external.
+    assert {"type": "amended_by", "target": "SFS 2024:189"} in graph.external["sfs-2007-827"]

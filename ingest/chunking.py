@@ -157,6 +157,7 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
         return None
     markers = _in_order(sorted(markers))
     starts = [_skip_space(text, m[0]) for m in markers]
+    starts[0] = _attach_opening_headings(text, starts[0])
     for i in range(1, len(starts)):
         starts[i] = _attach_headings(text, starts[i - 1], starts[i])
     segments: list[StatuteSegment] = []
@@ -556,6 +557,21 @@ def _attach_headings(text: str, floor: int, start: int) -> int:
             return position
         line_start = text.rfind("\n", floor_line_end, line_end) + 1
         if line_start <= floor_line_end or not is_heading_line(text[line_start:line_end]):
+            return position
+        position = _skip_space(text, line_start)
+
+
+def _attach_opening_headings(text: str, start: int) -> int:
+    """Move the first marker back over heading lines above it ("Uppgifter" over "1 §"), never over
+    a title: a line with parentheses ("Förordning (2007:827) med instruktion ...") stays the preamble."""
+    position = start
+    while True:
+        line_end = _rstrip_end(text, 0, position)
+        if line_end == 0:
+            return position
+        line_start = text.rfind("\n", 0, line_end) + 1
+        line = text[line_start:line_end]
+        if "(" in line or not is_heading_line(line):
             return position
         position = _skip_space(text, line_start)
 

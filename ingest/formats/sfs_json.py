@@ -140,12 +140,12 @@ def statute_doc_type(kind: str, title: str) -> str:
     word = (kind or title.split(" ", 1)[0]).strip().casefold()
     if word in ("lag", "balk", "grundlag") or word.endswith(("lag", "balk")):
         return "lag"
-    if word.endswith("förordning") or word == "förordning":
-        return "förordning"
+    if word.endswith("förordning") or word in ("förordning", "kungörelse"):
+        return "förordning"  # a kungörelse was the King's regulation: a förordning in today's terms
     first = title.split(" (", 1)[0].casefold()
     if first.endswith(("lag", "balk")):
         return "lag"
-    if first.endswith("förordning") or first.startswith("förordning"):
+    if first.endswith(("förordning", "kungörelse")) or first.startswith(("förordning", "kungörelse")):
         return "förordning"
     return "övrigt"
 

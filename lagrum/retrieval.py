@@ -35,6 +35,8 @@ RRF_K = 60
 OWN_BOOST = 3.0 / RRF_K
 _BARE_SFS = re.compile(r"(?<![\w/:])(\d{4}):(\d{1,5})(?![\w/:])")
 _BARE_CELEX = re.compile(r"(?<![\w])(?:CELEX\s*:?\s*)?(\d{5}[A-Z]\d{4})(?![\w])")
+# Förarbeten by their number, as the Riksdagen reader writes their identifiers ("prop. 2017/18:105").
+_FORARBETE = re.compile(r"(?<![\w])(prop\.|bet\.|SOU|Ds|dir\.|skr\.)\s*(\d{4}(?:/\d{2})?):\s*([0-9A-Za-zÅÄÖåäö]+)(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,8 @@ class OwnNumbers:
     (('sfs 2021:890',), ('sfs-2021-890',), True, False)
     >>> OwnNumbers.of("2 kap. 16 § TF", ["SFS 1949:105 2 kap. 16 §"]).names(["SFS 1949:105"], "2 kap. 13–16 §§")
     True
+    >>> OwnNumbers.of("Vad föreslog SOU 2017:66 och prop. 2017/18:105?", []).documents
+    ('sou 2017:66', 'prop. 2017/18:105')
     """
 
     documents: tuple[str, ...] = ()
@@ -345,7 +349,14 @@ class OwnNumbers:
                     documents.append(f"sfs {match.group(1)}")  # a chapter: the statute
             elif canonical.startswith("SFS ") or not canonical.startswith(("EU ",)):
                 documents.append(canonical.casefold())
-        documents += [f"sfs {m.group(1)}:{int(m.group(2))}" for m in _BARE_SFS.finditer(text)]
+        forarbeten = list(_FORARBETE.finditer(text))
+        documents += [f"{m.group(1)} {m.group(2)}:{m.group(3)}".casefold() for m in forarbeten]
+        inside = [(m.start(), m.end()) for m in forarbeten]
+        documents += [
+            f"sfs {m.group(1)}:{int(m.group(2))}"
+            for m in _BARE_SFS.finditer(text)
+            if not any(start <= m.start() < end for start, end in inside)  # "SOU 2017:66" is no SFS number
+        ]
         documents += [f"celex {m.group(1).lower()}" for m in _BARE_CELEX.finditer(text)]
         numbers = [m.group(0).casefold() for m in _CASE_NUMBER.finditer(text) if not any(m.group(0).casefold() in d for d in documents)]
         return cls(tuple(dict.fromkeys(documents)), tuple(dict.fromkeys(sections)), tuple(dict.fromkeys(numbers)))

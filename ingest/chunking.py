@@ -620,8 +620,8 @@ def chunk_validity(text: str, start: int, end: int, section_validity: list[dict]
     ends: list[str] = []
     for item in section_validity:
         label = item.get("label")
-        if item.get("scope") == "heading":
-            continue  # a heading's own date says when the heading changes, not the text under it
+        if item.get("scope") not in (None, "section", "chapter"):
+            continue  # a heading's, an appendix's or one paragraph's date is not the whole passage's
         if label in labels or (item.get("scope") == "chapter" and label in chapters):
             if item.get("in_force"):
                 starts.append(str(item["in_force"]))

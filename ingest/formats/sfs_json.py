@@ -16,8 +16,8 @@ text in `fulltext.forfattningstext`. The reader gives one document:
   of a table (tabs or runs of spaces) keep their own lines;
 * the temporal markers ("/Träder i kraft I:2026-01-01/", "/Upphör att gälla U:2026-03-01/",
   "/Rubriken träder i kraft .../", "/Kapitlet träder i kraft .../") are taken out of the text
-  and kept as `section_validity`: `{label, in_force | expires, scope, by}` per section, heading
-  or chapter, labelled as `ingest.chunking.statute_segments` labels the text (two wordings of
+  and kept as `section_validity`: `{label, in_force | expires, scope, by}` per section, heading,
+  chapter, appendix or single paragraph, labelled as `ingest.chunking.statute_segments` labels the text (two wordings of
   one section are "6 §" and "6 § (lydelse 2)").
 
 >>> fields = next(read(_EXAMPLE, "exempel.json"))
@@ -63,6 +63,7 @@ _MARKER = re.compile(
     r"(?:\s+genom\s+(?P<by>[^/]*?\(\d{4}:\d{1,5}\))\.?)?\s*/"
 )
 _TABLE_ROW = re.compile(r"\t| {3,}")
+_OPENS_PROVISION = re.compile(r"\s*\d+(?: ?[a-z])?\s*(?:§|kap\.)")
 _AMENDMENT_VERBS = {
     "ändr": "amended",
     "ny": "added",
@@ -176,7 +177,11 @@ def unwrap_statute_text(raw: str, join_lines: bool = True) -> tuple[str, list[tu
             continue
         paragraph = _join_lines(lines) if join_lines else "\n".join(line.strip() for line in lines)
         paragraphs.append(paragraph)
-        markers += [(offset, m) for m in pending + found]
+        for marker in pending + found:
+            if marker["scope"] == "section" and not _OPENS_PROVISION.match(paragraph):
+                # Not on a section line: an appendix ("Bilaga /Träder i kraft .../"), a stycke or a table row.
+                marker["scope"] = "appendix" if paragraph.startswith("Bilaga") else "paragraph"
+            markers.append((offset, marker))
         pending = []
         offset += len(paragraph) + 2
     if pending and paragraphs:

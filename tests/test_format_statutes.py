@@ -202,7 +202,10 @@ def test_riksdagen_sfs_from_dokumentstatus_xml():
     assert doc.extra["identifiers"] == ["SFS 1994:2076"]
     assert doc.extra["consolidated_to"] == "t.o.m. SFS 2010:460"
     assert doc.extra["department"] == "Arbetsmarknadsdepartementet ARM"
-    assert "Lag (2010:460)" in doc.text
+    assert doc.extra["in_force"] == "1995-07-01"
+    # The XML's <text> lost its line breaks ("omtotalförsvarsplikt"); the text comes from <html>.
+    assert "lagen (1994:1809) om totalförsvarsplikt" in doc.text and "omtotalförsvarsplikt" not in doc.text
+    assert "\n2. som reservofficer," in doc.text and "Lag (2010:460)" in doc.text
 
 
 def test_riksdagen_betankande_and_proposition_are_forarbeten():

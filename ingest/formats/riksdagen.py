@@ -13,7 +13,7 @@ document:
   `identifiers` "prop. 2017/18:105", "bet. 2018/19:AU6", "SOU 2017:66", "Ds 2019:5", "dir. 2016:15";
   other kinds (motions, utskottsdokument) are "övrigt" with `id` "<typ>-<rm>-<beteckning>";
 * the text from `text` when it is given as text, otherwise from `html` (the SFS header lines
-  "Utfärdad: ...", "Upphävd: ..." are part of it). SFS text is unwrapped and its temporal
+  "Utfärdad: ...", "Upphävd: ..." are part of it), also when the text lost its line breaks. SFS text is unwrapped and its temporal
   markers read as in `ingest.formats.sfs_json`. A dokumentstatus without text (`html` "dummy",
   a scanned document known only by its PDF) is an `InputError` naming where the text is.
 
@@ -117,14 +117,14 @@ def dokumentstatus_fields(status: dict[str, Any], where: str) -> Fields:
     register = _register(status)
     fields = _metadata(document, register)
     kind = fields.pop("_kind")
-    text = _text(document)
+    text, from_html = _text(document)
     if not text:
         raise InputError(where, _no_text(document, fields))
     if kind == "sfs":
         from ingest.formats.sfs_json import section_validity, unwrap_statute_text
 
-        plain = bool(_field(document, "text"))
-        text, markers = unwrap_statute_text(text, join_lines=plain)
+        # Plain text is wrapped like Regeringskansliet's; HTML's line breaks (<br>) are the text's own.
+        text, markers = unwrap_statute_text(text, join_lines=not from_html)
         if markers:
             fields["section_validity"] = section_validity(text, markers)
     references = _references(status)
@@ -158,7 +158,10 @@ def _metadata(document: dict[str, Any], register: dict[str, str]) -> dict[str, A
         if m := re.search(r"\d{4}:\d{1,5}", repealed_by):
             relations.append({"type": "repealed_by", "target": f"SFS {m.group(0)}"})
             fields["repealed_by"] = f"SFS {m.group(0)}"
-        fields["in_force"] = _date(register.get("ikraft"))
+        in_force = register.get("ikraft") or ""
+        if not in_force and (m := re.search(r"träder i kraft (\d{4}-\d{2}-\d{2})", register.get("text2") or "")):
+            in_force = m.group(1)  # "Lagen (1994:2076) träder i kraft 1995-07-01"
+        fields["in_force"] = _date(in_force)
         if subtitle.startswith("t.o.m."):
             fields["consolidated_to"] = subtitle
     elif kind in _FORARBETEN:
@@ -183,14 +186,16 @@ def _metadata(document: dict[str, Any], register: dict[str, str]) -> dict[str, A
     return {k: v for k, v in fields.items() if v not in (None, "", [])} | {"_kind": kind}
 
 
-def _text(document: dict[str, Any]) -> str:
+def _text(document: dict[str, Any]) -> tuple[str, bool]:
+    """`text` as given; `html` when there is no text, or when the text lost its line breaks (some
+    XML responses glue the lines together: "lagen (1994:1809) omtotalförsvarsplikt")."""
     text = _field(document, "text")
-    if text.strip():
-        return text.replace("\r\n", "\n").replace("\r", "\n").strip()
     markup = _field(document, "html")
-    if not markup.strip() or markup.strip().lower() == "dummy":
-        return ""
-    return html_text(markup)
+    has_markup = bool(markup.strip()) and markup.strip().lower() != "dummy"
+    glued = "\n" not in text.strip() and len(text) > 200
+    if text.strip() and not (glued and has_markup):
+        return text.replace("\r\n", "\n").replace("\r", "\n").strip(), False
+    return (html_text(markup) if has_markup else ""), True
 
 
 def html_text(markup: str) -> str:

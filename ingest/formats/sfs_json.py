@@ -136,8 +136,19 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
     return {k: v for k, v in fields.items() if v not in (None, [], "")} | {"text": text}
 
 
+# The fundamental laws whose names do not say "lag" (a grundlag is a lag): Regeringsformen,
+# Tryckfrihetsförordningen (a grundlag despite its name), Successionsordningen, and Riksdagsordningen.
+_GRUNDLAGAR = ("regeringsform", "tryckfrihetsförordning", "successionsordning", "riksdagsordning")
+
+
 def statute_doc_type(kind: str, title: str) -> str:
-    """Lagrum's document type for a statute kind ("Lag", "Förordning") or, failing that, its title."""
+    """Lagrum's document type for a statute kind ("Lag", "Förordning") or, failing that, its title.
+
+    >>> statute_doc_type("Lag", "Tryckfrihetsförordning (1949:105)"), statute_doc_type("", "Förordning (2021:949) om skydd")
+    ('lag', 'förordning')
+    """
+    if title.casefold().startswith(_GRUNDLAGAR):
+        return "lag"
     word = (kind or title.split(" ", 1)[0]).strip().casefold()
     if word in ("lag", "balk", "grundlag") or word.endswith(("lag", "balk")):
         return "lag"

@@ -329,7 +329,7 @@ class OwnNumbers:
     """
 
     documents: tuple[str, ...] = ()
-    provisions: tuple[tuple[str, str | None, str], ...] = ()
+    provisions: tuple[tuple[str, str | None, str | None], ...] = ()
     numbers: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
@@ -338,15 +338,15 @@ class OwnNumbers:
     @classmethod
     def of(cls, text: str, provisions: list[str]) -> "OwnNumbers":
         documents: list[str] = []
-        sections: list[tuple[str, str | None, str]] = []
+        sections: list[tuple[str, str | None, str | None]] = []
         for canonical in provisions:
             parts = canonical.split()
             if canonical.startswith("SFS ") and len(parts) > 2:
                 match = re.match(r"SFS (\S+)(?: (\d+ ?[a-z]?) kap\.)?(?: (\d+(?: [a-z])?) §)?$", canonical)
-                if match and match.group(3):
-                    sections.append((f"sfs {match.group(1)}", match.group(2), match.group(3)))
+                if match and (match.group(3) or match.group(2)):
+                    sections.append((f"sfs {match.group(1)}", match.group(2), match.group(3)))  # a section, or a whole chapter
                 elif match:
-                    documents.append(f"sfs {match.group(1)}")  # a chapter: the statute
+                    documents.append(f"sfs {match.group(1)}")
             elif canonical.startswith("SFS ") or not canonical.startswith(("EU ",)):
                 documents.append(canonical.casefold())
         forarbeten = list(_FORARBETE.finditer(text))
@@ -379,14 +379,17 @@ class OwnNumbers:
         return any(statute in own and _label_covers(section, chapter, number) for statute, chapter, number in self.provisions)
 
 
-def _label_covers(label: str | None, chapter: str | None, section: str) -> bool:
-    """Whether a chunk labelled "2 kap. 13–16 §§" (or "16 §", "2 kap. 16 § (lydelse 2)") holds `chapter` `section`."""
+def _label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
+    """Whether a chunk labelled "2 kap. 13–16 §§" (or "16 §", "2 kap. 16 § (lydelse 2)") holds
+    `chapter` `section`; with `section` None, any chunk of that chapter."""
     if not label:
         return False
     match = re.match(r"(?:(\d+ ?[a-z]?) kap\.\s*)?(?:(\d+(?: [a-z])?)(?:–(\d+(?: [a-z])?))? §§?)?", label)
-    if not match or not match.group(2):
+    if not match or (match.group(1) or None) != (chapter or None):
         return False
-    if (match.group(1) or None) != (chapter or None):
+    if section is None:
+        return chapter is not None
+    if not match.group(2):
         return False
     key = _section_key(section)
     first, last = _section_key(match.group(2)), _section_key(match.group(3) or match.group(2))

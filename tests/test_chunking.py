@@ -318,5 +318,8 @@ def test_a_provision_query_names_the_chunk_of_its_chapter_only():
     assert own.names(["SFS 1949:105"], "2 kap. 16 §") and own.names(["SFS 1949:105"], "2 kap. 13–16 §§")
     assert not own.names(["SFS 1949:105"], "1 kap. 16 §") and not own.names(["SFS 1949:105"], "16 §")
     assert not own.names(["SFS 2021:890"], "2 kap. 16 §")
+    chapter = OwnNumbers.of("5 kap. socialförsäkringsbalken", ["SFS 2010:110 5 kap."])
+    assert chapter.names(["SFS 2010:110"], "5 kap. 2–4 §§") and chapter.names(["SFS 2010:110"], "5 kap.")
+    assert not chapter.names(["SFS 2010:110"], "6 kap. 1 §")
     statute = OwnNumbers.of("Vad reglerar lag (2021:890)?", ["SFS 2021:890"])
     assert statute.names(["SFS 2021:890"], "5 kap. 1 §") and statute.doc_ids == ("sfs-2021-890",)

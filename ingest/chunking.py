@@ -34,7 +34,7 @@ from typing import Callable
 
 from lagrum.documents import STATUTE_TYPES
 
-from ingest.sentences import is_heading_line, split_sentences
+from ingest.sentences import ABBREVIATIONS, is_heading_line, split_sentences
 
 TokenCounter = Callable[[str], int]
 
@@ -103,12 +103,18 @@ def chunk_text(
 
 @dataclass(frozen=True)
 class StatuteSegment:
-    """A chapter opening or one section (§) of a statute: `text[start:end]` and its label."""
+    """A chapter opening or one section (§) of a statute: `text[start:end]` and its label.
+
+    `version` counts the wordings of one section printed one after the other (the consolidated
+    text prints a section that is about to change twice: the wording that "upphör att gälla"
+    and the one that "träder i kraft"); the second and later get " (lydelse 2)" in their label.
+    """
 
     start: int
     end: int
     chapter: str | None
     section: str | None  # the § number, None for text under a chapter heading before its first §
+    version: int = 1
 
     name: str | None = None  # EU acts: "art. 88", "skäl 12"; the label when set
 
@@ -119,7 +125,8 @@ class StatuteSegment:
         chapter = f"{self.chapter} kap." if self.chapter else ""
         if self.section is None:
             return chapter
-        return f"{chapter} {self.section} §".strip()
+        suffix = f" (lydelse {self.version})" if self.version > 1 else ""
+        return f"{chapter} {self.section} §{suffix}".strip()
 
 
 def statute_segments(text: str) -> list[StatuteSegment] | None:
@@ -130,25 +137,43 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     section belong to that section; a chapter heading directly followed by its first
     section is part of that section's segment.
 
+    A chapter or section line opens a paragraph: it follows a blank line, a heading line, a
+    chapter line or the end of a sentence, and the section's text starts with a capital letter,
+    so a reference wrapped onto the start of a line ("8 § 2 lagen ...", "6 § eller ...") is not
+    a section. Section numbers run in order within a chapter: one out of order is a reference
+    inside the section before it. The same number twice in a row is two wordings of one
+    section (see `StatuteSegment.version`).
+
     >>> [s.label for s in statute_segments("1 kap. Allmänt\\n\\n1 § A.\\n\\nRubrik\\n\\n2 a § B.")]
     ['1 kap. 1 §', '1 kap. 2 a §']
+    >>> [s.label for s in statute_segments("2 kap.\\n\\nRubrik\\n\\n1 § A enligt\\n3 § annan lag.\\n\\n2 § B.")]
+    ['2 kap. 1 §', '2 kap. 2 §']
     """
     if not _SECTION_LINE.search(text) and len(_ARTICLE_LINE.findall(text)) >= 2:
         return eu_segments(text)
     markers: list[tuple[int, str | None, str | None]] = []  # (line start, chapter, section)
     for match in _CHAPTER_LINE.finditer(text):
         title = match.group(2) or ""
-        if "§" in title or title[-1:] in ".!?:;,":
+        ends_sentence = bool(title) and title[-1] in ".!?:;," and not title.endswith(("m.m.", "m.fl.", "m. m."))
+        if "§" in title or ends_sentence:
             continue  # a sentence that opens with a chapter reference, not a chapter heading
+        if title[:1].islower() or not _opens_paragraph(text, match.start()):
+            continue  # "44 kap." wrapped onto its own line inside a sentence
         markers.append((match.start(), _number(match.group(1)), None))
     chapter_starts = {m[0] for m in markers}
     for match in _SECTION_LINE.finditer(text):
-        if match.start() not in chapter_starts:
+        if match.start() in chapter_starts:
+            continue
+        after = text[match.end() : match.end() + 3].lstrip(" \t")[:1]
+        if after and (after.islower() or after.isdigit() or after in ",;:)–-§"):
+            continue  # "8 § 2 lagen", "6 § eller", "5 §§": a reference, not a section's text
+        if _opens_paragraph(text, match.start()):
             markers.append((match.start(), None, _number(match.group(1))))
     if not markers:
         return None
-    markers.sort()
+    markers = _in_order(sorted(markers))
     starts = [_skip_space(text, m[0]) for m in markers]
+    starts[0] = _attach_opening_headings(text, starts[0])
     for i in range(1, len(starts)):
         starts[i] = _attach_headings(text, starts[i - 1], starts[i])
     # Appendices after the last section ("Bilaga 1 ...") are their own segments, not part of it.
@@ -162,11 +187,18 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     if text[: starts[0]].strip():
         segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))
     chapter: str | None = None
+    previous: tuple[str | None, str | None] = (None, None)
+    version = 1
     for i, (_, chapter_mark, section) in enumerate(markers):
         end = starts[i + 1] if i + 1 < len(markers) else len(text)
         chapter = chapter_mark or chapter
+        if chapter_mark is not None:
+            previous = (None, None)
+        version = version + 1 if section is not None and (chapter, section) == previous else 1
+        if section is not None:
+            previous = (chapter, section)
         segment_chapter = None if names[i] else chapter
-        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), segment_chapter, section, names[i]))
+        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), segment_chapter, section, version, names[i]))
     return _merge_bare_chapter_headings(text, segments)
 
 
@@ -200,8 +232,57 @@ def eu_segments(text: str) -> list[StatuteSegment] | None:
         segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))
     for i, (_, name) in enumerate(markers):
         end = starts[i + 1] if i + 1 < len(markers) else len(text)
-        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), None, None, name))
+        segments.append(StatuteSegment(starts[i], _rstrip_end(text, starts[i], end), None, None, name=name))
     return segments
+
+
+def _opens_paragraph(text: str, line_start: int, depth: int = 0) -> bool:
+    """True when the line at `line_start` follows a blank line, a heading, a chapter line or a sentence's end."""
+    before = text[:line_start]
+    body = before.rstrip()
+    if not body or before[len(body) :].count("\n") >= 2:
+        return True
+    line_start_before = body.rfind("\n") + 1
+    previous_line = body[line_start_before:].strip()
+    if _CHAPTER_LINE.fullmatch(previous_line):
+        return True
+    if is_heading_line(previous_line):
+        # A heading stands in its own paragraph (after a blank line, a chapter line or a sentence's
+        # end, as in PDF text without blank lines); a short wrapped line inside a sentence does not.
+        return line_start_before == 0 or (depth < 3 and _opens_paragraph(text, line_start_before, depth + 1))
+    # The end of a sentence; "enligt 8 kap." and "se 2 §§" carry on onto the next line.
+    if previous_line[-1:] not in ".!?:":
+        return False
+    if re.search(r"§§?\.$", previous_line):
+        return False
+    last_word = re.search(r"([A-Za-zÅÄÖåäö]+)\.$", previous_line)
+    return not (last_word and last_word.group(1).lower() in ABBREVIATIONS)
+
+
+def _section_key(section: str) -> tuple[int, str]:
+    number, _, letter = section.partition(" ")
+    return (int(number), letter) if number.isdigit() else (0, section)
+
+
+def _in_order(markers: list[tuple[int, str | None, str | None]]) -> list[tuple[int, str | None, str | None]]:
+    """Drop section markers whose number is out of order within their chapter (references)."""
+    kept: list[tuple[int, str | None, str | None]] = []
+    last: tuple[int, str] | None = None
+    for i, marker in enumerate(markers):
+        if marker[2] is None:  # a chapter line starts a new count
+            kept.append(marker)
+            last = None
+            continue
+        key = _section_key(marker[2])
+        following = markers[i + 1] if i + 1 < len(markers) else None
+        next_key = _section_key(following[2]) if following is not None and following[2] is not None else None
+        if last is not None and key < last:
+            continue  # lower than the section before it: a reference
+        if next_key is not None and key > next_key and (last is None or next_key >= last):
+            continue  # a jump the next section does not follow: a reference
+        kept.append(marker)
+        last = key
+    return kept
 
 
 class _Chunker:
@@ -311,7 +392,10 @@ class _Chunker:
                 self.note_estimate(group[0].start, group[-1].end, group_tokens, len(group))
                 group.clear()
 
-        for segment in segments:
+        # Wordings of one section stand alone, so each passage has one wording's label.
+        versioned = {i for i in range(1, len(segments)) if segments[i].version > 1}
+        versioned |= {i - 1 for i in versioned}
+        for n, segment in enumerate(segments):
             if segment.name:
                 tokens = self.content_tokens(segment.start, segment.end)
                 recital = segment.name.startswith("skäl")
@@ -337,7 +421,15 @@ class _Chunker:
                 close_group()
                 spans.extend(self.prose(segment.start, segment.end, segment.label, follow_headings=False))
                 continue
-            joinable = group and segment.section is not None and group[-1].chapter == segment.chapter
+            joinable = (
+                group
+                and segment.section is not None
+                and group[-1].chapter == segment.chapter
+                and group[-1].section is not None
+                and _section_key(group[-1].section) < _section_key(segment.section)
+                and n not in versioned
+                and n - 1 not in versioned
+            )
             if not joinable or group_tokens + tokens > self.budget:
                 close_group()
                 group_tokens = 0
@@ -525,7 +617,7 @@ def _merge_bare_chapter_headings(text: str, segments: list[StatuteSegment]) -> l
         if bare and i + 1 < len(segments) and segments[i + 1].chapter == segment.chapter:
             pending_start = start
             continue
-        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section, segment.name))
+        merged.append(StatuteSegment(start, segment.end, segment.chapter, segment.section, segment.version, segment.name))
     return merged
 
 
@@ -550,6 +642,21 @@ def _attach_headings(text: str, floor: int, start: int) -> int:
         position = _skip_space(text, line_start)
 
 
+def _attach_opening_headings(text: str, start: int) -> int:
+    """Move the first marker back over heading lines above it ("Uppgifter" over "1 §"), never over
+    a title: a line with parentheses ("Förordning (2007:827) med instruktion ...") stays the preamble."""
+    position = start
+    while True:
+        line_end = _rstrip_end(text, 0, position)
+        if line_end == 0:
+            return position
+        line_start = text.rfind("\n", 0, line_end) + 1
+        line = text[line_start:line_end]
+        if "(" in line or not is_heading_line(line):
+            return position
+        position = _skip_space(text, line_start)
+
+
 def _number(raw: str) -> str:
     """Normalise a chapter or section number: "5a" and "5 a" both become "5 a"."""
     match = re.fullmatch(r"(\d+) ?([a-z]?)", raw.strip())
@@ -567,3 +674,47 @@ def _rstrip_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
     return end
+
+
+def chunk_validity(text: str, start: int, end: int, section_validity: list[dict] | None) -> dict[str, str]:
+    """`valid_from` / `valid_until` of the passage `text[start:end]` of a statute, from its sections' validity.
+
+    `section_validity` is what a statute reader records per section, heading or chapter
+    (`{"label": "2 kap. 3 §", "in_force": "2026-01-01"}` or `{"label": ..., "expires": ...}`),
+    labelled as `statute_segments` labels `text`. A passage holding such a section is valid from
+    its latest `in_force` and until its earliest `expires`; dates "den dag regeringen
+    bestämmer" are kept as written. Empty when nothing in the passage has a date of its own.
+
+    >>> law = "1 § A.\\n\\n2 § B gäller.\\n\\n2 § B gäller inte."
+    >>> marks = [{"label": "2 § (lydelse 2)", "scope": "section", "in_force": "2099-01-01"}]
+    >>> chunk_validity(law, law.rindex("2 §"), len(law), marks)
+    {'valid_from': '2099-01-01'}
+    >>> chunk_validity(law, 0, 6, marks)
+    {}
+    """
+    if not section_validity:
+        return {}
+    segments = statute_segments(text) or []
+    labels = {s.label for s in segments if s.start < end and start < s.end}
+    chapters = {f"{s.chapter} kap." for s in segments if s.chapter and s.start < end and start < s.end}
+    starts: list[str] = []
+    ends: list[str] = []
+    for item in section_validity:
+        label = item.get("label")
+        if item.get("scope") not in (None, "section", "chapter"):
+            continue  # a heading's, an appendix's or one paragraph's date is not the whole passage's
+        if label in labels or (item.get("scope") == "chapter" and label in chapters):
+            if item.get("in_force"):
+                starts.append(str(item["in_force"]))
+            if item.get("expires"):
+                ends.append(str(item["expires"]))
+    out: dict[str, str] = {}
+    dated = re.compile(r"\d{4}-\d{2}-\d{2}")
+    if any(dated.fullmatch(d) for d in starts):
+        out["valid_from"] = max(d for d in starts if dated.fullmatch(d))
+    if any(dated.fullmatch(d) for d in ends):
+        out["valid_until"] = min(d for d in ends if dated.fullmatch(d))
+    undated = [d for d in starts + ends if not dated.fullmatch(d)]
+    if undated:
+        out["validity_note"] = undated[0]  # "den dag regeringen bestämmer": no date to filter on
+    return out

@@ -28,7 +28,7 @@ from lagrum.legal.references import EXTRACTOR_VERSION
 from lagrum.store.base import ChunkPoint, point_id
 from lagrum.store.limits import PayloadRefused, check_payload
 
-from ingest.chunking import chunk_text
+from ingest.chunking import chunk_text, chunk_validity
 
 EMBED_BATCH = 32  # chunks per embedder call: e5 gains little beyond this on two cores
 
@@ -242,7 +242,30 @@ def chunk_payload(document: Document, chunk: Chunk) -> dict[str, Any]:
         "source": document.source,
         "url": document.url,
         "language": document.language,
+        **_own_numbers_and_validity(document, chunk),
     }
+
+
+def _own_numbers_and_validity(document: Document, chunk: Chunk) -> dict[str, Any]:
+    """The document's own identifiers ("SFS 2021:949", "mål 383-16") on every chunk, so a query
+    naming them finds the document itself first; a statute chunk's `valid_from`/`valid_until`."""
+    global _LAST_NUMBERS
+    if _LAST_NUMBERS[0] is not document:
+        try:
+            from lagrum.legal.relations import identifiers_of
+
+            numbers = identifiers_of(document.metadata(), document.text)
+        except ImportError:
+            numbers = []
+        _LAST_NUMBERS = (document, numbers)
+    out: dict[str, Any] = {"identifiers": list(_LAST_NUMBERS[1])} if _LAST_NUMBERS[1] else {}
+    validity = document.extra.get("section_validity") if isinstance(document.extra, dict) else None
+    if validity:
+        out.update(chunk_validity(document.text, chunk.start, chunk.end, validity))
+    return out
+
+
+_LAST_NUMBERS: tuple[Any, list[str]] = (None, [])  # chunks come document by document: one entry is enough
 
 
 def _with_parents(canonicals) -> set[str]:

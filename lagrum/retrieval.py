@@ -29,6 +29,14 @@ _CASE_NUMBER = re.compile(r"(?:[a-zåäö]{2,5}-)?\d{1,5}-\d{2,5}", re.IGNORECAS
 MAX_PARTIES = 3
 CANDIDATES = 50  # per retriever, before fusion
 RRF_K = 60
+# A query naming a document's own number ("SFS 2021:890", "lag (2021:890)", "mål 383-16") wants
+# that document first: its chunks get more than any other chunk can gather from the ranked lists
+# (dense 1 + BM25 0.5 + exact 1 at rank one is 2.5/61) and the provision boost (1/60) together.
+OWN_BOOST = 3.0 / RRF_K
+_BARE_SFS = re.compile(r"(?<![\w/:])(\d{4}):(\d{1,5})(?![\w/:])")
+_BARE_CELEX = re.compile(r"(?<![\w])(?:CELEX\s*:?\s*)?(\d{5}[A-Z]\d{4})(?![\w])")
+# Förarbeten by their number, as the Riksdagen reader writes their identifiers ("prop. 2017/18:105").
+_FORARBETE = re.compile(r"(?<![\w])(prop\.|bet\.|SOU|Ds|dir\.|skr\.)\s*(\d{4}(?:/\d{2})?):\s*([0-9A-Za-zÅÄÖåäö]+)(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class FusionWeights:
     exact: float = 0.0  # BM25 over the query's identifier-like tokens only (dnr, mål nr, SFS numbers)
     translated: float = 0.0  # e5 over the glossary rendering of the query in the other language
     cross_sparse: float = 0.0  # BM25 over the English glossary rendering of a Swedish query, English documents only
+    own_boost: float = 0.0  # added (in RRF units) to chunks of the document whose own number the query names
 
 
 # Chosen by eval/tune_fusion.py on the development set (eval/data/dev), the Swedish BM25 weight on
@@ -50,8 +59,8 @@ class FusionWeights:
 # English: Swedish BM25 alone is noise for English words, so it gets half weight, and a second e5
 # query over the glossary's Swedish rendering of the question carries the cross-lingual match.
 HYBRID_WEIGHTS = {
-    "sv": FusionWeights(dense=1.0, sparse=0.1, provision_boost=1.0 / RRF_K, exact=1.0, cross_sparse=0.25),
-    "en": FusionWeights(dense=1.0, sparse=0.5, provision_boost=1.0 / RRF_K, exact=1.0, translated=0.5),
+    "sv": FusionWeights(dense=1.0, sparse=0.1, provision_boost=1.0 / RRF_K, exact=1.0, cross_sparse=0.25, own_boost=OWN_BOOST),
+    "en": FusionWeights(dense=1.0, sparse=0.5, provision_boost=1.0 / RRF_K, exact=1.0, translated=0.5, own_boost=OWN_BOOST),
 }
 
 
@@ -117,6 +126,11 @@ class QueryPlan:
         return " ".join(t.strip("?.,;()") for t in self.text.split() if any(c.isdigit() for c in t))
 
     @property
+    def own_numbers(self) -> "OwnNumbers":
+        """The documents' own numbers the query names: statutes (also bare "2021:890"), provisions, cases, CELEX."""
+        return OwnNumbers.of(self.text, self.provisions)
+
+    @property
     def translated_text(self) -> str:
         """The Swedish terms the glossary added to an English query (empty when it added none)."""
         return self.lexical_text[len(self.text) :].strip() if self.lexical_text.startswith(self.text) else ""
@@ -160,9 +174,12 @@ class Retriever:
             return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
         weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
         boost = weights.provision_boost if plan.provisions else 0.0
+        own = plan.own_numbers if weights.own_boost else OwnNumbers()
         # Candidates come back as ids and scores only: reading a payload costs more than the
         # search itself at scale, and only the `limit` fused hits need theirs.
         fields: bool | tuple[str, ...] = ("citations",) if boost else False
+        if own:
+            fields = ("citations", "identifiers", "section")
         lexical = plan.lexical_text if mode != "rrf" else query
         searches = [
             (Search(vector.tolist(), CANDIDATES, filters, fields), weights.dense),
@@ -181,8 +198,13 @@ class Retriever:
             if other_language is not None:
                 english = Search(self.index.bm25.query(plan.cross_text), CANDIDATES, other_language, fields)
                 searches.append((english, weights.cross_sparse))
+        if own and own.doc_ids and not (filters and filters.doc_ids):
+            # The documents the official readers name by their number ("sfs-2021-890") are
+            # searched on their own, so their chunks are candidates however many others cite them.
+            scoped = replace(filters or SearchFilters(), doc_ids=own.doc_ids)
+            searches.append((Search(vector.tolist(), CANDIDATES, scoped, fields), 0.0))
         ranked = store.search_batch([search for search, _ in searches])
-        fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost)
+        fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost, own, weights.own_boost)
         if weights.exact and any(_CASE_NUMBER.fullmatch(token) for token in plan.exact_text.split()):
             fused = self._with_case_reports(fused, plan, filters)
         fused = fused[:limit]
@@ -248,30 +270,135 @@ class Fused:
     sparse: float | None = None
 
 
-def fuse(lists: list[tuple[list[ScoredPayload], float]], provisions: list[str] = (), provision_boost: float = 0.0) -> list[Fused]:
-    """Weighted reciprocal rank fusion of ranked lists, with an optional provision boost.
+def fuse(
+    lists: list[tuple[list[ScoredPayload], float]],
+    provisions: list[str] = (),
+    provision_boost: float = 0.0,
+    own: "OwnNumbers | None" = None,
+    own_boost: float = 0.0,
+) -> list[Fused]:
+    """Weighted reciprocal rank fusion of ranked lists, with optional provision and own-number boosts.
 
     The first list is the dense one and the second the BM25 one: their raw scores are kept
-    (`Fused.dense`, `Fused.sparse`) for the answer layer's relevance bar. The boost needs the
-    candidates' `citations` in their payloads.
+    (`Fused.dense`, `Fused.sparse`) for the answer layer's relevance bar. The provision boost
+    needs the candidates' `citations` in their payloads; the own-number boost (`own`) their
+    `identifiers` and `section`.
     """
     scores: dict[str, float] = {}
     citations: dict[str, list[str]] = {}
+    payloads: dict[str, dict[str, Any]] = {}
     raw: list[dict[str, float]] = [{} for _ in lists]
     for n, (ranked, weight) in enumerate(lists):
         for rank, item in enumerate(ranked):
             scores[item.id] = scores.get(item.id, 0.0) + weight / (RRF_K + rank + 1)
             citations[item.id] = item.payload.get("citations") or []
+            payloads[item.id] = item.payload
             raw[n][item.id] = item.score
     if provisions and provision_boost:
         wanted = set(provisions)
         for key, cited in citations.items():
             if wanted & _provision_keys(cited):
                 scores[key] += provision_boost
+    if own and own_boost:
+        for key, payload in payloads.items():
+            if own.names(payload.get("identifiers") or [], payload.get("section")):
+                scores[key] += own_boost
     dense_raw = raw[0] if raw else {}
     sparse_raw = raw[1] if len(raw) > 1 else {}
     ranked_keys = sorted(scores, key=lambda k: (-scores[k], k))
     return [Fused(k, scores[k], dense_raw.get(k), sparse_raw.get(k)) for k in ranked_keys]
+
+
+@dataclass(frozen=True)
+class OwnNumbers:
+    """The numbers a query names that a document can carry as its own.
+
+    `documents` are canonical, case-folded identifiers ("sfs 2021:890", "mål 383-16",
+    "celex 32016r0679"): every chunk of the document carrying one matches. `provisions` are
+    (statute, chapter, section) of provisions named with a section ("2 kap. 16 §
+    tryckfrihetsförordningen"): only the statute's chunks whose section label covers it match.
+    `numbers` are bare case or diary numbers ("383-16"), matched against the number part.
+
+    >>> own = OwnNumbers.of("Vad reglerar 2021:890?", [])
+    >>> own.documents, own.doc_ids, own.names(["SFS 2021:890"], "3 §"), own.names(["SFS 2021:949"], None)
+    (('sfs 2021:890',), ('sfs-2021-890',), True, False)
+    >>> OwnNumbers.of("2 kap. 16 § TF", ["SFS 1949:105 2 kap. 16 §"]).names(["SFS 1949:105"], "2 kap. 13–16 §§")
+    True
+    >>> OwnNumbers.of("Vad föreslog SOU 2017:66 och prop. 2017/18:105?", []).documents
+    ('sou 2017:66', 'prop. 2017/18:105')
+    """
+
+    documents: tuple[str, ...] = ()
+    provisions: tuple[tuple[str, str | None, str | None], ...] = ()
+    numbers: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.documents or self.provisions or self.numbers)
+
+    @classmethod
+    def of(cls, text: str, provisions: list[str]) -> "OwnNumbers":
+        documents: list[str] = []
+        sections: list[tuple[str, str | None, str | None]] = []
+        for canonical in provisions:
+            parts = canonical.split()
+            if canonical.startswith("SFS ") and len(parts) > 2:
+                match = re.match(r"SFS (\S+)(?: (\d+ ?[a-z]?) kap\.)?(?: (\d+(?: [a-z])?) §)?$", canonical)
+                if match and (match.group(3) or match.group(2)):
+                    sections.append((f"sfs {match.group(1)}", match.group(2), match.group(3)))  # a section, or a whole chapter
+                elif match:
+                    documents.append(f"sfs {match.group(1)}")
+            elif canonical.startswith("SFS ") or not canonical.startswith(("EU ",)):
+                documents.append(canonical.casefold())
+        forarbeten = list(_FORARBETE.finditer(text))
+        documents += [f"{m.group(1)} {m.group(2)}:{m.group(3)}".casefold() for m in forarbeten]
+        inside = [(m.start(), m.end()) for m in forarbeten]
+        documents += [
+            f"sfs {m.group(1)}:{int(m.group(2))}"
+            for m in _BARE_SFS.finditer(text)
+            if not any(start <= m.start() < end for start, end in inside)  # "SOU 2017:66" is no SFS number
+        ]
+        documents += [f"celex {m.group(1).lower()}" for m in _BARE_CELEX.finditer(text)]
+        numbers = [m.group(0).casefold() for m in _CASE_NUMBER.finditer(text) if not any(m.group(0).casefold() in d for d in documents)]
+        return cls(tuple(dict.fromkeys(documents)), tuple(dict.fromkeys(sections)), tuple(dict.fromkeys(numbers)))
+
+    @property
+    def doc_ids(self) -> tuple[str, ...]:
+        """Document ids the official readers give the named statutes ("sfs-2021-890")."""
+        statutes = [d for d in self.documents if d.startswith("sfs ")] + [p[0] for p in self.provisions]
+        return tuple(dict.fromkeys("sfs-" + s.split(" ", 1)[1].replace(":", "-") for s in statutes))
+
+    def names(self, identifiers: list[str], section: str | None) -> bool:
+        """True when a chunk of a document carrying `identifiers`, labelled `section`, is what the query names."""
+        if not identifiers:
+            return False
+        own = {" ".join(i.split()).casefold() for i in identifiers}
+        if own & set(self.documents):
+            return True
+        if self.numbers and any(i.rsplit(" ", 1)[-1] in self.numbers for i in own):
+            return True
+        return any(statute in own and _label_covers(section, chapter, number) for statute, chapter, number in self.provisions)
+
+
+def _label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
+    """Whether a chunk labelled "2 kap. 13–16 §§" (or "16 §", "2 kap. 16 § (lydelse 2)") holds
+    `chapter` `section`; with `section` None, any chunk of that chapter."""
+    if not label:
+        return False
+    match = re.match(r"(?:(\d+ ?[a-z]?) kap\.\s*)?(?:(\d+(?: [a-z])?)(?:–(\d+(?: [a-z])?))? §§?)?", label)
+    if not match or (match.group(1) or None) != (chapter or None):
+        return False
+    if section is None:
+        return chapter is not None
+    if not match.group(2):
+        return False
+    key = _section_key(section)
+    first, last = _section_key(match.group(2)), _section_key(match.group(3) or match.group(2))
+    return first <= key <= last
+
+
+def _section_key(section: str) -> tuple[int, str]:
+    number, _, letter = section.strip().partition(" ")
+    return (int(number), letter) if number.isdigit() else (0, section)
 
 
 def _other_language(filters: SearchFilters | None, language: str) -> SearchFilters | None:

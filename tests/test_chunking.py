@@ -267,3 +267,59 @@ def test_no_chunk_exceeds_the_budget_in_real_e5_tokens():
         spans = chunk_text(text, doc_type, count, max_tokens=320, overlap_sentences=1)
         assert len(spans) > 10
         assert_valid(text, spans, 320, count=count)
+
+
+# Made up for these tests (not Swedish law): chapter lines standing alone with their heading on
+# the next line, and a wrapped reference that starts a line.
+BARE_CHAPTERS = """Testlag (fiktiv) om tryckta testskrifter
+
+1 kap.
+
+Inledande bestämmelser
+
+1 § Denna testlag gäller fiktiva skrifter.
+
+13 § Den som ger ut en skrift ska enligt
+16 § en annan testlag anmäla den.
+
+2 kap.
+
+Allmänna handlingar
+
+1 § Varje testhandling är allmän.
+
+16 § En handling förvaras hos testmyndigheten.
+
+16 § En handling förvaras hos testmyndigheten eller dess arkiv.
+"""
+
+
+def test_bare_chapter_lines_keep_their_chapter():
+    segments = statute_segments(BARE_CHAPTERS)
+    assert [s.label for s in segments] == ["", "1 kap. 1 §", "1 kap. 13 §", "2 kap. 1 §", "2 kap. 16 §", "2 kap. 16 § (lydelse 2)"]
+    by_label = {s.label: BARE_CHAPTERS[s.start : s.end] for s in segments}
+    assert by_label["2 kap. 1 §"].startswith("2 kap.\n\nAllmänna handlingar\n\n1 §")
+    assert "16 § en annan testlag" in by_label["1 kap. 13 §"], "a wrapped reference stays in its section"
+    spans = chunk_text(BARE_CHAPTERS, "lag", words, max_tokens=320)
+    labels = [s.section for s in spans]
+    assert "1 kap. 1–13 §§" in labels and "2 kap. 16 §" in labels and "2 kap. 16 § (lydelse 2)" in labels
+    assert not any(label and re.search(r"(\d+)–(\d+)", label) and int(re.search(r"(\d+)–", label).group(1)) > int(re.search(r"–(\d+)", label).group(1)) for label in labels)
+
+
+def test_section_numbers_out_of_order_are_references():
+    text = "1 § Första.\n\n2 § Andra gäller enligt lag.\n\n8 § Felaktigt radbruten hänvisning.\n\n3 § Tredje.\n\n4 § Fjärde.\n\n2 § Hänvisning."
+    assert [s.label for s in statute_segments(text)] == ["1 §", "2 §", "3 §", "4 §"]
+
+
+def test_a_provision_query_names_the_chunk_of_its_chapter_only():
+    from lagrum.retrieval import OwnNumbers
+
+    own = OwnNumbers.of("2 kap. 16 § tryckfrihetsförordningen", ["SFS 1949:105 2 kap. 16 §"])
+    assert own.names(["SFS 1949:105"], "2 kap. 16 §") and own.names(["SFS 1949:105"], "2 kap. 13–16 §§")
+    assert not own.names(["SFS 1949:105"], "1 kap. 16 §") and not own.names(["SFS 1949:105"], "16 §")
+    assert not own.names(["SFS 2021:890"], "2 kap. 16 §")
+    chapter = OwnNumbers.of("5 kap. socialförsäkringsbalken", ["SFS 2010:110 5 kap."])
+    assert chapter.names(["SFS 2010:110"], "5 kap. 2–4 §§") and chapter.names(["SFS 2010:110"], "5 kap.")
+    assert not chapter.names(["SFS 2010:110"], "6 kap. 1 §")
+    statute = OwnNumbers.of("Vad reglerar lag (2021:890)?", ["SFS 2021:890"])
+    assert statute.names(["SFS 2021:890"], "5 kap. 1 §") and statute.doc_ids == ("sfs-2021-890",)

@@ -79,7 +79,8 @@ def test_hybrid_search_reads_payloads_only_for_the_hits_it_returns(corpus_servic
         expected = corpus_service.retriever.search(query, limit=4)
         assert [(h.chunk_id, round(h.score, 9)) for h in hits] == [(h.chunk_id, round(h.score, 9)) for h in expected]
         assert len(calls["batches"]) == 1 and len(calls["batches"][0]) >= 2  # one call for every list
-        wanted = ("citations",) if provision_query else False
+        # A named provision also asks for the statute's own chunks: their identifiers and section labels.
+        wanted = ("citations", "identifiers", "section") if provision_query else False
         assert all(search.payload == wanted for search in calls["batches"][0]), query
         assert calls["payloads"] == [[point_id(h.chunk_id) for h in hits]], query
         assert all(h.text and h.doc_id for h in hits)

@@ -27,7 +27,7 @@ TARGET_KINDS = ("case", "dnr")
 HEADER_CHARS = 400
 # A header line this short holds a label anywhere ("Beslut 2015-12-18 Dnr 388-2015"); longer ones only at their start.
 _SHORT_LINE = 80
-_METADATA_FIELDS = ("case_number", "dnr", "mål", "identifiers", "identifier")
+_METADATA_FIELDS = ("case_number", "dnr", "mål", "identifiers", "identifier", "sfs", "celex")
 
 _NOT = r"(?!\s+(?:inte|ej|icke|not)\b)"
 # Participles used as adjectives ("det överklagade beslutet") describe, they do not state an appeal.
@@ -150,26 +150,44 @@ def _references_near(text: str, sentences: list[tuple[int, int]], indexes: list[
 
 
 def identifiers_of(document_metadata: dict[str, Any], text: str) -> list[str]:
-    """The canonical ids a document carries itself: its dnr, mål nr or case id.
+    """The canonical ids a document carries itself: its dnr, mål nr, case reference, SFS or CELEX number.
 
-    Read from the metadata fields `case_number`, `dnr`, `identifiers` (a string or a list), from the
-    title and from labelled header lines in the first 400 characters ("Dnr 388-2015", "Mål nr 383-16").
+    Read from the metadata fields `case_number`, `dnr`, `mål`, `identifiers` (a string or a list),
+    `sfs` and `celex` (as a reader of an official format writes them, also inside `extra`), from
+    the title and from labelled header lines in the first 400 characters ("Dnr 388-2015", "Mål nr
+    383-16"). A statute's title names its own SFS number ("Förordning (2021:949) om ...").
     Ids the document overturns, upholds or appeals are another document's, and are left out
     (unless the metadata names them).
+
+    >>> identifiers_of({"title": "Förordning (2021:949) om skydd", "doc_type": "förordning"}, "1 § Text.")
+    ['SFS 2021:949']
 
     :param document_metadata: the document's fields (`Document.metadata()` or a stored record).
     :param text: the document's text.
     """
+    extra = document_metadata.get("extra")
     found = _metadata_identifiers(document_metadata)
+    if isinstance(extra, dict):
+        found += _metadata_identifiers(extra)
     title = str(document_metadata.get("title") or "")
     targets = {s["target"] for s in detect_relation_statements(title, exclude=())} if title else set()
     # The opening's own statements; labelled header ids cannot be their targets (see `detect_relation_statements`).
     targets |= {s["target"] for s in detect_relation_statements(text[: HEADER_CHARS * 2])}
+    statute = str(document_metadata.get("doc_type") or "") in ("lag", "förordning")
     for ref in extract_references(title):
         if ref.kind in TARGET_KINDS and ref.canonical not in targets:
             found.append(ref.canonical)
+        elif statute and ref.kind == "statute" and ref.canonical.startswith("SFS ") and _names_itself(title, ref):
+            found.append(ref.canonical)
     found += [i for i in _header_identifiers(text) if i not in targets]
     return list(dict.fromkeys(found))
+
+
+def _names_itself(title: str, ref: Reference) -> bool:
+    """A statute's title names its own number first ("Lag (2021:890) om ..."); an amending act's
+    title names the amended one after "ändring i" ("Förordning (2025:332) om ändring i förordningen (2021:949)")."""
+    first = re.search(r"\(\s*(?:SFS\s*)?(\d{4}:\d{1,5})", title)
+    return bool(first) and ref.canonical == f"SFS {first.group(1)}"
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -293,14 +311,23 @@ def _metadata_identifiers(metadata: dict[str, Any]) -> list[str]:
 
 
 def _canonical_identifier(value: str, field: str) -> str:
-    """A metadata id as canonical: "388-2015" in `dnr` is "dnr 388-2015"; a labelled value keeps its label."""
-    refs = [r for r in extract_references(value) if r.kind in TARGET_KINDS]
-    if refs:
-        return refs[0].canonical
+    """A metadata id as canonical: "388-2015" in `dnr` is "dnr 388-2015", "2021:949" in `sfs` is
+    "SFS 2021:949", "lag (2021:949)" is "SFS 2021:949"; a labelled value keeps its label."""
+    refs = extract_references(value)
+    for ref in refs:
+        if ref.kind in TARGET_KINDS:
+            return ref.canonical
+    statutes = [r for r in refs if r.kind == "statute" and r.canonical.startswith("SFS ")]
+    if statutes and len(statutes[0].raw) >= len(value.strip()) - 2:
+        return statutes[0].canonical
     if field == "dnr":
         return f"dnr {value}"
     if field in ("case_number", "mål"):
         return f"mål {value}"
+    if field == "sfs" or re.fullmatch(r"(?:SFS\s*)?\d{4}:\d{1,5}", value):
+        return "SFS " + re.sub(r"^SFS\s*", "", value)
+    if field == "celex" or re.fullmatch(r"(?:CELEX\s*:?\s*)?\d{5}[A-Z]\d{4}", value):
+        return "CELEX " + re.sub(r"^CELEX\s*:?\s*", "", value)
     return value
 
 

@@ -31,7 +31,7 @@ from ingest.loaders import iter_documents, load_bytes
 from lagrum.documents import Document
 from lagrum.errors import InputError
 from lagrum.settings import Settings
-from tests.conftest import API_KEY, ROOT, LiveServer
+from tests.conftest import API_KEY, ROOT, TEST_HOSTS, LiveServer
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 ALIASES = "uses YAML aliases (&/*), which Lagrum does not accept; write the values out"
@@ -397,7 +397,7 @@ def small_service(tmp_path_factory, embedder):
     from lagrum.index import Index
     from lagrum.service import LagrumService
 
-    settings = Settings().with_(data_dir=tmp_path_factory.mktemp("hardening-index"), api_keys=(API_KEY,))
+    settings = Settings().with_(data_dir=tmp_path_factory.mktemp("hardening-index"), api_keys=(API_KEY,), allowed_hosts=TEST_HOSTS)
     index = Index.open(settings, create=True, embedder=embedder)
     seed = load_bytes("kamerabeslut.txt", "Beslut om kamerabevakning (testmaterial)\n\nKamerabevakning i skolans entré är tillåten nattetid.".encode())
     assert IngestPipeline(index).ingest(seed).failed == 0

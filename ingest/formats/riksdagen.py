@@ -273,6 +273,8 @@ def _dokumentlista_entries(body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
         for key, name in (("dokumentstatus_url_xml", "dokumentstatus_url"), ("dokument_url_text", "text_url"), ("dokument_url_html", "html_url")):
             if value := _field(item, key):
                 fields[name] = _absolute(value)
+        if stamp := _field(item, "systemdatum"):
+            fields["systemdatum"] = stamp  # when Riksdagen last changed it: what a sync pages by
         if "dokumentstatus_url" not in fields and fields.get("dok_id"):
             fields["dokumentstatus_url"] = _absolute(f"https://data.riksdagen.se/dokumentstatus/{fields['dok_id']}.json")
         entries.append(fields)

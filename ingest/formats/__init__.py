@@ -52,6 +52,7 @@ class NativeFormat:
 # Modules that define FORMAT, in the order they are asked (most specific first).
 _MODULES = (
     "sfs_json",  # Regeringskansliet rättsdatabaser: consolidated statute JSON
+    "law_provisions",  # statutes split into provisions (swedish-law-mcp seeds of Riksdagen text)
     "riksdagen",  # Riksdagen open data: dokumentstatus / dokumentlista (JSON, XML)
     "rattspraxis",  # Domstolsverket rättspraxis records (HD, HFD, MÖD, ...)
     "imy",  # IMY decision records

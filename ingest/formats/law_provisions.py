@@ -23,7 +23,8 @@ How the text is repaired (the provisions are processed, not verbatim; each rule 
 1. **Headings glued to the end of a provision.** A heading of the next section often stands at
    the end of the previous provision's content ("... Lag (2018:1801). Periodiska skrifter"). The
    trailing phrase after the last sentence end is a heading when it starts with a capital
-   letter, has at most 14 words, no digits, no "§" and no sentence punctuation, and its last
+   letter, has at most 14 words, no digits, no "§", no brackets and no sentence punctuation
+   (a colon inside a word, "EU:s", is none), and its last
    word is not one the statute itself puts right before a section or chapter number
    ("enligt", "i", "och" in "enligt 3 §", "i 2 kap."): a phrase ending so is a sentence cut off
    at a reference, which these files do where they lost text. The heading goes on its own
@@ -104,7 +105,7 @@ _SECTION_NUMBER = re.compile(r"^\s*(\d{1,4})\s*([a-z])?\s*$")
 _INLINE_SECTION = re.compile(r"(?<![\w§])(\d{1,4})(?: ([a-z]))? § (?=[A-ZÅÄÖ])")
 # A number a reference puts a word before: "enligt 3 §", "i 2 kap.", "och 13 §§".
 # (Not "Olaga hot 2 § Som ...": a number followed by a section's capital letter opens that section.)
-_REFERENCE = re.compile(r"(?<![\w-])([^\W\d]+) (?:\d{1,4}(?: [a-z])?(?:[-–]\d{1,4}(?: [a-z])?)? ?(?:§§?|kap\.)(?! [A-ZÅÄÖ])|\d{1,4}(?: [a-z])?,)")
+_REFERENCE = re.compile(r"(?<![\w-])([^\W\d]+) \d{1,4}(?: [a-z])?(?:(?:, | och | eller |[-–])\d{1,4}(?: [a-z])?)* ?(?:§§?|kap\.)(?! [A-ZÅÄÖ])")
 _MARKER_START = re.compile(r"\s*/\s*(?:Rubriken|Kapitlet|Bilagan)?\s*(?:[Tt]räder i kraft|[Uu]pphör att gälla)")
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _REPEALED_BY = re.compile(r"genom\s+(?:SFS\s+)?(\d{4}:\d{1,5})")
@@ -232,7 +233,8 @@ def rebuild_sections(provisions: list[Any], where: str) -> tuple[list[_Section],
         if previous is not None and (not opens or backwards) and previous[0] == chapter:
             swallowed = f"{key[0]} {key[1]} §".replace("  ", " ") if key[1] else f"{key[0]} §"
             joined = swallowed + content if content[:1] in ".,;:)" else (swallowed + content if content.startswith("§") else f"{swallowed} {content}")
-            previous[3] = f"{previous[3].rstrip()} {joined}"
+            body = previous[3].rstrip()
+            previous[3] = body + joined if body.endswith(("-", "–")) else f"{body} {joined}"  # "2-" + "20 §§"
             if title:
                 previous.append(title)
             continue
@@ -310,7 +312,7 @@ def split_trailing_heading(content: str, reference_words: set[str], allow_empty_
     words = phrase.split()
     if not phrase or not phrase[:1].isupper() or len(words) > _MAX_HEADING_WORDS:
         return content, None
-    if re.search(r"[\d§.:;!?()]", phrase) or words[-1].casefold().strip(",") in reference_words:
+    if re.search(r"[\d§()]|[.:;!?](?=\s|$)", phrase) or words[-1].casefold().strip(",") in reference_words:
         return content, None
     body = content[: last.end()].rstrip()
     if not body and not allow_empty_body:

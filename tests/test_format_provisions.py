@@ -177,6 +177,7 @@ def test_pul_is_repealed_on_the_day_and_by_the_act_its_file_states():
     assert doc.id == "sfs-1998-204" and doc.extra["aliases"] == ["PUL"]
     assert doc.extra["status"] == "repealed"
     assert doc.extra["repealed"] == "2018-05-25" and doc.extra["repealed_by"] == "SFS 2018:218"
+    assert doc.relations == [{"type": "repealed_by", "target": "SFS 2018:218"}]
     assert doc.extra["in_force"] == "1998-10-24"
 
 

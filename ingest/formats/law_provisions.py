@@ -11,7 +11,7 @@ section "16", title, content}]`. The reader gives one document:
   apart from the official identifiers), `doc_type` "lag" for a lag or a grundlag (RF's title is
   "Kungörelse (1974:152) om beslutad ny regeringsform"), "förordning" for a förordning;
   `date` the day it was issued, `in_force`, and `repealed` (a date when the file gives one, as
-  PUL's `description` does, else True) with `repealed_by`; `forarbeten` the propositions named
+  PUL's `description` does, else True) with `repealed_by` (also a `repealed_by` relation); `forarbeten` the propositions named
   in `preparatory_works` (their numbers only: the file's titles do not belong to the numbers);
 * the text rebuilt in the statute's own layout: an "N kap." line per chapter, then per section
   its heading lines and one "N § ..." line, so `ingest.chunking.statute_segments` labels the
@@ -172,6 +172,7 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
         "in_force": _date(record.get("in_force_date"), where, "in_force_date"),
         "repealed": repealed,
         "repealed_by": repealed_by,
+        "relations": [{"type": "repealed_by", "target": repealed_by}] if repealed_by else [],
         "forarbeten": _forarbeten(record.get("preparatory_works"), where),
         "section_validity": section_validity(text, markers),
         "incomplete_sections": notes["incomplete"],

@@ -265,6 +265,8 @@ def rebuild_sections(provisions: list[Any], where: str) -> tuple[list[_Section],
             sections[i + 1].headings.insert(0, heading)
         if not re.search(r"[.:;!?)]\s*$", section.content):
             incomplete.append(section.label)
+    placed = {(s.label, h) for s in sections for h in s.headings}
+    unplaced = [u for u in unplaced if (u["label"], u["title"]) not in placed]  # the same heading came glued
     return sections, {"incomplete": incomplete, "unplaced_titles": unplaced}
 
 

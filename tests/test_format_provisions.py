@@ -274,3 +274,10 @@ def test_semesterdagar_found_in_4_paragraf(provisions_index):
     assert re.fullmatch(r"(?:\d+(?: [a-z])?–)?4 §§?", hits[holding[0]].section), hits[holding[0]].section
     record = provisions_index.store.get_document("sfs-2018-1200", with_text=False)
     assert record["identifiers"] == ["SFS 2018:1200"]
+
+
+def test_official_statute_json_is_not_taken_for_a_provisions_file():
+    path = REALDATA / "rkrattsbaser-sfs-json" / "sfs-2018-585.json"
+    if not path.exists():
+        pytest.skip(f"REALDATA MISSING: {path} (see /work/shared/realdata/SOURCES.md)")
+    assert detect(".json", path.read_bytes(), path.name).name == "sfs-json"

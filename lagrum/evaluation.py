@@ -187,7 +187,8 @@ def expected_doc_id(path: Path, root: Path | None = None) -> str:
     >>> expected_doc_id(Path("rkrattsbaser-sfs-json/sfs-2009-400.json"))
     'sfs-2009-400'
 
-    Statute JSON: the file stem; Domstolsverket records: `{court}-{primary case number}`
+    Statute JSON: the file stem; statutes split into provisions (`swedish-law-mcp-seeds/`):
+    `sfs-` + the record's `id` ("1949:105" -> `sfs-1949-105`); Domstolsverket records: `{court}-{primary case number}`
     (`hd-of-5877-24`, `hfd-3217-21`, `mod-m-3878-25`); IMY records: `imy-` + the slug of `_id`
     after "IMY/"; the GDPR: `eu-2016-679`; AFS PDFs and ferenda XHTML: the file stem in lower case.
     Reads the record for the court and IMY ids (relative paths are taken under `realdata_root()`).
@@ -204,6 +205,11 @@ def expected_doc_id(path: Path, root: Path | None = None) -> str:
     top = rel.parts[0] if rel.parts else ""
     if top == "rkrattsbaser-sfs-json" and re.fullmatch(r"sfs-\d{4}-\d+", rel.stem):
         return rel.stem
+    if top == "swedish-law-mcp-seeds" and rel.suffix == ".json":
+        number = re.fullmatch(r"\s*(\d{4}):(\d{1,5})\s*", str(_read_record(full).get("id") or ""))
+        if not number:
+            raise LagrumError(f"{full}: field 'id' is not an SFS number (YYYY:NNN); not a provisions file")
+        return f"sfs-{number.group(1)}-{int(number.group(2))}"
     if top == "gdpr-sv" and rel.name == "gdpr-transformed.html":
         return "eu-2016-679"
     if top == "afs-arbetsmiljoverket" and rel.suffix.lower() == ".pdf":
@@ -241,7 +247,8 @@ def _read_record(path: Path) -> dict[str, Any]:
 def source_text(path: Path) -> str:
     """The text of a realdata file as its source gives it, for checking quotes against.
 
-    Statute JSON: `fulltext.forfattningstext`; IMY and Domstolsverket records: `text`; HTML,
+    Statute JSON: `fulltext.forfattningstext`; provisions files: each provision's `content`
+    in file order; IMY and Domstolsverket records: `text`; HTML,
     XHTML and PDF: the text Lagrum's generic readers extract (forced, so native readers landing
     later do not change what quotes are checked against). Compare after `normalise_space`.
     """
@@ -252,6 +259,8 @@ def source_text(path: Path) -> str:
         record = _read_record(path)
         if isinstance(record.get("fulltext"), dict):
             return str(record["fulltext"].get("forfattningstext") or "")
+        if isinstance(record.get("provisions"), list):  # a statute split into provisions: their texts in file order
+            return "\n\n".join(str(p.get("content") or "") for p in record["provisions"] if isinstance(p, dict))
         return str(record.get("text") or "")
     from ingest.loaders import iter_documents
 

@@ -1,8 +1,8 @@
 """Official legal source formats, detected from a file's content.
 
-Each module here reads one official format (Regeringskansliet's statute JSON, Riksdagen open
-data, Domstolsverket's rättspraxis records, IMY decisions, EUR-Lex HTML, lagrummet/rinfo
-documents, ferenda XHTML) and defines `FORMAT`, a `NativeFormat`. `ingest.loaders` asks
+Each module here reads one official format (Regeringskansliet's statute JSON, statutes split
+into provisions, Riksdagen open data, Domstolsverket's rättspraxis records, IMY decisions,
+EUR-Lex HTML, lagrummet/rinfo documents, ferenda XHTML) and defines `FORMAT`, a `NativeFormat`. `ingest.loaders` asks
 `detect()` before its generic readers, so a `.json` file that is a statute becomes a statute
 with its official identifiers instead of a generic JSON record; `lagrum ingest --format NAME`
 forces one.
@@ -52,6 +52,7 @@ class NativeFormat:
 # Modules that define FORMAT, in the order they are asked (most specific first).
 _MODULES = (
     "sfs_json",  # Regeringskansliet rättsdatabaser: consolidated statute JSON
+    "law_provisions",  # statutes split into provisions (swedish-law-mcp seeds of Riksdagen text)
     "riksdagen",  # Riksdagen open data: dokumentstatus / dokumentlista (JSON, XML)
     "rattspraxis",  # Domstolsverket rättspraxis records (HD, HFD, MÖD, ...)
     "imy",  # IMY decision records

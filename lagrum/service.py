@@ -182,4 +182,6 @@ def _matches(record: dict[str, Any], filters: SearchFilters | None) -> bool:
         return False
     if filters.until and (not date or date > filters.until):
         return False
+    if filters.as_of and date and date > filters.as_of:
+        return False
     return True

@@ -110,6 +110,15 @@ class Amendment:
         return data
 
 
+def register_amendments(items: list[dict[str, Any]]) -> dict[str, Amendment]:
+    """A statute reader's `amendments` ({sfs, in_force, changes, title}) as `Amendment`s by "SFS YYYY:N"."""
+    out: dict[str, Amendment] = {}
+    for item in items:
+        number = _sfs(str(item.get("sfs", "")))
+        out[number] = Amendment(number, item.get("in_force"), dict(item.get("changes") or {}), None, item.get("title", ""))
+    return out
+
+
 @dataclass
 class Statute:
     """Everything the index holds about one statute's text over time."""
@@ -190,13 +199,12 @@ def _build_statute(service: Any, sfs: str) -> Statute | None:
     statute.consolidations.sort(key=lambda r: _consolidated_on(r) or "")
     if statute.base is not None:
         extra = _extra(statute.base)
-        for item in extra.get("amendments") or []:  # the statute JSON's register
-            number = _sfs(str(item.get("sfs", "")))
+        for number, amendment in register_amendments(extra.get("amendments") or []).items():  # the statute JSON's register
             known = statute.amendments.get(number)
-            statute.amendments[number] = Amendment(
-                number, item.get("in_force") or (known.in_force if known else None), dict(item.get("changes") or {}),
-                known.doc_id if known else None, item.get("title", "") or (known.title if known else ""),
-            )
+            if known is not None:
+                amendment.in_force = amendment.in_force or known.in_force
+                amendment.doc_id, amendment.title = known.doc_id, amendment.title or known.title
+            statute.amendments[number] = amendment
         statute.repealed = extra.get("repealed")
         statute.repealed_by = extra.get("repealed_by")
         statute.in_force = extra.get("in_force") or extra.get("in_force_date")

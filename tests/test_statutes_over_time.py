@@ -13,10 +13,13 @@ Real files from `../shared/realdata` (see its SOURCES.md), skipped loudly when a
   2020:1111 "/Upphör att gälla U:2026-03-01/" and that of SFS 2025:1467 "/Träder i kraft
   I:2026-03-01/" (Säkerhets- och integritetsskyddsnämnden becomes Myndigheten för säkerhet och
   integritetsskydd).
+* Förordning (2007:827) med instruktion för Statskontoret (statute JSON), repealed 2026-01-01
+  by SFS 2025:681; Förordning (1980:628) om rättsdatasystemet (its 1998 consolidation in the
+  feed), repealed by SFS 1999:175 ("Genom denna förordning upphävs förordningen (1980:628)").
 * Offentlighets- och sekretesslag (SFS 2009:400): its 380 amendments, read through the reader
   only (the statute is far too long to embed in a test).
 
-Five documents (44 passages) are ingested once with the real e5 model into a real Qdrant Edge
+Seven documents (about 50 passages) are ingested once with the real e5 model into a real Qdrant Edge
 shard in a temp dir; HTTP goes through a real uvicorn. The store-filter test at the end uses
 made-up payloads (ids `test-asof-…`) on both store backends.
 """
@@ -43,7 +46,9 @@ CONSOLIDATED_1999_175 = FEED / "1999_175_konsolidering_senaste.xhtml"
 AMENDMENTS_1999_175 = [FEED / "2000_80_andr.xhtml", FEED / "2008_1394_andr.xhtml"]
 SFS_1998_620 = REALDATA / "rkrattsbaser-sfs-json/sfs-1998-620.json"
 SFS_2009_400 = REALDATA / "rkrattsbaser-sfs-json/sfs-2009-400.json"
-FILES = [BASE_1999_175, CONSOLIDATED_1999_175, *AMENDMENTS_1999_175, SFS_1998_620]
+SFS_2007_827 = REALDATA / "rkrattsbaser-sfs-json/sfs-2007-827.json"  # repealed 2026-01-01 by SFS 2025:681
+CONSOLIDATED_1980_628 = FEED / "1980_628_konsolidering_senaste.xhtml"  # repealed by SFS 1999:175
+FILES = [BASE_1999_175, CONSOLIDATED_1999_175, *AMENDMENTS_1999_175, SFS_1998_620, SFS_2007_827, CONSOLIDATED_1980_628]
 
 OLD_14 = "14 § Om det finns särskilda skäl får samordningsmyndigheten på begäran av den informationsansvariga myndigheten överta ansvaret."
 NEW_14 = (
@@ -74,7 +79,7 @@ def statute_settings(tmp_path_factory, embedder):
     summary = IngestPipeline(index).ingest(iter_documents(FILES))
     index.close()
     assert summary.failed == 0, summary.errors
-    assert summary.ingested == 5
+    assert summary.ingested == 7
     return settings
 
 
@@ -242,6 +247,29 @@ def test_as_of_search_takes_the_law_of_that_day(service):
     assert "sfs-1999-175" in docs and "sfs-1999-175-konsolidering-2011-05-02" not in docs
     # Passages without validity fields are not left out by the validity rule.
     assert "sfs-1999-175" in {h["doc_id"] for h in service.search("samordningsmyndighet", limit=20, filters=SearchFilters.build(as_of="2026-06-01"))["hits"]}
+
+
+def test_a_repealed_statute_and_its_successor(service, on_2026_06_01):
+    from lagrum.filters import SearchFilters
+    from lagrum.legal.timeline import statute_status
+
+    # Repealed in its own metadata, by a statute not in the index.
+    status = statute_status(service, "SFS 2007:827")
+    assert status["repealed"] == "2026-01-01" and status["repealed_by"] == "SFS 2025:681"
+    hits = service.search("Statskontoret ska på regeringens uppdrag genomföra utredningar", limit=5, filters=SearchFilters(doc_ids=("sfs-2007-827",)))["hits"]
+    repealed = [w for w in hits[0]["warnings"] if w["kind"] == "statute_repealed"]
+    assert [w["message_en"] for w in repealed] == ["SFS 2007:827 repealed 2026-01-01, replaced by SFS 2025:681."]
+    assert [w["message"] for w in repealed] == ["SFS 2007:827 upphävd 2026-01-01, ersatt av SFS 2025:681."]
+    before = service.search("Statskontoret ska på regeringens uppdrag genomföra utredningar", limit=5, filters=SearchFilters.build(doc_id="sfs-2007-827", as_of="2025-01-01"))["hits"]
+    assert before and not [w for w in before[0]["warnings"] if w["kind"] == "statute_repealed"]
+    # Repealed by an indexed statute: the successor and its date come from SFS 1999:175.
+    old = statute_status(service, "SFS 1980:628")
+    assert old["successor"]["doc_id"] == "sfs-1999-175" and old["repealed_by"] == "SFS 1999:175" and old["repealed"] == "1999-05-01"
+    hits = service.search("rättsdatasystemet", limit=5, filters=SearchFilters(doc_ids=("sfs-1980-628-konsolidering-1998-07-01",)))["hits"]
+    assert any(w["message_en"] == "SFS 1980:628 repealed 1999-05-01, replaced by SFS 1999:175." for w in hits[0]["warnings"])
+    # The successor's own hits carry no repeal warning of the statute it replaced.
+    hits = service.search("upphävs förordningen (1980:628) om rättsdatasystemet", limit=5, filters=SearchFilters(doc_ids=("sfs-1999-175",)))["hits"]
+    assert hits and not [w for h in hits for w in h["warnings"] if w["kind"] == "statute_repealed"]
 
 
 # --- HTTP: /provisions, /search, /ask ---------------------------------------------------------------

@@ -150,6 +150,7 @@ def statute_of(service: Any, sfs: str) -> Statute | None:
     cache = graph.__dict__.setdefault("statutes", {})
     sfs = _sfs(sfs)
     if sfs not in cache:
+        cache[sfs] = None  # a statute repealed by one that names it back must not recurse forever
         cache[sfs] = _build_statute(service, sfs)
     return cache[sfs]
 
@@ -215,6 +216,13 @@ def _build_statute(service: Any, sfs: str) -> Statute | None:
                 statute.amendments[number] = Amendment(number)
     if statute.in_force is None and statute.base is not None:
         statute.in_force = _in_force_from_text(service, statute.base["id"])
+    if statute.successor is not None and statute.successor.get("sfs") and statute.successor["sfs"] != sfs:
+        # Repealed by an indexed statute ("Genom denna förordning upphävs förordningen (1980:628)"):
+        # repealed when that statute entered into force.
+        statute.repealed_by = statute.repealed_by or statute.successor["sfs"]
+        if statute.repealed is None:
+            successor = statute_of(service, statute.successor["sfs"])
+            statute.repealed = (successor.in_force if successor else None) or statute.successor.get("date")
     return statute
 
 
@@ -278,13 +286,22 @@ class Wording:
         return True
 
 
+def _statute_segments(service: Any, doc_id: str) -> list[Any]:
+    """`ingest.chunking.statute_segments` of a stored document's text, cached with the graph."""
+    from ingest.chunking import statute_segments
+    from lagrum.legal.graph import relation_graph
+
+    cache = relation_graph(service).__dict__.setdefault("segments", {})
+    if doc_id not in cache:
+        cache[doc_id] = statute_segments(_text(service, doc_id)) or []
+    return cache[doc_id]
+
+
 def _segments(service: Any, doc_id: str, label: str) -> list[tuple[str, int, int]]:
     """(label, start, end) of the segments of `doc_id` for section `label` and its later wordings."""
-    from ingest.chunking import statute_segments
-
     text = _text(service, doc_id)
     out = []
-    for segment in statute_segments(text) or []:
+    for segment in _statute_segments(service, doc_id):
         if segment.label == label or segment.label.startswith(f"{label} (lydelse "):
             start = _section_line(text, segment.start, segment.end, label)
             out.append((segment.label, start, segment.end))
@@ -514,8 +531,19 @@ def statute_status(service: Any, sfs: str, as_of: str | None = None) -> dict[str
 def statute_of_document(service: Any, doc_id: str) -> Statute | None:
     """The statute a document is a text of (its base text, statute JSON or a consolidation);
     None for anything else, amendments included (they are statutes of their own)."""
-    record = next((r for r in _records(service) if r["id"] == doc_id), None)
-    if record is None or record.get("doc_type") not in STATUTE_TYPES:
+    from lagrum.legal.graph import relation_graph
+
+    brief = relation_graph(service).briefs.get(doc_id)
+    if brief is None or brief.get("doc_type") not in STATUTE_TYPES:
+        return None  # most hits: a dictionary lookup, no scan
+    from lagrum.legal.graph import relation_graph as _graph
+
+    by_id = _graph(service).__dict__.get("records_by_id")
+    if by_id is None:
+        by_id = {r["id"]: r for r in _records(service)}
+        _graph(service).__dict__["records_by_id"] = by_id
+    record = by_id.get(doc_id)
+    if record is None:
         return None
     if any(r.get("type") == "amends" for r in record.get("relations") or []):
         return None
@@ -595,13 +623,10 @@ def _first_upper(text: str) -> str:
 
 def _labels_in(service: Any, doc_id: str, start: int | None, end: int | None) -> list[str]:
     """Labels of the single sections ("6 §", "2 kap. 3 §", "6 § (lydelse 2)") the span overlaps."""
-    from ingest.chunking import statute_segments
-
-    text = _text(service, doc_id)
     lo = 0 if start is None else start
-    hi = len(text) if end is None else end
+    hi = len(_text(service, doc_id)) if end is None else end
     single = re.compile(r"(?:\d+ ?[a-z]? kap\. )?\d+(?: [a-z])? §(?: \(lydelse \d+\))?")
-    return [s.label for s in statute_segments(text) or [] if s.start < hi and lo < s.end and single.fullmatch(s.label)]
+    return [s.label for s in _statute_segments(service, doc_id) if s.start < hi and lo < s.end and single.fullmatch(s.label)]
 
 
 def _base_text_warnings(service: Any, statute: Statute, doc_id: str, label: str, day: str) -> list[dict[str, Any]]:

@@ -322,6 +322,12 @@ def test_an_answer_quoting_a_wording_that_ceased_says_so_first(service, on_2026_
     n = quoted[0]["n"]
     assert answer["answer"].startswith(f"Obs: [{n}] 15 § i grundförfattningens lydelse gäller inte längre")
     assert any(note.startswith(f"[{n}] 15 §") and "SFS 2008:1394" in note for note in answer["notes"])
+    # The wording that replaced it is cited too, verbatim from the consolidated text.
+    current = [c for c in answer["citations"] if c["doc_id"] == "sfs-1999-175-konsolidering-2011-05-02"]
+    assert current and current[0]["quote"].startswith("15 § Domstolsverket ska vara samordningsmyndighet")
+    record = service.index.store.get_document(current[0]["doc_id"])
+    assert record["text"][current[0]["start"] : current[0]["end"]] == current[0]["quote"]
+    assert f"[{current[0]['n']}]" in answer["answer"] and any(f"Gällande lydelse: [{current[0]['n']}]" in note for note in answer["notes"])
 
 
 # --- SFS 2009:400 through the reader ---------------------------------------------------------------

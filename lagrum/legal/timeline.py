@@ -278,7 +278,11 @@ class Wording:
     changed_in_force: str | None = None
     consolidated_on: str | None = None
 
+    start_unknown: bool = False  # changed by an amendment whose entry into force the data lacks
+
     def holds_on(self, day: str) -> bool:
+        if self.start_unknown and day < today():
+            return False  # the current text applies now; since when, the data does not say
         if self.known_from is not None and day < self.known_from:
             return False
         if self.known_until is not None and day >= self.known_until:
@@ -335,7 +339,9 @@ def wordings(service: Any, statute: Statute, label: str) -> list[Wording]:
                 from_mark = next((v["in_force"] for v in marks if _dated(v.get("in_force"))), None)
                 until = next((v["expires"] for v in marks if _dated(v.get("expires"))), None)
                 since = from_mark or (amendment.in_force if amendment else None) or (statute.in_force if not changed_by else None)
-                out.append(Wording(base["id"], seg_label, start, end, quote, "statute", since, until, None, changed_by, amendment.in_force if amendment else None))
+                wording = Wording(base["id"], seg_label, start, end, quote, "statute", since, until, None, changed_by, amendment.in_force if amendment else None)
+                wording.start_unknown = since is None and changed_by is not None
+                out.append(wording)
             else:
                 # A base text: in force until the first amendment that may have changed the section.
                 later = _first_possible_change(service, statute, label, ordered)

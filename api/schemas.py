@@ -65,6 +65,10 @@ class Filters(BaseModel):
     language: list[str] | str | None = Field(None, description="sv or en", json_schema_extra=codes_schema(LANGUAGE_PATTERN))
     since: str | None = Field(None, description="ISO date, inclusive (not after `until`)", json_schema_extra=DATE_SCHEMA)
     until: str | None = Field(None, description="ISO date, inclusive", json_schema_extra=DATE_SCHEMA)
+    as_of: str | None = Field(
+        None, description="ISO date: answer from the law as in force that day (nothing dated later, no statute wording not yet or no longer in force)",
+        json_schema_extra=DATE_SCHEMA,
+    )
 
 
 class AskRequest(BaseModel):

@@ -189,7 +189,7 @@ class AnswerComposer:
                     answer.notes.append(f"The language model at the configured LAGRUM_LLM_URL failed ({type(exc).__name__}); this answer is extractive.")
             else:
                 answer = self._extractive(question, language, relevant, limit)
-            self._add_status(answer)
+            self._add_status(answer, filters.as_of if filters else None)
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer.as_dict()
 
@@ -237,13 +237,19 @@ class AnswerComposer:
 
     # --- status -----------------------------------------------------------------------
 
-    def _add_status(self, answer: Answer) -> None:
-        """Never present an overturned decision as current law: cite the later ruling and say so."""
+    def _add_status(self, answer: Answer, reference: str | None = None) -> None:
+        """Never present an overturned decision, nor a statute wording not in force on `reference`
+        (the `as_of` day; today when None), as current law: cite the later ruling and say so."""
         try:
             from lagrum.legal.status import annotate_answer
         except ImportError:
             return
         annotate_answer(self.service, answer)
+        try:
+            from lagrum.legal.status import annotate_statute_answer
+        except ImportError:
+            return
+        annotate_statute_answer(self.service, answer, reference)
 
 
 def _reading_list(hits: list[Hit], delta: float = DOCUMENT_DELTA) -> list[Hit]:

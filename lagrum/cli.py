@@ -93,6 +93,7 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--language", action="append", help="sv or en")
     p.add_argument("--since", metavar="DATE")
     p.add_argument("--until", metavar="DATE")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="the law as in force on DATE: nothing dated later, no statute wording not yet or no longer in force")
 
 
 def _register_optional(sub) -> None:
@@ -119,7 +120,8 @@ def filters_from_args(args) -> Any:
 
     try:
         return SearchFilters.build(
-            doc_type=args.doc_type, source=args.source, language=args.language, since=args.since, until=args.until
+            doc_type=args.doc_type, source=args.source, language=args.language, since=args.since, until=args.until,
+            as_of=getattr(args, "as_of", None),
         )
     except ValueError as exc:
         raise LagrumError(str(exc)) from None

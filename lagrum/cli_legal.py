@@ -40,6 +40,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("provision", help="a provision and every indexed passage citing it, newest first")
     p.add_argument("provision", metavar="ID", help="e.g. 'SFS 2013:460 23 §' or '23 § kameraövervakningslagen'")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE", help="quote the section as in force on DATE; list only documents dated up to it")
     p.add_argument("--json", action="store_true", help="print the provision view as JSON")
     p.set_defaults(handler=cmd_provision)
 
@@ -72,11 +73,16 @@ def cmd_related(args, settings: Settings) -> int:
 def cmd_provision(args, settings: Settings) -> int:
     """Print a provision's statute status and the passages citing it; exit 2 for unrecognised text."""
     from lagrum.cli import print_json
+    from lagrum.documents import parse_iso_date
     from lagrum.legal.graph import provision_view
 
+    try:
+        as_of = parse_iso_date(getattr(args, "as_of", None), "--as-of")
+    except ValueError as exc:
+        raise LagrumError(str(exc)) from None
     if not args.provision.strip():
         raise LagrumError("the provision is empty; write it like 'SFS 2013:460 23 §' or '23 § kameraövervakningslagen'")
-    view = _with_service(settings, lambda service: provision_view(service, args.provision))
+    view = _with_service(settings, lambda service: provision_view(service, args.provision, as_of=as_of))
     if view is None:
         raise LagrumError(
             f"{args.provision!r} is not a provision Lagrum recognises; write it like 'SFS 2013:460 23 §' or '23 § kameraövervakningslagen'"
@@ -89,6 +95,13 @@ def cmd_provision(args, settings: Settings) -> int:
     if statute.get("repealed"):
         successor = f", replaced by {statute['replaced_by']}" if statute.get("replaced_by") else ""
         print(f"  ! repealed {statute['repealed']}{successor}")
+    current = view.get("text_as_of")
+    if current:
+        print(f"  text as of {current['date']}  [{current['source_doc_id']}]  {current['start']}–{current['end']}")
+        print(f"   {' '.join(current['text'].split())}")
+        if current.get("note_en"):
+            print(f"  ! {current['note_en']}")
+        print()
     print(f"  {view['count']} passage(s) citing it, newest first\n")
     for passage in view["passages"]:
         print(f"{passage.get('date') or 'date unknown'}  {passage['title']}  [{passage['doc_id']}]  {passage['start']}–{passage['end']}")

@@ -2,6 +2,13 @@
 
 >>> SearchFilters.build(doc_type=["beslut"], since="2015-01-01").doc_types
 ('beslut',)
+
+`as_of` asks for the law as it stood on a date: documents dated after it are left out, and so
+are statute passages not yet in force then (`valid_from` after it) or no longer in force
+(`valid_until` on or before it). Passages without validity fields are kept by that rule.
+
+>>> SearchFilters.build(as_of="2015-06-01").as_of
+'2015-06-01'
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ class SearchFilters:
     until: str | None = None
     doc_ids: tuple[str, ...] = ()
     citations: tuple[str, ...] = ()  # canonical reference ids, e.g. "SFS 2013:460 23 §"
+    as_of: str | None = None  # ISO date: the law as in force on that day
 
     @classmethod
     def build(
@@ -34,6 +42,7 @@ class SearchFilters:
         until: str | None = None,
         doc_id: Iterable[str] | str | None = None,
         citation: Iterable[str] | str | None = None,
+        as_of: str | None = None,
     ) -> "SearchFilters":
         """Validate raw values; raise ValueError naming the field when one is wrong."""
         doc_types = tuple(doc_type_key(v) for v in _codes(doc_type))
@@ -48,6 +57,9 @@ class SearchFilters:
         until_iso = parse_iso_date(until, "until")
         if since_iso and until_iso and since_iso > until_iso:
             raise ValueError(f"since {since_iso} is after until {until_iso}; swap them")
+        as_of_iso = parse_iso_date(as_of, "as_of")
+        if as_of_iso and since_iso and since_iso > as_of_iso:
+            raise ValueError(f"as_of {as_of_iso} is before since {since_iso}; nothing dated after as_of is searched, so move since back or as_of forward")
         return cls(
             doc_types=doc_types,
             sources=_tuple(source),
@@ -56,10 +68,11 @@ class SearchFilters:
             until=until_iso,
             doc_ids=_tuple(doc_id),
             citations=_tuple(citation),
+            as_of=as_of_iso,
         )
 
     def is_empty(self) -> bool:
-        return not any((self.doc_types, self.sources, self.languages, self.since, self.until, self.doc_ids, self.citations))
+        return not any((self.doc_types, self.sources, self.languages, self.since, self.until, self.doc_ids, self.citations, self.as_of))
 
 
 def _tuple(value: Iterable[str] | str | None) -> tuple[str, ...]:

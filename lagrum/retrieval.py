@@ -84,6 +84,9 @@ class Hit:
     citations: list[str] = field(default_factory=list)
     dense_score: float | None = None
     sparse_score: float | None = None
+    # A statute passage's own dates (`ingest.chunking.chunk_validity`): in force from / until.
+    valid_from: str | None = None
+    valid_until: str | None = None
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any], score: float) -> "Hit":
@@ -102,6 +105,8 @@ class Hit:
             end=payload.get("end", 0),
             section=payload.get("section"),
             citations=list(payload.get("citations") or []),
+            valid_from=payload.get("valid_from"),
+            valid_until=payload.get("valid_until"),
         )
 
     def as_dict(self) -> dict[str, Any]:

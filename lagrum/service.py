@@ -77,7 +77,8 @@ class LagrumService:
                 if taken.get(hit.doc_id, 0) < per_document and len(hits) < limit:
                     taken[hit.doc_id] = taken.get(hit.doc_id, 0) + 1
                     hits.append(hit)
-        return {"query": query, "hits": [self.hit_json(h) for h in hits]}
+        reference = filters.as_of if filters else None
+        return {"query": query, "hits": [self.hit_json(h, reference) for h in hits]}
 
     def ask(self, question: str, limit: int = 4, filters: SearchFilters | None = None) -> dict[str, Any]:
         """An answer built from cited passages (see `lagrum.answer`)."""
@@ -94,10 +95,20 @@ class LagrumService:
             self.__dict__["_composer"] = composer
         return composer
 
-    def hit_json(self, hit: Hit) -> dict[str, Any]:
-        data = {k: v for k, v in hit.as_dict().items() if k not in ("dense_score", "sparse_score")}
-        data["warnings"] = self.warnings_for(hit.doc_id)
+    def hit_json(self, hit: Hit, reference: str | None = None) -> dict[str, Any]:
+        """A hit as JSON with its warnings: the document's, and for a statute's own passage its
+        wording's dates and amendments as of `reference` (the `as_of` day; today when None)."""
+        data = {k: v for k, v in hit.as_dict().items() if k not in ("dense_score", "sparse_score") and not (k in ("valid_from", "valid_until") and v is None)}
+        data["warnings"] = self.warnings_for(hit.doc_id) + self.passage_warnings(data, reference)
         return data
+
+    def passage_warnings(self, passage: dict[str, Any], reference: str | None = None) -> list[dict[str, Any]]:
+        """Statute-time warnings for one passage of a statute (see `lagrum.legal.timeline`)."""
+        try:
+            from lagrum.legal.status import statute_passage_warnings
+        except ImportError:
+            return []
+        return statute_passage_warnings(self, passage, reference)
 
     def warnings_for(self, doc_id: str) -> list[dict[str, Any]]:
         """Status warnings (overturned decision, repealed statute, renamed authority) for a document."""
@@ -181,5 +192,7 @@ def _matches(record: dict[str, Any], filters: SearchFilters | None) -> bool:
     if filters.since and (not date or date < filters.since):
         return False
     if filters.until and (not date or date > filters.until):
+        return False
+    if filters.as_of and date and date > filters.as_of:
         return False
     return True

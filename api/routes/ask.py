@@ -16,5 +16,5 @@ def ask(body: AskRequest, service: LagrumService = Depends(get_service)) -> dict
     if problem := query_problem(body.question):
         raise HTTPException(422, {"error": f"question: the question {problem}", "field": "question"})
     f = body.filters
-    filters = build_filters(f.doc_type, f.source, f.language, f.since, f.until, prefix="filters.") if f else None
+    filters = build_filters(f.doc_type, f.source, f.language, f.since, f.until, prefix="filters.", as_of=f.as_of) if f else None
     return service.ask(body.question, limit=body.limit, filters=filters)

@@ -252,3 +252,72 @@ def _best_passage(service: Any, question: str, doc_id: str, filters_cls) -> tupl
             if best is None or score > best[0]:
                 best = (score, hit, start, end, text)
     return None if best is None else best[1:]
+
+
+# --- statutes over time: warnings on a statute's own passages (see lagrum.legal.timeline) -----
+
+
+def statute_passage_warnings(service: Any, passage: dict[str, Any], reference: str | None = None) -> list[dict[str, Any]]:
+    """Warnings for one passage (a hit or a chunk payload) of a statute's own text, as of
+    `reference` (today when None): its wording ceased to apply or is not yet in force, the
+    section's latest amendment ("amended by SFS X (in force DATE)"), the statute repealed
+    ("repealed DATE, replaced by Y"). Each names the statute and section it is about."""
+    from lagrum.legal.timeline import passage_warnings
+
+    return passage_warnings(
+        service, passage["doc_id"], passage.get("start"), passage.get("end"), passage.get("valid_from"), passage.get("valid_until"), reference
+    )
+
+
+def annotate_statute_answer(service: Any, answer: Any, reference: str | None = None) -> None:
+    """Notes for cited statute passages whose wording is not the law on `reference` (today), and
+    their amendments. A quoted wording that ceased to apply is followed by the wording that
+    replaced it, cited verbatim from its stored document, and the answer opens with "Obs:"/"Note:"."""
+    from lagrum.store.base import point_id
+
+    en = answer.language == "en"
+    ids = {point_id(c["chunk_id"]): c for c in answer.citations}
+    payloads = service.index.store.payloads(list(ids))
+    lead = None
+    for pid, citation in list(ids.items()):
+        payload = payloads.get(pid)
+        if not payload:
+            continue
+        # The quoted sentence, not the whole passage: its own section's warnings.
+        quoted = {**payload, "start": citation["start"], "end": citation["end"]}
+        for warning in statute_passage_warnings(service, quoted, reference):
+            text = f"[{citation['n']}] {warning['message_en'] if en else warning['message']}"
+            if warning["kind"] == "ceased_to_apply" and warning.get("replaced_by"):
+                n = _cite_wording(service, answer, warning["replaced_by"])
+                if n is not None:
+                    text += f" {'The wording in force' if en else 'Gällande lydelse'}: [{n}]."
+            if text not in answer.notes:
+                answer.notes.append(text)
+            if warning["kind"] in ("ceased_to_apply", "not_yet_in_force", "statute_repealed") and lead is None:
+                lead = text
+    if lead and not answer.answer.startswith(("Obs", "Note")):
+        answer.answer = f"{'Note' if en else 'Obs'}: {lead}\n\n{answer.answer}"
+
+
+def _cite_wording(service: Any, answer: Any, wording: dict[str, Any]) -> int | None:
+    """Cite `text[start:end]` of a stored statute document (a section's other wording); its number."""
+    for citation in answer.citations:
+        if citation["doc_id"] == wording["doc_id"] and citation["start"] == wording["start"] and citation["end"] == wording["end"]:
+            return citation["n"]
+    record = service.index.store.get_document(wording["doc_id"])
+    if not record or not record.get("text"):
+        return None
+    chunk = next((c for c in service.index.store.chunks_of(wording["doc_id"]) if c["start"] <= wording["start"] < c["end"]), None)
+    if chunk is None:
+        return None
+    quote = record["text"][wording["start"] : wording["end"]]
+    n = len(answer.citations) + 1
+    answer.citations.append(
+        {
+            "n": n, "doc_id": wording["doc_id"], "chunk_id": chunk["chunk_id"], "title": record.get("title", ""), "date": record.get("date"),
+            "doc_type": record.get("doc_type", ""), "source": record.get("source", ""), "url": record.get("url", ""),
+            "quote": quote, "start": wording["start"], "end": wording["end"], "score": 0.0,
+        }
+    )
+    answer.answer += f" {' '.join(quote.split())} [{n}]"
+    return n

@@ -31,6 +31,21 @@ PAYLOAD_INDEXES = {
 _NAMESPACE = uuid.UUID("6f1e3a52-3c2b-4d8e-9a51-1b2c3d4e5f60")
 
 
+def as_of_exclusions(filters: SearchFilters | None) -> list[tuple[str, dict[str, str]]]:
+    """The date ranges `filters.as_of` excludes, as (payload field, {gt|lte: timestamp}), the same on
+    every backend: documents dated after the day, statute passages in force only after it
+    (`valid_from`), and passages that stopped applying on or before it (`valid_until`). A point
+    without the field is never excluded by its condition.
+
+    >>> as_of_exclusions(SearchFilters(as_of="2015-06-01"))[0]
+    ('date', {'gt': '2015-06-01T23:59:59Z'})
+    """
+    if not filters or not filters.as_of:
+        return []
+    end_of_day = f"{filters.as_of}T23:59:59Z"
+    return [("date", {"gt": end_of_day}), ("valid_from", {"gt": end_of_day}), ("valid_until", {"lte": end_of_day})]
+
+
 def point_id(key: str) -> str:
     """A stable point id for a chunk id, a document id or the meta record."""
     return str(uuid.uuid5(_NAMESPACE, key))

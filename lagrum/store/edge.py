@@ -30,6 +30,7 @@ from lagrum.store.base import (
     SingleSearches,
     SparseVector,
     StoredPoint,
+    as_of_exclusions,
     dense_vectors_by_key,
     document_point_id,
 )
@@ -64,6 +65,9 @@ def edge_filter(filters: SearchFilters | None, kind: str | None = "chunk") -> qe
                     ),
                 )
             )
+    must_not = [qe.FieldCondition(key=key, range=qe.RangeDateTime(**bound)) for key, bound in as_of_exclusions(filters)]
+    if must_not:
+        return qe.Filter(must=must, must_not=must_not)
     return qe.Filter(must=must) if must else None
 
 

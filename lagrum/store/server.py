@@ -32,6 +32,7 @@ from lagrum.filters import SearchFilters
 from lagrum.settings import Settings
 from lagrum.store.limits import check_payload
 from lagrum.store.base import (
+    as_of_exclusions,
     DENSE,
     META_POINT_ID,
     PAYLOAD_INDEXES,
@@ -78,6 +79,9 @@ def server_filter(filters: SearchFilters | None, kind: str | None = "chunk") -> 
                     ),
                 )
             )
+    must_not = [models.FieldCondition(key=key, range=models.DatetimeRange(**bound)) for key, bound in as_of_exclusions(filters)]
+    if must_not:
+        return models.Filter(must=must, must_not=must_not)
     return models.Filter(must=must) if must else None
 
 

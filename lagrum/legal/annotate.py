@@ -51,7 +51,27 @@ def annotate_document(
     identifiers = identifiers_of(document.metadata() | _record_identifiers(record), document.text)
     record["citations"] = sorted({r.canonical for r in extract_references(document.text, registry)})
     record["identifiers"] = identifiers
-    record["relation_statements"] = detect_relation_statements(document.text, exclude=identifiers)
+    record["relation_statements"] = relation_statements_of(document, identifiers)
+
+
+def relation_statements_of(document: Document, identifiers: list[str]) -> list[dict[str, Any]]:
+    """What the document decides about other decisions.
+
+    A ruling with an operative part (its head read by the court reader, or found in the text)
+    is decided by that part alone: statements in its reasoning or in an appended lower ruling
+    are history, not this document's outcome. Other texts get the sentence detector, with one
+    outcome per target.
+    """
+    from lagrum.legal.operative import one_outcome_per_target, operative_relations
+
+    extra = document.extra or {}
+    head = extra.get("head") if isinstance(extra.get("head"), dict) else None
+    court = str(extra.get("court") or extra.get("authority") or "")
+    if document.doc_type in ("dom", "beslut") or head:
+        decided = operative_relations(head, document.text, own=identifiers, court=court)
+        if decided is not None and (decided or head):
+            return decided
+    return one_outcome_per_target(detect_relation_statements(document.text, exclude=identifiers))
 
 
 def _record_identifiers(record: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ RELATION_LABELS = {
     "overturned_by": "overturned by",
     "upholds": "upholds",
     "upheld_by": "upheld by",
+    "remands": "remands",
+    "remanded_by": "remanded by",
     "appeals": "appeals",
     "appealed_by": "appealed by",
     "replaces": "replaces",

@@ -25,13 +25,14 @@ INVERSE = {
     "overturns": "overturned_by",
     "upholds": "upheld_by",
     "appeals": "appealed_by",
+    "remands": "remanded_by",
     "replaces": "replaced_by",
     "repeals": "repealed_by",
     "amends": "amended_by",
     "cites": "cited_by",
 }
 INVERSE.update({v: k for k, v in list(INVERSE.items())})
-VIEW_KEYS = ("cites", "cited_by", "overturns", "overturned_by", "upholds", "upheld_by", "appeals", "appealed_by", "replaces", "replaced_by", "repeals", "repealed_by", "amends", "amended_by")
+VIEW_KEYS = ("cites", "cited_by", "overturns", "overturned_by", "upholds", "upheld_by", "remands", "remanded_by", "appeals", "appealed_by", "replaces", "replaced_by", "repeals", "repealed_by", "amends", "amended_by")
 _CASE_KINDS = ("case", "dnr")
 
 
@@ -49,6 +50,7 @@ class RelationGraph:
     external: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # targets not indexed
     # Status warnings derived from this graph; they live and die with it, so a rebuild never serves stale ones.
     warnings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    display_ids: dict[str, list[str]] = field(default_factory=dict)  # doc id -> its identifiers as written
 
     def add(self, source: str, kind: str, target: str, via: str) -> None:
         if source == target or kind not in INVERSE:
@@ -71,14 +73,61 @@ class RelationGraph:
         view: dict[str, Any] = {"doc_id": doc_id, "title": brief["title"], "date": brief["date"]}
         for kind in VIEW_KEYS:
             view[kind] = self.targets(doc_id, kind)
-        view["external"] = self.external.get(doc_id, [])
+        view["external"] = [{**e, "external": True} for e in self.external.get(doc_id, [])]
+        view["status"] = standing(self, doc_id)
         return view
+
+    def identifiers_of(self, doc_id: str) -> list[str]:
+        """The identifiers a document carries as written ("mål T 1299-22"), for naming it in a chain."""
+        return list(self.display_ids.get(doc_id, []))
 
     def resolve(self, target: str, exclude: str = "") -> list[str]:
         """Doc ids a relation target names: a doc id, or an identifier (dnr, mål nr) a document carries."""
         if target in self.briefs:
             return [target]
         return [d for d in self.identifiers.get(canonical_identifier(target), []) if d != exclude]
+
+
+_DECIDING = {"overturned_by": "overturned", "upheld_by": "upheld", "remanded_by": "remanded"}
+
+
+def standing(graph: "RelationGraph", doc_id: str, _seen: frozenset = frozenset()) -> dict[str, Any] | None:
+    """Where a decision stands after every later instance: the last instance decides.
+
+    The latest ruling that decided on `doc_id` (overturned, upheld or remanded it) gives the
+    outcome, unless a still later ruling decided on that ruling: a ruling overturned on appeal
+    no longer has its effect (an overturned decision is restored, an upheld one falls), an
+    upheld one keeps it. Returns `{"outcome", "chain"}`, the chain being each step from the
+    decision to the last instance (`doc_id`, `title`, `date`, `identifiers`, `outcome` of the
+    step on the one before), or None when no indexed ruling decided on it.
+    """
+    if doc_id in _seen or len(_seen) > 12:
+        return None
+    deciders = []
+    for kind, outcome in _DECIDING.items():
+        for edge in graph.edges.get(doc_id, {}).get(kind, {}).values():
+            brief = graph.briefs.get(edge.doc_id)
+            if brief:
+                deciders.append((brief.get("date") or "", _rank(outcome), outcome, brief))
+    if not deciders:
+        return None
+    _, _, outcome, last = max(deciders, key=lambda d: (d[0], d[1]))
+    step = {"doc_id": last["doc_id"], "title": last["title"], "date": last.get("date"),
+            "identifiers": graph.identifiers_of(last["doc_id"]), "outcome": outcome}
+    later = standing(graph, last["doc_id"], _seen | {doc_id})
+    chain = [step]
+    final = outcome
+    if later is not None:
+        chain += later["chain"]
+        if later["outcome"] == "overturned":
+            final = {"overturned": "restored", "upheld": "overturned", "remanded": "restored"}.get(outcome, outcome)
+        elif later["outcome"] == "remanded":
+            final = "pending"
+    return {"outcome": final, "chain": chain}
+
+
+def _rank(outcome: str) -> int:
+    return {"overturned": 3, "remanded": 2, "upheld": 1}.get(outcome, 0)
 
 
 def canonical_identifier(value: str) -> str:
@@ -122,6 +171,7 @@ def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
         for ident in record_identifiers(r):
             identifiers.setdefault(canonical_identifier(ident), []).append(r["id"])
     graph = RelationGraph(briefs, identifiers)
+    graph.display_ids = {r["id"]: record_identifiers(r) for r in records if r["id"] in briefs}
     for r in records:
         doc_id = r["id"]
         if doc_id not in briefs:
@@ -134,10 +184,16 @@ def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
             if not resolved:
                 graph.external.setdefault(doc_id, []).append({"type": relation["type"], "target": relation["target"]})
         for statement in r.get("relation_statements") or []:
-            if canonical_identifier(statement["target"]) in own:
+            if canonical_identifier(statement["target"]) in own or statement["type"] not in INVERSE:
                 continue
-            for target in graph.resolve(statement["target"], exclude=doc_id):
+            resolved = graph.resolve(statement["target"], exclude=doc_id)
+            for target in resolved:
                 graph.add(doc_id, statement["type"], target, "text")
+            if not resolved:
+                # Not in the knowledge base (yet): kept by identifier; the link appears when it arrives.
+                entry = {"type": statement["type"], "target": statement["target"], "via": statement.get("via") or "text"}
+                if entry not in graph.external.setdefault(doc_id, []):
+                    graph.external[doc_id].append(entry)
         for citation in r.get("citations") or []:
             key = canonical_identifier(citation)
             if key in own:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lagrum.legal.graph import canonical_identifier, record_identifiers, relation_graph
+from lagrum.legal.graph import canonical_identifier, record_identifiers, relation_graph, standing
 
 _CASE_PREFIXES = ("dnr ", "mål ")
 
@@ -41,20 +41,61 @@ def warnings_for(service: Any, doc_id: str) -> list[dict[str, Any]]:
     return warnings
 
 
+_STEP_SV = {"overturned": "upphävde", "upheld": "fastställde", "remanded": "återförvisade"}
+_STEP_EN = {"overturned": "overturned", "upheld": "upheld", "remanded": "remanded"}
+
+
+def _step_text(step: dict[str, Any], en: bool) -> str:
+    ids = ", ".join(step.get("identifiers") or [])
+    when = step.get("date") or ("date unknown" if en else "okänt datum")
+    verb = (_STEP_EN if en else _STEP_SV)[step["outcome"]]
+    return f"{step['title']} ({when}{', ' + ids if ids else ''}) {verb}"
+
+
+def chain_text(chain: list[dict[str, Any]], en: bool = False) -> str:
+    """Each instance with its date and case numbers and what it did to the one before, in order."""
+    parts = []
+    for i, step in enumerate(chain):
+        what = ("the decision" if en else "beslutet") if i == 0 else ("that ruling" if en else "det avgörandet")
+        parts.append(f"{_step_text(step, en)} {what}")
+    return "; ".join(parts)
+
+
+def final_overturner(graph, doc_id: str) -> dict[str, Any] | None:
+    """The indexed ruling that, as the last instance, leaves `doc_id` overturned; None when it stands."""
+    status = standing(graph, doc_id)
+    if status is None or status["outcome"] != "overturned":
+        return None
+    last = status["chain"][-1]
+    return graph.briefs.get(last["doc_id"])
+
+
 def _overturned(graph, doc_id: str) -> list[dict[str, Any]]:
-    out = []
-    for later in graph.targets(doc_id, "overturned_by"):
-        when = later.get("date") or "okänt datum"
-        out.append(
-            {
-                "kind": "overturned",
-                "by": later["doc_id"],
-                "date": later.get("date"),
-                "message": f"Beslutet har upphävts: {later['title']} ({when}) upphäver det. Det gäller inte längre.",
-                "message_en": f"Overturned: {later['title']} ({later.get('date') or 'date unknown'}) set this decision aside; it is no longer good law.",
-            }
-        )
-    return out
+    """The decision's standing after its last instance, with the chain of instances behind it."""
+    status = standing(graph, doc_id)
+    if status is None or status["outcome"] not in ("overturned", "restored", "pending"):
+        return []
+    chain = status["chain"]
+    last = chain[-1]
+    when = last.get("date") or "okänt datum"
+    steps_sv, steps_en = chain_text(chain), chain_text(chain, en=True)
+    base = {"by": last["doc_id"], "date": last.get("date"), "chain": chain,
+            "trigger": {"relations": [f"{s['outcome']}: {s['doc_id']}" for s in chain]}}
+    if status["outcome"] == "overturned":
+        if len(chain) == 1:
+            sv = f"Beslutet har upphävts: {last['title']} ({when}) upphäver det. Det gäller inte längre."
+            en = f"Overturned: {last['title']} ({last.get('date') or 'date unknown'}) set this decision aside; it is no longer good law."
+        else:
+            sv = f"Beslutet gäller inte längre efter sista instansen: {steps_sv}."
+            en = f"No longer good law after the last instance: {steps_en}."
+        return [{"kind": "overturned", **base, "message": sv, "message_en": en}]
+    if status["outcome"] == "restored":
+        sv = f"Beslutet står fast efter sista instansen: {steps_sv}."
+        en = f"The decision stands after the last instance: {steps_en}."
+        return [{"kind": "restored", **base, "message": sv, "message_en": en}]
+    sv = f"Målet har återförvisats och är inte slutligt avgjort: {steps_sv}."
+    en = f"The case was remanded and is not finally decided: {steps_en}."
+    return [{"kind": "remanded", **base, "message": sv, "message_en": en}]
 
 
 def _registry_cases(service: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,7 +131,8 @@ def _registry_cases(service: Any, record: dict[str, Any]) -> list[dict[str, Any]
 def _cites_overturned(graph, doc_id: str) -> list[dict[str, Any]]:
     out = []
     for cited in graph.targets(doc_id, "cites"):
-        for later in graph.targets(cited["doc_id"], "overturned_by"):
+        final = final_overturner(graph, cited["doc_id"])
+        for later in [final] if final else []:
             if later["doc_id"] == doc_id:
                 continue
             out.append(
@@ -177,7 +219,8 @@ def annotate_answer(service: Any, answer: Any) -> None:
     status_notes: list[str] = []
     for doc_id, numbers in _citation_numbers(answer.citations).items():
         first = next(c for c in answer.citations if c["doc_id"] == doc_id)
-        for later in graph.targets(doc_id, "overturned_by"):
+        final = final_overturner(graph, doc_id)
+        for later in [final] if final else []:
             n_later = next((c["n"] for c in answer.citations if c["doc_id"] == later["doc_id"]), None)
             if n_later is None:
                 passage = _best_passage(service, answer.question, later["doc_id"], SearchFilters)

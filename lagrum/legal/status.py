@@ -33,12 +33,29 @@ def warnings_for(service: Any, doc_id: str) -> list[dict[str, Any]]:
     if key in cache:
         return cache[key]
     record = service.index.store.get_document(doc_id, with_text=False)
-    warnings: list[dict[str, Any]] = []
-    if record is not None:
-        warnings = _overturned(graph, doc_id) + _registry_cases(service, record) + _cites_overturned(graph, doc_id)
-        warnings += _repealed(service, record) + _renamed(service, record)
+    warnings = record_warnings(service.registry, graph, record) if record is not None else []
     cache[key] = warnings
     return warnings
+
+
+def record_warnings(registry: Any, graph: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The warnings of one stored document record, from the relation graph and the registry.
+
+    Every warning names what triggered it in `trigger`: the citation and its passage, the
+    metadata field, the relations of the chain, or the registry entry.
+    """
+    doc_id = record["id"]
+    holder = _RegistryHolder(registry)
+    warnings = _overturned(graph, doc_id) + _registry_cases(holder, record) + _cites_overturned(graph, doc_id)
+    warnings += _own_repeal(registry, record) + _repealed(holder, record) + _renamed(holder, record)
+    return warnings
+
+
+class _RegistryHolder:
+    """What the warning helpers need of a service: its registry."""
+
+    def __init__(self, registry: Any) -> None:
+        self.registry = registry
 
 
 _STEP_SV = {"overturned": "upphävde", "upheld": "fastställde", "remanded": "återförvisade"}
@@ -124,7 +141,8 @@ def _registry_cases(service: Any, record: dict[str, Any]) -> list[dict[str, Any]
             sv = f"Texten gäller beslutet {case.reference} ({case.date}), som upphävdes av {court} {case.overturned_on} ({case.overturned_by})."
             en = f"This text concerns decision {case.reference} ({case.date}), which {court} overturned on {case.overturned_on} ({case.overturned_by})."
             kind = "cites_overturned"
-        out.append({"kind": kind, "case": case.reference, "by": case.overturned_by, "date": case.overturned_on, "message": sv, "message_en": en})
+        trigger = {"registry": case.reference, "field": "identifiers" if ref in own else "citations"}
+        out.append({"kind": kind, "case": case.reference, "by": case.overturned_by, "date": case.overturned_on, "trigger": trigger, "message": sv, "message_en": en})
     return out
 
 
@@ -139,6 +157,7 @@ def _cites_overturned(graph, doc_id: str) -> list[dict[str, Any]]:
                 {
                     "kind": "cites_overturned",
                     "case": cited["doc_id"],
+                    "trigger": {"citation": cited["doc_id"]},
                     "by": later["doc_id"],
                     "date": later.get("date"),
                     "message": f"Texten hänvisar till {cited['title']}, som har upphävts av {later['title']} ({later.get('date') or 'okänt datum'}).",
@@ -148,51 +167,149 @@ def _cites_overturned(graph, doc_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def _own_identifiers(record: dict[str, Any]) -> set[str]:
+    return {i for i in record_identifiers(record) if i.startswith(("SFS ", "EU "))}
+
+
+def _own_repeal(registry: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """A statute that is itself repealed: by its own metadata (`repealed`), else by the registry."""
+    if str(record.get("doc_type") or "") not in ("lag", "förordning"):
+        return []
+    extra = record.get("extra") if isinstance(record.get("extra"), dict) else {}
+    own = sorted(_own_identifiers(record))
+    repealed = extra.get("repealed") or record.get("repealed")
+    trigger: dict[str, Any] = {"field": "repealed", "value": repealed}
+    replaced_by = extra.get("replaced_by") or None
+    sfs = own[0] if own else record["id"]
+    if not repealed and registry is not None:
+        for candidate in own:
+            status = registry.status_of_statute(candidate)
+            if status["known"] and status["repealed"] and not status["in_force"]:
+                repealed, replaced_by, sfs = status["repealed"], status["replaced_by"], candidate
+                trigger = {"registry": candidate, "field": "repealed", "value": repealed}
+                break
+    if not repealed:
+        return []
+    repealed = str(repealed)[:10]
+    if registry is not None and not replaced_by:
+        status = registry.status_of_statute(sfs)
+        replaced_by = status["replaced_by"] if status["known"] else None
+    successor = registry.statute(replaced_by) if (registry is not None and replaced_by) else None
+    name = (record.get("title") or sfs).strip()
+    by_sv = f" och ersattes av {successor.display_name} ({successor.sfs})" if successor else (f" och ersattes av {replaced_by}" if replaced_by else "")
+    by_en = f" and was replaced by {successor.display_name} ({successor.sfs})" if successor else (f" and was replaced by {replaced_by}" if replaced_by else "")
+    return [
+        {
+            "kind": "repealed",
+            "statute": sfs,
+            "date": repealed,
+            "replaced_by": replaced_by,
+            "own": True,
+            "trigger": trigger,
+            "message": f"{name} gäller inte längre: den upphävdes {repealed}{by_sv}.",
+            "message_en": f"{name} is no longer in force: it was repealed on {repealed}{by_en}.",
+        }
+    ]
+
+
 def _repealed(service: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Repealed statutes this document relies on: cited in the present tense, before the repeal.
+
+    No warning for the statute's successor or the act that repealed it, for a document written
+    after the repeal (it mentions the old law historically), or when every passage citing the
+    statute speaks of it as gone ("upphävs", "den tidigare ...").
+    """
     registry = service.registry
     if registry is None:
         return []
     statutes = {c for c in record.get("citations") or [] if c.startswith(("SFS ", "EU ")) and len(c.split()) == 2}
     statutes |= {" ".join(c.split()[:2]) for c in record.get("citations") or [] if c.startswith(("SFS ", "EU "))}
+    own = _own_identifiers(record)
+    mentions = record.get("statute_mentions") or {}
+    written = str(record.get("date") or "")
     out = []
-    for sfs in sorted(statutes):
+    for sfs in sorted(statutes - own):
         status = registry.status_of_statute(sfs)
         if not status["known"] or not status["repealed"]:
+            continue
+        if own & set(status.get("replaced_by_all") or []) or status["replaced_by"] in own:
+            continue  # the successor names what it replaced
+        if written and written >= status["repealed"]:
+            continue  # written after the repeal: a historical mention
+        mention = mentions.get(sfs)
+        if mention is not None and mention.get("historical"):
             continue
         statute = registry.statute(sfs)
         name = statute.display_name if statute else sfs
         successor = registry.statute(status["replaced_by"]) if status["replaced_by"] else None
         by_sv = f" och ersattes av {successor.display_name} ({successor.sfs})" if successor else ""
         by_en = f" and was replaced by {successor.display_name} ({successor.sfs})" if successor else ""
+        trigger = {"citation": sfs, **({k: mention[k] for k in ("raw", "start", "end", "passage")} if mention else {})}
+        quoted_sv = f" Texten hänvisar till den: ”{mention['raw']}”." if mention else ""
+        quoted_en = f" The text cites it: “{mention['raw']}”." if mention else ""
         out.append(
             {
                 "kind": "repealed",
                 "statute": sfs,
                 "date": status["repealed"],
                 "replaced_by": status["replaced_by"],
-                "message": f"{name.capitalize()} ({sfs}) gäller inte längre: den upphörde {status['repealed']}{by_sv}.",
-                "message_en": f"{name} ({sfs}) is no longer in force: it was repealed on {status['repealed']}{by_en}.",
+                "trigger": trigger,
+                "message": f"{name.capitalize()} ({sfs}) gäller inte längre: den upphörde {status['repealed']}{by_sv}.{quoted_sv}",
+                "message_en": f"{name} ({sfs}) is no longer in force: it was repealed on {status['repealed']}{by_en}.{quoted_en}",
             }
         )
     return out
 
 
+def _by_authority(record: dict[str, Any], names: list[str]) -> str | None:
+    """The metadata field naming `names` as the document's author (source, court, authority), if any."""
+    extra = record.get("extra") if isinstance(record.get("extra"), dict) else {}
+    for field_name in ("source", "court", "authority"):
+        value = str(record.get(field_name) or extra.get(field_name) or "")
+        if value and any(n.casefold() in value.casefold() for n in names):
+            return field_name
+    return None
+
+
 def _renamed(service: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """An authority that has been renamed, when the document is by it or is about it.
+
+    A document is about it when written before the renaming (or undated) and naming it in the
+    title or at least twice; a statute naming a court in passing ("Regeringsrätten" in
+    regeringsformen's transitional provisions) gets no warning unless it is the author.
+    """
     registry = service.registry
     if registry is None:
         return []
+    mentions = record.get("authority_mentions") or {}
     out = []
     for authority_id in record.get("authorities") or []:
         authority = registry.authority(authority_id)
         if authority is None or not authority.renamed_to:
             continue
         current, renamed_on = registry.current_authority_name(authority.name)
+        names = [authority.name, *authority.aliases]
+        author_field = _by_authority(record, names)
+        mention = mentions.get(authority_id)
+        if author_field:
+            trigger: dict[str, Any] = {"field": author_field}
+        else:
+            if str(record.get("doc_type") or "") in ("lag", "förordning"):
+                continue
+            written = str(record.get("date") or "")
+            if written and renamed_on and written >= str(renamed_on):
+                continue
+            in_title = any(n.casefold() in str(record.get("title") or "").casefold() for n in names)
+            if mention is not None and not in_title and mention.get("count", 0) < 2:
+                continue
+            trigger = {"mention": mention} if mention else {"field": "authorities"}
         out.append(
             {
                 "kind": "renamed",
                 "authority": authority.name,
                 "now": current,
                 "date": renamed_on,
+                "trigger": trigger,
                 "message": f"{authority.name} heter sedan {renamed_on} {current}.",
                 "message_en": f"{authority.name} has been called {current} since {renamed_on}.",
             }

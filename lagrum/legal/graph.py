@@ -91,39 +91,64 @@ class RelationGraph:
 _DECIDING = {"overturned_by": "overturned", "upheld_by": "upheld", "remanded_by": "remanded"}
 
 
-def standing(graph: "RelationGraph", doc_id: str, _seen: frozenset = frozenset()) -> dict[str, Any] | None:
-    """Where a decision stands after every later instance: the last instance decides.
+def standing(graph: "RelationGraph", doc_id: str) -> dict[str, Any] | None:
+    """Where a decision stands after every later instance: the last valid instance decides.
 
-    The latest ruling that decided on `doc_id` (overturned, upheld or remanded it) gives the
-    outcome, unless a still later ruling decided on that ruling: a ruling overturned on appeal
-    no longer has its effect (an overturned decision is restored, an upheld one falls), an
-    upheld one keeps it. Returns `{"outcome", "chain"}`, the chain being each step from the
-    decision to the last instance (`doc_id`, `title`, `date`, `identifiers`, `outcome` of the
-    step on the one before), or None when no indexed ruling decided on it.
+    The rulings that decided on `doc_id` (overturned, upheld or remanded it) are taken latest
+    first; one that a later ruling overturned in its turn has no effect, so the next one counts,
+    and with none left the decision stands as first made ("restored" when an instance had
+    overturned it). Returns `{"outcome", "by", "chain"}`: `outcome` one of "overturned", "upheld",
+    "remanded", "restored"; `by` the ruling whose effect holds (None when restored); `chain`
+    every step from the decision on, by date (`doc_id`, `title`, `date`, `identifiers`,
+    `outcome`, `on`: the document the step decided on). None when no indexed ruling decided on it.
     """
-    if doc_id in _seen or len(_seen) > 12:
+    steps: list[dict[str, Any]] = []
+    seen = {doc_id}
+    frontier = [doc_id]
+    while frontier and len(steps) < 50:
+        current = frontier.pop()
+        for ruling, outcome in _deciders(graph, current):
+            steps.append({**_step(graph, ruling), "outcome": outcome, "on": current})
+            if ruling not in seen:
+                seen.add(ruling)
+                frontier.append(ruling)
+    if not steps:
         return None
-    deciders = []
+    steps.sort(key=lambda s: (s.get("date") or "", s["doc_id"]))
+    outcome, by = _effect(graph, doc_id, frozenset())
+    if outcome is None:
+        outcome = "restored"
+    return {"outcome": outcome, "by": by, "chain": steps}
+
+
+def _deciders(graph: "RelationGraph", doc_id: str) -> list[tuple[str, str]]:
+    found = []
     for kind, outcome in _DECIDING.items():
         for edge in graph.edges.get(doc_id, {}).get(kind, {}).values():
-            brief = graph.briefs.get(edge.doc_id)
-            if brief:
-                deciders.append((brief.get("date") or "", _rank(outcome), outcome, brief))
-    if not deciders:
-        return None
-    _, _, outcome, last = max(deciders, key=lambda d: (d[0], d[1]))
-    step = {"doc_id": last["doc_id"], "title": last["title"], "date": last.get("date"),
-            "identifiers": graph.identifiers_of(last["doc_id"]), "outcome": outcome}
-    later = standing(graph, last["doc_id"], _seen | {doc_id})
-    chain = [step]
-    final = outcome
-    if later is not None:
-        chain += later["chain"]
-        if later["outcome"] == "overturned":
-            final = {"overturned": "restored", "upheld": "overturned", "remanded": "restored"}.get(outcome, outcome)
-        elif later["outcome"] == "remanded":
-            final = "pending"
-    return {"outcome": final, "chain": chain}
+            if edge.doc_id in graph.briefs:
+                found.append((edge.doc_id, outcome))
+    return found
+
+
+def _step(graph: "RelationGraph", doc_id: str) -> dict[str, Any]:
+    brief = graph.briefs[doc_id]
+    return {"doc_id": doc_id, "title": brief["title"], "date": brief.get("date"), "identifiers": graph.identifiers_of(doc_id)}
+
+
+def _effect(graph: "RelationGraph", doc_id: str, path: frozenset) -> tuple[str | None, str | None]:
+    """The outcome the last valid decider gave `doc_id`, and that decider; (None, None) when none holds."""
+    if doc_id in path or len(path) > 12:
+        return None, None
+    deciders = sorted(
+        _deciders(graph, doc_id),
+        key=lambda d: (graph.briefs[d[0]].get("date") or "", _rank(d[1])),
+        reverse=True,
+    )
+    for ruling, outcome in deciders:
+        if _effect(graph, ruling, path | {doc_id})[0] == "overturned":
+            continue  # that ruling was itself overturned: it no longer has its effect
+        return outcome, ruling
+    return None, None
 
 
 def _rank(outcome: str) -> int:

@@ -194,9 +194,19 @@ def operative_relations(
         before = [i for i in _instances(text[: operative_at if operative_at > 0 else len(text)]) if not court or not _same_body(i[0], court)]
         if before:
             authority, reviewed = before[-1][0], [f"{before[-1][0]} {before[-1][1]}"]
+    named = _named_decisions(text)
+    if not reviewed:
+        # No head names it: the decision the text says was appealed ("Försäkringskassan överklagade
+        # Datainspektionens beslut den 18 december 2015 (dnr 388-2015)"), its maker from the named ones.
+        from lagrum.legal.relations import detect_relation_statements
+
+        appeal = next((st for st in detect_relation_statements(text, exclude=list(own)) if st["type"] == "appeals"), None)
+        if appeal is not None:
+            reviewed = [appeal["target"]]
+            authority = authority or next((n for n, c in named if c == appeal["target"]), "")
     decided: dict[str, dict[str, Any]] = {}
     for sentence in _sentences(operative):
-        for statement in _sentence_outcomes(sentence, reviewed, authority, instances, excluded):
+        for statement in _sentence_outcomes(sentence, reviewed, authority, instances, excluded, named):
             where = text.find(sentence)
             statement.update(start=where if where >= 0 else None, end=where + len(sentence) if where >= 0 else None)
             key = (statement["target"], statement["type"])
@@ -248,6 +258,7 @@ def _sentence_outcomes(
     authority: str,
     instances: list[tuple[str, str]],
     excluded: set[str],
+    named_decisions: list[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     if sentence.endswith("?"):
         return []
@@ -273,11 +284,11 @@ def _sentence_outcomes(
             passive = verb.group(0).endswith("s") and kind in ("overturn", "uphold")
             if passive:
                 obj = sentence[verbs[i - 1].end() if i else 0 : verb.start()]
-                obj_targets = _object_targets(obj, reviewed, authority, instances, excluded, anywhere=True)
+                obj_targets = _object_targets(obj, reviewed, authority, instances, excluded, anywhere=True, named_decisions=named_decisions)
                 targets = [] if not obj_targets else obj_targets
             else:
                 end = verbs[i + 1].start() if i + 1 < len(verbs) else len(sentence)
-                targets = _object_targets(sentence[verb.end() : end], reviewed, authority, instances, excluded)
+                targets = _object_targets(sentence[verb.end() : end], reviewed, authority, instances, excluded, named_decisions=named_decisions)
         for target in targets:
             out.append({"type": relation, "target": target, "trigger": verb.group(0), "via": "operative", "subject": None, **extra})
     return out
@@ -290,6 +301,7 @@ def _object_targets(
     instances: list[tuple[str, str]],
     excluded: set[str],
     anywhere: bool = False,
+    named_decisions: list[tuple[str, str]] = (),
 ) -> list[str]:
     """The decisions an operative verb acts on: the reviewed one named by its maker or definite form, plus written ids."""
     targets: list[str] = []
@@ -301,7 +313,10 @@ def _object_targets(
             targets += reviewed
         else:
             match = next((f"{n} {d}" for n, d in reversed(instances) if _same_body(maker, n)), None)
-            if match and not reviewed:
+            named = next((c for n, c in named_decisions if _same_body(maker, n) and c.casefold() not in excluded), None)
+            if named:
+                targets.append(named)
+            elif match and not reviewed:
                 targets.append(match)
             elif match and any(match == r for r in reviewed):
                 targets.append(match)
@@ -338,6 +353,20 @@ def _same_body(maker: str, name: str) -> bool:
     parts = [p.strip().casefold() for p in name.split(",")]
     # "mark- och miljödomstol" must not match "mark- och miljööverdomstolen".
     return any(re.search(rf"(?<![\w-]){re.escape(base)}", part) for part in parts) or base == _base(name)
+
+
+# "Datainspektionens beslut den 18 december 2015 (dnr 388-2015)": a decision named with its number in the text.
+_NAMED_DECISION = re.compile(r"\b([A-ZÅÄÖ][\w-]*(?:\s+(?:i|och|för)\s+[\w-]+)*?s)\s+(?:beslut|dom|avgörande|förhandsbesked)\b([^.\n]{0,90})")
+
+
+def _named_decisions(text: str) -> list[tuple[str, str]]:
+    """(maker, canonical id) of decisions the text names with their number, in order."""
+    found = []
+    for match in _NAMED_DECISION.finditer(text):
+        refs = [r for r in extract_references(match.group(2)) if r.kind in ("case", "dnr")]
+        if refs:
+            found.append((match.group(1), refs[0].canonical))
+    return found
 
 
 def _instances(text: str) -> list[tuple[str, str]]:

@@ -70,43 +70,49 @@ def _step_text(step: dict[str, Any], en: bool) -> str:
 
 
 def chain_text(chain: list[dict[str, Any]], en: bool = False) -> str:
-    """Each instance with its date and case numbers and what it did to the one before, in order."""
+    """Each instance with its date and case numbers and what it did to the one before, in date order."""
+    first = chain[0]["on"] if chain else None
     parts = []
-    for i, step in enumerate(chain):
-        what = ("the decision" if en else "beslutet") if i == 0 else ("that ruling" if en else "det avgörandet")
+    for step in chain:
+        if step["on"] == first:
+            what = "the decision" if en else "beslutet"
+        else:
+            on = next((s for s in chain if s["doc_id"] == step["on"]), None)
+            label = ", ".join(on.get("identifiers") or []) if on else ""
+            what = (f"that ruling ({label})" if label else "that ruling") if en else (f"det avgörandet ({label})" if label else "det avgörandet")
         parts.append(f"{_step_text(step, en)} {what}")
     return "; ".join(parts)
 
 
 def final_overturner(graph, doc_id: str) -> dict[str, Any] | None:
-    """The indexed ruling that, as the last instance, leaves `doc_id` overturned; None when it stands."""
+    """The indexed ruling whose overturning of `doc_id` holds after the last instance; None when it stands."""
     status = standing(graph, doc_id)
-    if status is None or status["outcome"] != "overturned":
+    if status is None or status["outcome"] != "overturned" or not status["by"]:
         return None
-    last = status["chain"][-1]
-    return graph.briefs.get(last["doc_id"])
+    return graph.briefs.get(status["by"])
 
 
 def _overturned(graph, doc_id: str) -> list[dict[str, Any]]:
     """The decision's standing after its last instance, with the chain of instances behind it."""
     status = standing(graph, doc_id)
-    if status is None or status["outcome"] not in ("overturned", "restored", "pending"):
+    if status is None or status["outcome"] == "upheld" and all(s["outcome"] == "upheld" for s in status["chain"]):
         return []
     chain = status["chain"]
     last = chain[-1]
-    when = last.get("date") or "okänt datum"
+    by = graph.briefs.get(status["by"]) if status["by"] else None
     steps_sv, steps_en = chain_text(chain), chain_text(chain, en=True)
-    base = {"by": last["doc_id"], "date": last.get("date"), "chain": chain,
-            "trigger": {"relations": [f"{s['outcome']}: {s['doc_id']}" for s in chain]}}
+    base = {"by": status["by"] or last["doc_id"], "date": (by or last).get("date"), "chain": chain,
+            "trigger": {"relations": [f"{s['doc_id']} {s['outcome']} {s['on']}" for s in chain]}}
     if status["outcome"] == "overturned":
         if len(chain) == 1:
-            sv = f"Beslutet har upphävts: {last['title']} ({when}) upphäver det. Det gäller inte längre."
-            en = f"Overturned: {last['title']} ({last.get('date') or 'date unknown'}) set this decision aside; it is no longer good law."
+            when = by.get("date") or "okänt datum"
+            sv = f"Beslutet har upphävts: {by['title']} ({when}) upphäver det. Det gäller inte längre."
+            en = f"Overturned: {by['title']} ({by.get('date') or 'date unknown'}) set this decision aside; it is no longer good law."
         else:
             sv = f"Beslutet gäller inte längre efter sista instansen: {steps_sv}."
             en = f"No longer good law after the last instance: {steps_en}."
         return [{"kind": "overturned", **base, "message": sv, "message_en": en}]
-    if status["outcome"] == "restored":
+    if status["outcome"] in ("restored", "upheld"):
         sv = f"Beslutet står fast efter sista instansen: {steps_sv}."
         en = f"The decision stands after the last instance: {steps_en}."
         return [{"kind": "restored", **base, "message": sv, "message_en": en}]

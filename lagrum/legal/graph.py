@@ -5,7 +5,9 @@ which documents were ingested never matters:
 
 * metadata `relations` (`{"type": "overturned_by", "target": "<doc id or dnr/mål nr>"}`);
 * statements detected in the text ("Förvaltningsrätten upphäver Datainspektionens beslut,
-  dnr 388-2015") whose target is an identifier another indexed document carries;
+  dnr 388-2015", or a ruling's operative part deciding on the decision its head names) whose
+  target is an identifier another indexed document carries; a target no indexed document
+  carries is kept in `external` until it arrives;
 * citations of such identifiers in the text (`cites`).
 
 The graph is rebuilt from the document records (no text) after each write and cached.

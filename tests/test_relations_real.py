@@ -202,3 +202,22 @@ def test_made_up_ruling_in_court_style_decides_on_the_decision_named_in_its_head
     annotate_document(document, [], record)
     assert {(s["type"], s["target"]) for s in record["relation_statements"]} == {("overturns", "dnr 388-2015")}
     assert "mål 9999-16" in record["identifiers"]
+
+
+def test_every_detected_statement_reaches_the_relation_graph():
+    """Built from the records of all the real rulings: each statement is a link or an external target."""
+    from lagrum.legal.graph import build_graph
+
+    records = []
+    for relative in LABELS:
+        document, record = _read(relative)
+        records.append({**document.metadata(), **record, "state": "complete"})
+    graph = build_graph(records)
+    statements = 0
+    for record in records:
+        for statement in record["relation_statements"]:
+            statements += 1
+            linked = graph.resolve(statement["target"], exclude=record["id"])
+            external = {(e["type"], e["target"]) for e in graph.related(record["id"])["external"]}
+            assert linked or (statement["type"], statement["target"]) in external, (record["id"], statement)
+    assert statements >= 60

@@ -11,6 +11,7 @@ authority renamings).
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from lagrum.legal.graph import canonical_identifier, record_identifiers, relation_graph, standing
@@ -197,11 +198,25 @@ def _own_repeal(registry: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
     if not repealed:
         return []
     repealed = str(repealed)[:10]
+    replaced_by = replaced_by or extra.get("repealed_by") or None
     if registry is not None and not replaced_by:
         status = registry.status_of_statute(sfs)
         replaced_by = status["replaced_by"] if status["known"] else None
     successor = registry.statute(replaced_by) if (registry is not None and replaced_by) else None
     name = (record.get("title") or sfs).strip()
+    if repealed > _dt.date.today().isoformat():
+        return [
+            {
+                "kind": "repeal_scheduled",
+                "statute": sfs,
+                "date": repealed,
+                "replaced_by": replaced_by,
+                "own": True,
+                "trigger": trigger,
+                "message": f"{name} upphör att gälla {repealed}.",
+                "message_en": f"{name} will be repealed on {repealed}.",
+            }
+        ]
     by_sv = f" och ersattes av {successor.display_name} ({successor.sfs})" if successor else (f" och ersattes av {replaced_by}" if replaced_by else "")
     by_en = f" and was replaced by {successor.display_name} ({successor.sfs})" if successor else (f" and was replaced by {replaced_by}" if replaced_by else "")
     return [

@@ -221,3 +221,33 @@ def test_every_detected_statement_reaches_the_relation_graph():
             external = {(e["type"], e["target"]) for e in graph.related(record["id"])["external"]}
             assert linked or (statement["type"], statement["target"]) in external, (record["id"], statement)
     assert statements >= 60
+
+
+# Made-up operative parts (not real rulings; mål 1111-23 and dnr 2222-2023 are fictional).
+KR = {"text": "Kammarrätten i Stockholms dom den 1 mars 2024 i mål nr 1111-23"}
+NAMND = {"text": "Tillsynsnämndens beslut den 2 februari 2023, dnr 2222-2023"}
+
+
+@pytest.mark.parametrize(
+    "appealed, operative, expected",
+    [
+        (KR, "Högsta förvaltningsdomstolen upphäver kammarrättens dom och visar målet åter till kammarrätten.", {(O, "mål 1111-23"), (R, "mål 1111-23")}),
+        (KR, "Högsta förvaltningsdomstolen avslår yrkandet om förhandsavgörande och avslår överklagandet.", {(U, "mål 1111-23")}),
+        (KR, "Högsta förvaltningsdomstolen avslår yrkandet om förhandsavgörande.", set()),
+        (KR, "Högsta förvaltningsdomstolen meddelar inte prövningstillstånd. Kammarrättens avgörande står därmed fast.", {(U, "mål 1111-23")}),
+        (KR, "Högsta förvaltningsdomstolen meddelar prövningstillstånd.", set()),
+        (KR, "Med ändring av kammarrättens dom förklarar Högsta förvaltningsdomstolen att bolaget har rätt till avdrag.", {(O, "mål 1111-23")}),
+        (KR, "Bolaget yrkar att Högsta förvaltningsdomstolen upphäver kammarrättens dom.", set()),
+        (KR, "Högsta förvaltningsdomstolen fastställer förvaltningsrättens avgörande.", set()),  # not the reviewed ruling, no number
+        (NAMND, "Förvaltningsrätten upphäver det överklagade beslutet.", {(O, "dnr 2222-2023")}),
+        (NAMND, "Förvaltningsrätten avvisar överklagandet.", {(U, "dnr 2222-2023")}),
+        (NAMND, "Förvaltningsrätten lämnar överklagandet utan bifall.", {(U, "dnr 2222-2023")}),
+        (NAMND, "Förvaltningsrätten återförvisar ärendet till Tillsynsnämnden för ny handläggning.", {(R, "dnr 2222-2023")}),
+        (NAMND, "Förvaltningsrätten avslår bolagets yrkande om inhibition.", set()),
+    ],
+)
+def test_made_up_operative_parts(appealed, operative, expected):
+    from lagrum.legal.operative import operative_relations
+
+    found = operative_relations({"appealed": appealed, "operative": operative}, "")
+    assert {(s["type"], s["target"]) for s in found} == expected

@@ -75,7 +75,9 @@ _VERB = re.compile(
     r"|(?P<not_tried>\bmeddelar\s+(?:\S+\s+){0,3}?inte\s+prövningstillstånd\b|\bavvisar\s+överklagande(?:t|na)\b|\böverklagande(?:t|na)\s+avvisas\b|\bstår\s+därmed\s+fast\b)"
     r"|(?P<remand>\båterförvis(?:ar|as)\b|\bvisar\s+(?:målet|ärendet)\s+åter\b)",
 )
-_HEDGE = re.compile(r"\b(?:yrka\w*|begär\w*|hemställ\w*|anför\w*|ifall|huruvida)\b", re.IGNORECASE)
+# A party's claim or a condition ("yrkar att beslutet ska upphävas"); the nouns ("avslår yrkandet")
+# are what the court decides on, not hedges.
+_HEDGE = re.compile(r"\b(?:yrkar|yrkat|yrkade|begär|begärt|begärde|hemställer|hemställt|anför|anfört|anförde|ifall|huruvida|ska|skall|bör)\b", re.IGNORECASE)
 _DECISION_WORD = re.compile(r"\b" + _DECISION_WORDS + r"\b", re.IGNORECASE)
 
 
@@ -186,6 +188,10 @@ def operative_relations(
         return None
     excluded = {o.casefold() for o in own}
     appealed = head.get("appealed") or {}
+    if appealed.get("text") and not appealed.get("court_or_authority"):
+        from ingest.formats.rattspraxis import _appealed
+
+        appealed = {**_appealed(str(appealed["text"])), **{k: v for k, v in appealed.items() if v}}
     reviewed = [t for t in appealed_targets(appealed) if t.casefold() not in excluded]
     authority = str(appealed.get("court_or_authority") or "")
     instances = [(name, date) for name, date in _instances(text) if not court or not _same_body(name, court)]

@@ -81,30 +81,15 @@ _HEDGE = re.compile(r"\b(?:yrkar|yrkat|yrkade|begär|begärt|begärde|hemställe
 _DECISION_WORD = re.compile(r"\b" + _DECISION_WORDS + r"\b", re.IGNORECASE)
 
 
-class _Maker:
-    """The words naming who made a decision, before its first decision word: "mark- och miljödomstolens dom"."""
-
-    @staticmethod
-    def match(opening: str):
-        word = _DECISION_WORD.search(opening)
-        if word is None or word.start() == 0:
-            return None
-        maker = opening[: word.start()].strip()
-        maker = re.sub(r"^(?:det|den|de)\s+", "", maker, flags=re.IGNORECASE)
-        if not maker or len(maker.split()) > 8 or not re.search(r"(?:s|en|na)$", maker):
-            return None
-        return _Found(maker)
-
-
-class _Found:
-    def __init__(self, maker: str) -> None:
-        self.maker = maker
-
-    def group(self, _n: int) -> str:
-        return self.maker
-
-
-_GENITIVE = _Maker
+def _maker_of(opening: str) -> str | None:
+    """The words naming who made a decision, before its first decision word: "mark- och miljödomstolens" dom."""
+    word = _DECISION_WORD.search(opening)
+    if word is None or word.start() == 0:
+        return None
+    maker = re.sub(r"^(?:det|den|de)\s+", "", opening[: word.start()].strip(), flags=re.IGNORECASE)
+    if not maker or len(maker.split()) > 8 or not re.search(r"(?:s|en|na)$", maker):
+        return None
+    return maker
 _BARE = re.compile(r"^\s*(?:det|den|de)?\s*(?:överklagade\s+)?" + _DECISION_WORDS + r"\b", re.IGNORECASE)
 
 
@@ -312,9 +297,8 @@ def _object_targets(
     """The decisions an operative verb acts on: the reviewed one named by its maker or definite form, plus written ids."""
     targets: list[str] = []
     opening = obj
-    genitive = _GENITIVE.match(opening)
-    if genitive:
-        maker = genitive.group(1)
+    maker = _maker_of(opening)
+    if maker:
         if re.search(r"\b(?:underinstans\w*|överklagade)\b", maker, re.IGNORECASE) or (authority and _same_body(maker, authority)):
             targets += reviewed
         else:

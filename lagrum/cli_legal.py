@@ -20,6 +20,8 @@ RELATION_LABELS = {
     "overturned_by": "overturned by",
     "upholds": "upholds",
     "upheld_by": "upheld by",
+    "remands": "remands",
+    "remanded_by": "remanded by",
     "appeals": "appeals",
     "appealed_by": "appealed by",
     "replaces": "replaces",
@@ -65,6 +67,12 @@ def cmd_related(args, settings: Settings) -> int:
     for item in view.get("external") or []:
         empty = False
         print(f"  {RELATION_LABELS.get(item['type'], item['type']):>13}: {item['target']}  (not indexed)")
+    status = view.get("status")
+    if status:
+        print(f"  {'standing':>13}: {status['outcome']} after the last instance")
+        for step in status["chain"]:
+            ids = ", ".join(step.get("identifiers") or [])
+            print(f"  {'':>13}  {step.get('date') or 'date unknown'}  {step['title']}  [{step['doc_id']}{'; ' + ids if ids else ''}]  {step['outcome']} {step['on']}")
     if empty:
         print("  no relations to other indexed documents")
     return 0

@@ -38,6 +38,8 @@ RELATION_TYPES = (
     "appealed_by",
     "upholds",
     "upheld_by",
+    "remands",
+    "remanded_by",
     "replaces",
     "replaced_by",
     "repealed_by",

@@ -44,7 +44,7 @@
       provisionsHeading: "Bestämmelser som dokumentet hänvisar till", relatedHeading: "Relaterade dokument",
       "rel.cites": "Hänvisar till", "rel.cited_by": "Hänvisas till av", "rel.overturns": "Upphäver",
       "rel.overturned_by": "Upphävd av", "rel.upholds": "Fastställer", "rel.upheld_by": "Fastställd av",
-      "rel.appeals": "Överklagar", "rel.appealed_by": "Överklagad genom", "rel.replaces": "Ersätter",
+      "rel.appeals": "Överklagar", "rel.appealed_by": "Överklagad genom", "rel.remands": "Återförvisar", "rel.remanded_by": "Återförvisad genom", "rel.replaces": "Ersätter",
       "rel.replaced_by": "Ersatt av", "rel.repeals": "Upphäver (lag)", "rel.repealed_by": "Upphävd genom",
       "rel.amends": "Ändrar", "rel.amended_by": "Ändrad genom", "rel.external": "Externa hänvisningar",
       noRelations: "Inga kända relationer.", switchTo: "English"
@@ -80,7 +80,7 @@
       provisionsHeading: "Provisions this document cites", relatedHeading: "Related documents",
       "rel.cites": "Cites", "rel.cited_by": "Cited by", "rel.overturns": "Overturns",
       "rel.overturned_by": "Overturned by", "rel.upholds": "Upholds", "rel.upheld_by": "Upheld by",
-      "rel.appeals": "Appeals", "rel.appealed_by": "Appealed by", "rel.replaces": "Replaces",
+      "rel.appeals": "Appeals", "rel.appealed_by": "Appealed by", "rel.remands": "Remands", "rel.remanded_by": "Remanded by", "rel.replaces": "Replaces",
       "rel.replaced_by": "Replaced by", "rel.repeals": "Repeals", "rel.repealed_by": "Repealed by",
       "rel.amends": "Amends", "rel.amended_by": "Amended by", "rel.external": "External references",
       noRelations: "No known relations.", switchTo: "Svenska"
@@ -581,7 +581,8 @@
 
     function relatedItem(item) {
       if (typeof item === "string") return el("li", { text: item });
-      var label = item.title || item.doc_id || item.canonical || item.id || JSON.stringify(item);
+      var label = item.title || item.doc_id || item.canonical || item.id ||
+        (item.target ? (DICT.sv["rel." + item.type] ? t("rel." + item.type) : item.type) + ": " + item.target : JSON.stringify(item));
       var children = [];
       if (item.doc_id) children.push(el("a", { href: docHref(item.doc_id), text: label }));
       else if (safeUrl(item.url)) children.push(el("a", { href: item.url, rel: "noopener noreferrer", text: label }));

@@ -18,6 +18,7 @@ identifiers and what it says it overturns, upholds or appeals.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lagrum.documents import Chunk, Document
@@ -49,9 +50,82 @@ def annotate_document(
             for r in extract_references(chunk.text, registry)
         ]
     identifiers = identifiers_of(document.metadata() | _record_identifiers(record), document.text)
-    record["citations"] = sorted({r.canonical for r in extract_references(document.text, registry)})
+    references = extract_references(document.text, registry)
+    record["citations"] = sorted({r.canonical for r in references})
+    record["statute_mentions"] = statute_mentions(document.text, references)
+    record["authority_mentions"] = authority_mentions(f"{document.title}\n{document.text}", registry)
     record["identifiers"] = identifiers
-    record["relation_statements"] = detect_relation_statements(document.text, exclude=identifiers)
+    record["relation_statements"] = relation_statements_of(document, identifiers)
+
+
+# A sentence that says the statute is gone, or speaks of it in the past, mentions it historically.
+_HISTORICAL = re.compile(
+    r"\b(?:upphäv(?:s|des|ts|d|da|t)|upphör(?:de)?\s+att\s+gälla|ersätt(?:s|er)|ersattes|ersatte|tidigare|dåvarande|gamla|"
+    r"gällde|numera|repealed|replaced|former|previous)\b",
+    re.IGNORECASE,
+)
+
+
+def statute_mentions(text: str, references: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per cited statute ("SFS 1998:204"), the passage that cites it: the first present-tense one.
+
+    `{"raw", "start", "end", "passage", "historical"}`; `historical` is True when every sentence
+    citing the statute speaks of it as gone or past ("Genom lagen upphävs personuppgiftslagen
+    (1998:204)", "I den tidigare kameraövervakningslagen (2013:460) ..."), which is no reliance on it.
+    """
+    from lagrum.legal.relations import split_sentences
+
+    sentences = None
+    found: dict[str, dict[str, Any]] = {}
+    for ref in references:
+        if not ref.canonical.startswith(("SFS ", "EU ")):
+            continue
+        statute = " ".join(ref.canonical.split()[:2])
+        current = found.get(statute)
+        if current is not None and not current["historical"]:
+            continue
+        if sentences is None:
+            sentences = split_sentences(text)
+        start, end = next(((a, b) for a, b in sentences if a <= ref.start < b), (ref.start, ref.end))
+        passage = text[start:end]
+        mention = {"raw": ref.raw, "start": ref.start, "end": ref.end, "passage": passage[:300],
+                   "historical": bool(_HISTORICAL.search(passage))}
+        if current is None or not mention["historical"]:
+            found[statute] = mention
+    return found
+
+
+def authority_mentions(text: str, registry: Registry) -> dict[str, dict[str, Any]]:
+    """Per authority named in the text: how often, and where first (`count`, `raw`, `start`, `end`)."""
+    out: dict[str, dict[str, Any]] = {}
+    for authority in registry.authorities():
+        for name in [authority.name, *authority.aliases]:
+            flags = 0 if name.isupper() and len(name) <= 5 else re.IGNORECASE
+            hits = list(re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text, flags))
+            if hits:
+                entry = out.setdefault(authority.id, {"count": 0, "raw": hits[0].group(0), "start": hits[0].start(), "end": hits[0].end()})
+                entry["count"] += len(hits)
+    return out
+
+
+def relation_statements_of(document: Document, identifiers: list[str]) -> list[dict[str, Any]]:
+    """What the document decides about other decisions.
+
+    A ruling with an operative part (its head read by the court reader, or found in the text)
+    is decided by that part alone: statements in its reasoning or in an appended lower ruling
+    are history, not this document's outcome. Other texts get the sentence detector, with one
+    outcome per target.
+    """
+    from lagrum.legal.operative import one_outcome_per_target, operative_relations
+
+    extra = document.extra or {}
+    head = extra.get("head") if isinstance(extra.get("head"), dict) else None
+    court = str(extra.get("court") or extra.get("authority") or "")
+    if document.doc_type in ("dom", "beslut") or head:
+        decided = operative_relations(head, document.text, own=identifiers, court=court)
+        if decided is not None and (decided or head):
+            return decided
+    return one_outcome_per_target(detect_relation_statements(document.text, exclude=identifiers))
 
 
 def _record_identifiers(record: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,9 @@ which documents were ingested never matters:
 
 * metadata `relations` (`{"type": "overturned_by", "target": "<doc id or dnr/mål nr>"}`);
 * statements detected in the text ("Förvaltningsrätten upphäver Datainspektionens beslut,
-  dnr 388-2015") whose target is an identifier another indexed document carries;
+  dnr 388-2015", or a ruling's operative part deciding on the decision its head names) whose
+  target is an identifier another indexed document carries; a target no indexed document
+  carries is kept in `external` until it arrives;
 * citations of such identifiers in the text (`cites`).
 
 The graph is rebuilt from the document records (no text) after each write and cached.
@@ -25,13 +27,14 @@ INVERSE = {
     "overturns": "overturned_by",
     "upholds": "upheld_by",
     "appeals": "appealed_by",
+    "remands": "remanded_by",
     "replaces": "replaced_by",
     "repeals": "repealed_by",
     "amends": "amended_by",
     "cites": "cited_by",
 }
 INVERSE.update({v: k for k, v in list(INVERSE.items())})
-VIEW_KEYS = ("cites", "cited_by", "overturns", "overturned_by", "upholds", "upheld_by", "appeals", "appealed_by", "replaces", "replaced_by", "repeals", "repealed_by", "amends", "amended_by")
+VIEW_KEYS = ("cites", "cited_by", "overturns", "overturned_by", "upholds", "upheld_by", "remands", "remanded_by", "appeals", "appealed_by", "replaces", "replaced_by", "repeals", "repealed_by", "amends", "amended_by")
 _CASE_KINDS = ("case", "dnr")
 
 
@@ -49,6 +52,7 @@ class RelationGraph:
     external: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # targets not indexed
     # Status warnings derived from this graph; they live and die with it, so a rebuild never serves stale ones.
     warnings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    display_ids: dict[str, list[str]] = field(default_factory=dict)  # doc id -> its identifiers as written
 
     def add(self, source: str, kind: str, target: str, via: str) -> None:
         if source == target or kind not in INVERSE:
@@ -71,14 +75,86 @@ class RelationGraph:
         view: dict[str, Any] = {"doc_id": doc_id, "title": brief["title"], "date": brief["date"]}
         for kind in VIEW_KEYS:
             view[kind] = self.targets(doc_id, kind)
-        view["external"] = self.external.get(doc_id, [])
+        view["external"] = [{**e, "external": True} for e in self.external.get(doc_id, [])]
+        view["status"] = standing(self, doc_id)
         return view
+
+    def identifiers_of(self, doc_id: str) -> list[str]:
+        """The identifiers a document carries as written ("mål T 1299-22"), for naming it in a chain."""
+        return list(self.display_ids.get(doc_id, []))
 
     def resolve(self, target: str, exclude: str = "") -> list[str]:
         """Doc ids a relation target names: a doc id, or an identifier (dnr, mål nr) a document carries."""
         if target in self.briefs:
             return [target]
         return [d for d in self.identifiers.get(canonical_identifier(target), []) if d != exclude]
+
+
+_DECIDING = {"overturned_by": "overturned", "upheld_by": "upheld", "remanded_by": "remanded"}
+
+
+def standing(graph: "RelationGraph", doc_id: str) -> dict[str, Any] | None:
+    """Where a decision stands after every later instance: the last valid instance decides.
+
+    The rulings that decided on `doc_id` (overturned, upheld or remanded it) are taken latest
+    first; one that a later ruling overturned in its turn has no effect, so the next one counts,
+    and with none left the decision stands as first made ("restored" when an instance had
+    overturned it). Returns `{"outcome", "by", "chain"}`: `outcome` one of "overturned", "upheld",
+    "remanded", "restored"; `by` the ruling whose effect holds (None when restored); `chain`
+    every step from the decision on, by date (`doc_id`, `title`, `date`, `identifiers`,
+    `outcome`, `on`: the document the step decided on). None when no indexed ruling decided on it.
+    """
+    steps: list[dict[str, Any]] = []
+    seen = {doc_id}
+    frontier = [doc_id]
+    while frontier and len(steps) < 50:
+        current = frontier.pop()
+        for ruling, outcome in _deciders(graph, current):
+            steps.append({**_step(graph, ruling), "outcome": outcome, "on": current})
+            if ruling not in seen:
+                seen.add(ruling)
+                frontier.append(ruling)
+    if not steps:
+        return None
+    steps.sort(key=lambda s: (s.get("date") or "", s["doc_id"]))
+    outcome, by = _effect(graph, doc_id, frozenset())
+    if outcome is None:
+        outcome = "restored"
+    return {"outcome": outcome, "by": by, "chain": steps}
+
+
+def _deciders(graph: "RelationGraph", doc_id: str) -> list[tuple[str, str]]:
+    found = []
+    for kind, outcome in _DECIDING.items():
+        for edge in graph.edges.get(doc_id, {}).get(kind, {}).values():
+            if edge.doc_id in graph.briefs:
+                found.append((edge.doc_id, outcome))
+    return found
+
+
+def _step(graph: "RelationGraph", doc_id: str) -> dict[str, Any]:
+    brief = graph.briefs[doc_id]
+    return {"doc_id": doc_id, "title": brief["title"], "date": brief.get("date"), "identifiers": graph.identifiers_of(doc_id)}
+
+
+def _effect(graph: "RelationGraph", doc_id: str, path: frozenset) -> tuple[str | None, str | None]:
+    """The outcome the last valid decider gave `doc_id`, and that decider; (None, None) when none holds."""
+    if doc_id in path or len(path) > 12:
+        return None, None
+    deciders = sorted(
+        _deciders(graph, doc_id),
+        key=lambda d: (graph.briefs[d[0]].get("date") or "", _rank(d[1])),
+        reverse=True,
+    )
+    for ruling, outcome in deciders:
+        if _effect(graph, ruling, path | {doc_id})[0] == "overturned":
+            continue  # that ruling was itself overturned: it no longer has its effect
+        return outcome, ruling
+    return None, None
+
+
+def _rank(outcome: str) -> int:
+    return {"overturned": 3, "remanded": 2, "upheld": 1}.get(outcome, 0)
 
 
 def canonical_identifier(value: str) -> str:
@@ -122,6 +198,7 @@ def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
         for ident in record_identifiers(r):
             identifiers.setdefault(canonical_identifier(ident), []).append(r["id"])
     graph = RelationGraph(briefs, identifiers)
+    graph.display_ids = {r["id"]: record_identifiers(r) for r in records if r["id"] in briefs}
     for r in records:
         doc_id = r["id"]
         if doc_id not in briefs:
@@ -134,10 +211,16 @@ def build_graph(records: list[dict[str, Any]]) -> RelationGraph:
             if not resolved:
                 graph.external.setdefault(doc_id, []).append({"type": relation["type"], "target": relation["target"]})
         for statement in r.get("relation_statements") or []:
-            if canonical_identifier(statement["target"]) in own:
+            if canonical_identifier(statement["target"]) in own or statement["type"] not in INVERSE:
                 continue
-            for target in graph.resolve(statement["target"], exclude=doc_id):
+            resolved = graph.resolve(statement["target"], exclude=doc_id)
+            for target in resolved:
                 graph.add(doc_id, statement["type"], target, "text")
+            if not resolved:
+                # Not in the knowledge base (yet): kept by identifier; the link appears when it arrives.
+                entry = {"type": statement["type"], "target": statement["target"], "via": statement.get("via") or "text"}
+                if entry not in graph.external.setdefault(doc_id, []):
+                    graph.external[doc_id].append(entry)
         for citation in r.get("citations") or []:
             key = canonical_identifier(citation)
             if key in own:

@@ -173,7 +173,13 @@ class AnswerComposer:
                 self._background = _load_background(self.service.index)
             return self._background
 
-    def ask(self, question: str, limit: int = MAX_SENTENCES, filters: SearchFilters | None = None) -> dict[str, Any]:
+    def ask(self, question: str, limit: int = MAX_SENTENCES, filters: SearchFilters | None = None, history: list | None = None) -> dict[str, Any]:
+        """An answer for `question`; with `history` (`lagrum.followup.Turn`s, oldest first) a
+        follow-up is first resolved against the earlier turns and the answer says how (`resolved`)."""
+        if history is not None:
+            from lagrum.followup import ask_with_history
+
+            return ask_with_history(self, question, limit, filters, history)
         started = time.perf_counter()
         question = question.strip()
         language = detect_language(question)

@@ -96,7 +96,7 @@ class AskRequest(BaseModel):
     conversation_id: str | None = Field(
         None, description="continue a conversation the server keeps (the `conversation_id` of an earlier answer; kept 30 minutes in memory). "
         "An unknown or expired id starts a new conversation, and `resolved.notes` says so.",
-        json_schema_extra={"pattern": CONVERSATION_ID_PATTERN},
+        pattern=CONVERSATION_ID_PATTERN,
     )
 
 

@@ -224,15 +224,33 @@ class FollowUpResolver:
 
         since, until = time_filter(question)
         if since or until:
-            resolution.filters = replace(resolution.filters or SearchFilters(), since=since or (resolution.filters.since if resolution.filters else None), until=until or (resolution.filters.until if resolution.filters else None))
+            # A new time replaces the earlier one: "Och före 2020?" after "Och efter 2020?" means before 2020.
+            resolution.filters = replace(resolution.filters or SearchFilters(), since=since, until=until)
             resolution.reasons.append(f"time: {'since ' + since if since else ''}{' ' if since and until else ''}{'until ' + until if until else ''}".strip())
         elif _CURRENT_LAW.search(question):
             self._successor_statutes(resolution, history, earlier_docs)
         elif earlier_docs:
             self._documents(resolution, question, earlier_docs)
-        extra = [w for w in subject if w not in set(content_words(question))]
+        if resolution.doc_ids and not resolution.statutes:
+            # The documents carry the matter already; of the earlier words, the parties keep the
+            # focus ("Hur stor blev sanktionsavgiften?" + "IMY SportAdmins", not "bristande säkerhet").
+            resolution.subject = self._parties(history) or resolution.subject
+        extra = [w for w in resolution.subject if w.casefold() not in set(content_words(question))]
         resolution.question = question if not extra else f"{question} {' '.join(extra)}"
         return resolution
+
+    def _parties(self, history: list[Turn]) -> tuple[str, ...]:
+        """Names in the questions since the last self-contained one: capitalised words not opening
+        the question ("Försäkringskassan", "SportAdmins", "IMY")."""
+        found: list[str] = []
+        for turn in reversed(history):
+            for n, m in enumerate(_WORD.finditer(turn.question)):
+                word = m.group(0).strip(".:/-")
+                if n > 0 and word[:1].isupper() and word.casefold() not in STOPWORDS | DEICTIC and word not in found:
+                    found.append(word)
+            if not is_follow_up(turn.question):
+                break
+        return tuple(found[:MAX_SUBJECT_WORDS])
 
     # --- the parts ------------------------------------------------------------------
 
@@ -299,7 +317,7 @@ class FollowUpResolver:
             resolution.doc_ids = tuple(carrying[:MAX_RELATED])
             resolution.filters = replace(resolution.filters or SearchFilters(), doc_ids=resolution.doc_ids)
         titles = [registry.statute(s).title for s in current if registry.statute(s)]
-        resolution.subject = tuple(dict.fromkeys([*titles, *resolution.subject]))
+        resolution.subject = tuple(dict.fromkeys([*titles, *resolution.subject]))[:MAX_SUBJECT_WORDS]
 
     def _statutes_of(self, history: list[Turn], earlier: tuple[str, ...]) -> list[str]:
         """Statutes the earlier turn was about: named in its questions, then cited by its documents."""

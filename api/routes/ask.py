@@ -33,6 +33,9 @@ log = logging.getLogger("lagrum.api")
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
+EVENT_NAMES = ("resolved", "lead", "citation", "part", "note", "done", "error")
+
+
 class EventStream(StreamingResponse):
     media_type = "text/event-stream"
 
@@ -41,9 +44,25 @@ STREAM_RESPONSES = {
     200: {
         "description": "server-sent events: `resolved` (follow-ups), `lead`, `citation`, `part`, `note`, then `done` with the JSON `POST /ask` returns; "
         "a failure while composing is an `error` event with `{error, field}`",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "description": "one event; `data` is one line of JSON",
+                    "required": ["event", "data"],
+                    "properties": {
+                        "event": {"type": "string", "enum": list(EVENT_NAMES)},
+                        "data": {"type": "string", "contentMediaType": "application/json"},
+                    },
+                }
+            }
+        },
     },
-    **problems(400, 401, 422),
+    # Refusals come before the stream, as JSON: named here, or FastAPI would file them under text/event-stream.
+    **{
+        code: {"description": entry["description"], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for code, entry in problems(400, 401, 422).items()
+    },
 }
 
 

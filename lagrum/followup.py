@@ -94,7 +94,7 @@ _CURRENT_LAW = re.compile(
     r"still\s+(?:in\s+force|valid|apply|applies)|current\s+law|in\s+force\s+now",
     re.IGNORECASE,
 )
-_YEAR = r"((?:19|20)\d{2})"
+_YEAR = r"((?:19|20)\d{2})(?![:/]\d)"  # a year, not "2013:460"
 _SINCE = re.compile(rf"\b(?:efter|sedan|från|fr\.o\.m\.|after|since|from)\s+(?:år\s+|the\s+year\s+)?{_YEAR}\b", re.IGNORECASE)
 _UNTIL = re.compile(rf"\b(?:före|innan|till|t\.o\.m\.|before|until|prior\s+to)\s+(?:år\s+|the\s+year\s+)?{_YEAR}\b", re.IGNORECASE)
 _DURING = re.compile(rf"\b(?:under|i|år|in|during)\s+(?:år\s+)?{_YEAR}\b", re.IGNORECASE)
@@ -396,11 +396,14 @@ def _merge(given: SearchFilters | None, earlier: SearchFilters | None) -> Search
 
 def ask_with_history(composer: Any, question: str, limit: int, filters: SearchFilters | None, history: Iterable[Turn]) -> dict[str, Any]:
     """`AnswerComposer.ask` with a conversation: resolve, answer the resolved question, say what was resolved."""
+    from lagrum.language import detect_language
+
     resolution = FollowUpResolver(composer.service).resolve(question, history, filters)
     if not resolution.follow_up:
         result = composer.ask(question, limit=limit, filters=filters)
     else:
-        result = composer.ask(resolution.question, limit=limit, filters=resolution.filters)
+        # The framing follows the question as asked: "and the fine?" after a Swedish question is English.
+        result = composer.ask(resolution.question, limit=limit, filters=resolution.filters, language=detect_language(question))
         result["question"] = question.strip()
         result["notes"] = [*resolution.notes, *result.get("notes", [])]
     result["resolved"] = resolution.as_dict()

@@ -71,6 +71,7 @@ def test_time_phrases_become_date_bounds():
     assert time_filter("och sedan 2016?") == ("2016-01-01", None)
     assert time_filter("What happened in 2016?") == ("2016-01-01", "2016-12-31")
     assert time_filter("Och vad sa domstolen?") == (None, None)
+    assert time_filter("Och efter 2013:460?") == (None, None)  # a statute's number, not a year
 
 
 def test_conversation_store_is_bounded_in_number_turns_and_age():
@@ -180,6 +181,13 @@ def test_english_conversation_sent_as_history_resolves_each_follow_up(client):
     law = ask("Which law applies now?")
     assert [(s["sfs"], s["current"]) for s in law["resolved"]["statutes"]] == [("SFS 2013:460", "SFS 2018:1200")]
     assert law["resolved"]["doc_ids"] == [DECISION]
+
+
+def test_an_english_follow_up_to_a_swedish_question_is_answered_in_english(client):
+    history = [{"question": "Får ett lagerbolag kamerabevaka personalen vid packborden?", "doc_ids": [DECISION]}]
+    answer = client.post("/ask", json={"question": "and what did the court say?", "history": history}).json()
+    assert answer["resolved"]["doc_ids"] == [RULING] and "packborden" in answer["resolved"]["question"]
+    assert answer["language"] == "en" and cited(answer) == [RULING]
 
 
 def test_conversation_problems_are_named(client):

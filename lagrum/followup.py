@@ -209,10 +209,14 @@ class FollowUpResolver:
 
     def __init__(self, service: Any):
         self.service = service
+        self._english = False
 
     def resolve(self, question: str, history: Iterable[Turn], filters: SearchFilters | None = None) -> Resolution:
+        from lagrum.language import detect_language
+
         history = list(history)[-MAX_TURNS:]
         question = question.strip()
+        self._english = detect_language(question) == "en"  # the language of the notes
         if not history or not is_follow_up(question):
             return Resolution(False, question, filters)
         subject = self._subject(history)
@@ -304,8 +308,12 @@ class FollowUpResolver:
             resolution.statutes.append(entry)
             if len(chain) > 1:
                 first = registry.statute(sfs)
+                old_title, new_title = first.title if first else sfs, last.title if last else chain[-1]
+                repealed = f" {first.repealed}" if first and first.repealed else ""
                 resolution.notes.append(
-                    f"{first.title if first else sfs} upphävdes {first.repealed if first and first.repealed else ''}; nu gäller {last.title if last else chain[-1]}.".replace("  ", " ")
+                    f"{old_title} was repealed{' on' + repealed if repealed else ''}; {new_title} applies now."
+                    if self._english
+                    else f"{old_title} upphävdes{repealed}; nu gäller {new_title}."
                 )
             if chain[-1] not in current:
                 current.append(chain[-1])
@@ -370,7 +378,10 @@ class FollowUpResolver:
             refs |= {canonical_identifier(c) for c in record.get("citations") or []}
             for case in registry.case_facts():
                 if case.overturned_by and canonical_identifier(case.reference) in refs:
-                    note = f"{case.court or 'Domstolen'} upphävde beslutet {case.reference} {case.overturned_on} ({case.overturned_by}); domen finns inte i kunskapsbasen."
+                    if self._english:
+                        note = f"{case.court or 'A court'} overturned decision {case.reference} on {case.overturned_on} ({case.overturned_by}); the ruling is not in the knowledge base."
+                    else:
+                        note = f"{case.court or 'Domstolen'} upphävde beslutet {case.reference} {case.overturned_on} ({case.overturned_by}); domen finns inte i kunskapsbasen."
                     if note not in notes:
                         notes.append(note)
         return notes

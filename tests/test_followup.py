@@ -176,10 +176,12 @@ def test_english_conversation_sent_as_history_resolves_each_follow_up(client):
     assert fk["resolved"]["follow_up"] is False and DI_ARTICLE in cited(fk)
 
     fk_court = ask("And what did the court say?")
+    assert any("overturned decision dnr 388-2015" in note and "mål 383-16" in note for note in fk_court["notes"])
     assert DI_ARTICLE in fk_court["resolved"]["doc_ids"] and set(cited(fk_court)) <= set(fk_court["resolved"]["doc_ids"])
 
     law = ask("Which law applies now?")
     assert [(s["sfs"], s["current"]) for s in law["resolved"]["statutes"]] == [("SFS 2013:460", "SFS 2018:1200")]
+    assert "Kameraövervakningslag (2013:460) was repealed on 2018-08-01; Kamerabevakningslag (2018:1200) applies now." in law["notes"]
     assert law["resolved"]["doc_ids"] == [DECISION]
 
 

@@ -55,17 +55,24 @@ _CONNECTIVE = re.compile(
     r"^\s*(?:och|men|samt|även|också|hur\s+är\s+det\s+med|vad\s+gäller|så|and|but|also|so|what\s+about|how\s+about|then)\b",
     re.IGNORECASE,
 )
-# Words that point back at the earlier turn: pronouns, deictics and definite nouns of the domain.
-DEICTIC = frozenset(
+# Words that point back at the earlier turn: pronouns and deictics, and the definite nouns of the
+# domain ("domstolen", "the fine"), which point back only in a question with no subject of its own
+# ("Vad säger lagen om kameraövervakning?" asks about a law of its own).
+PRONOUNS = frozenset(
     """
     det den de dem dess deras detta denna dessa där då han hon hans hennes honom henne sin sitt sina
+    it its they them their that this those these there then he she his her
+    """.split()
+)
+DEFINITE_NOUNS = frozenset(
+    """
     domstolen domen domarna rätten förvaltningsrätten kammarrätten hovrätten tingsrätten högsta
     beslutet besluten myndigheten myndighetens ärendet målet fallet bolaget företaget arbetsgivaren
     avgiften sanktionsavgiften boten vitet straffet lagen lagarna förordningen paragrafen bestämmelsen
-    it its they them their that this those these there then he she his her
     court ruling judgment judgement decision decisions authority case company employer fine penalty law statute provision
     """.split()
 )
+DEICTIC = PRONOUNS | DEFINITE_NOUNS
 # Function words, question words and the verbs and adjectives of asking: never a subject.
 STOPWORDS = frozenset(
     """
@@ -193,7 +200,9 @@ def is_follow_up(question: str) -> bool:
     if _CONNECTIVE.search(question):
         return True
     tokens = words(question)
-    if any(t in DEICTIC for t in tokens) and len(own) <= 2:
+    if any(t in PRONOUNS for t in tokens) and len(own) <= 2:
+        return True
+    if any(t in DEFINITE_NOUNS for t in tokens) and not own:
         return True
     since, until = time_filter(question)
     if (since or until) and len(own) <= 1:
@@ -421,16 +430,6 @@ def ask_with_history(composer: Any, question: str, limit: int, filters: SearchFi
     return result
 
 
-def turns_from_json(items: Iterable[dict[str, Any]] | None) -> list[Turn]:
-    """Turns from the API's `history` items (already validated by the request model)."""
-    turns = []
-    for item in items or []:
-        f = item.get("filters") or None
-        filters = SearchFilters.build(**{k: f.get(k) for k in ("doc_type", "source", "language", "since", "until")}) if f else None
-        turns.append(Turn(item["question"], tuple(item.get("doc_ids") or ()), filters))
-    return turns
-
-
 class ConversationStore:
     """Conversations kept in memory for clients that send a `conversation_id`.
 
@@ -440,7 +439,7 @@ class ConversationStore:
     send `history` instead.
 
     >>> store = ConversationStore()
-    >>> cid = store.append(None, Turn("Får arbetsgivaren kräva webbkamera?", ("di-2015",)))
+    >>> cid = store.put(None, [Turn("Får arbetsgivaren kräva webbkamera?", ("di-2015",))])
     >>> [t.question for t in store.get(cid)]
     ['Får arbetsgivaren kräva webbkamera?']
     """
@@ -459,21 +458,6 @@ class ConversationStore:
             self._expire()
             item = self._items.get(conversation_id)
             return list(item[1]) if item else None
-
-    def append(self, conversation_id: str | None, turn: Turn) -> str:
-        """Add a turn (a new conversation when `conversation_id` is None or gone); returns its id."""
-        with self._lock:
-            self._expire()
-            if conversation_id is None or conversation_id not in self._items:
-                conversation_id = secrets.token_urlsafe(16)
-                turns: list[Turn] = []
-            else:
-                turns = self._items.pop(conversation_id)[1]
-            turns = [*turns, turn][-self.max_turns :]
-            self._items[conversation_id] = (self._clock(), turns)
-            while len(self._items) > self.max_conversations:
-                self._items.popitem(last=False)
-            return conversation_id
 
     def put(self, conversation_id: str | None, turns: list[Turn]) -> str:
         """Keep `turns` as the whole conversation: under `conversation_id` when the store holds it,

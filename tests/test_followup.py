@@ -59,7 +59,8 @@ def test_elliptic_questions_are_follow_ups(question):
 @pytest.mark.parametrize(
     "question",
     ["Får Försäkringskassan kräva att handläggare arbetar framför webbkamera?", "Vad säger GDPR om samtycke på arbetsplatsen?",
-     "Can an employer film warehouse staff at the packing tables?", "Är det lagligt att spela in anställdas skärmar hos Telia?"],
+     "Can an employer film warehouse staff at the packing tables?", "Är det lagligt att spela in anställdas skärmar hos Telia?",
+     "Vad säger lagen om kameraövervakning?", "What does the law say about camera surveillance?"],
 )
 def test_questions_with_their_own_subject_are_not(question):
     assert not is_follow_up(question)

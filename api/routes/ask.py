@@ -10,6 +10,7 @@ before the stream starts; a failure while composing is an `error` event `{error,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -108,20 +109,19 @@ class Prepared:
             result.setdefault("resolved", FollowUpResolver(service).resolve(self.question, [], self.filters).as_dict())
             result["resolved"]["notes"].insert(0, self.lost)
         resolved = result.get("resolved") or {}
-        kept = _kept_filters(self.filters, resolved) if resolved.get("follow_up") else self.filters
+        kept = _kept_filters(self.filters, self.history, resolved) if resolved.get("follow_up") else self.filters
         cited = tuple(dict.fromkeys(c["doc_id"] for c in result.get("citations", [])))
         turns = [*(self.history or []), Turn(self.question, cited, kept)]
         result["conversation_id"] = self.store.put(self.conversation_id, turns)
         return result
 
 
-def _kept_filters(given: SearchFilters | None, resolved: dict[str, Any]) -> SearchFilters | None:
-    """The filters a follow-up ran with, without its document restriction (the next turn has its own)."""
+def _kept_filters(given: SearchFilters | None, earlier: list[Turn] | None, resolved: dict[str, Any]) -> SearchFilters | None:
+    """The filters a follow-up ran with, without its document restriction (the next turn has its own):
+    the given ones, else the earlier turn's (as `lagrum.followup` merges them), with the resolved dates."""
+    base = given if given is not None and not given.is_empty() else (earlier[-1].filters if earlier else None)
     f = resolved.get("filters") or {}
-    try:
-        return SearchFilters.build(doc_type=f.get("doc_type"), source=f.get("source"), language=f.get("language"), since=f.get("since"), until=f.get("until"))
-    except ValueError:
-        return given
+    return dataclasses.replace(base or SearchFilters(), since=f.get("since"), until=f.get("until"), doc_ids=(), citations=())
 
 
 @router.post("/ask", response_model=AskResponse, dependencies=[Depends(require_read_access)], responses=problems(400, 401, 422))

@@ -71,6 +71,9 @@ def create_app(settings: Settings, service: LagrumService | None = None, host: s
     app.state.settings = settings
     app.state.service = service
     app.state.read_key_required = not is_loopback(host) and not settings.public_read
+    from lagrum.followup import ConversationStore
+
+    app.state.conversations = ConversationStore()  # conversations continued by `conversation_id` (POST /ask)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

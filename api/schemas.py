@@ -71,6 +71,18 @@ class Filters(BaseModel):
     )
 
 
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class HistoryTurn(BaseModel):
+    """One earlier turn of the conversation: its question and the documents its answer cited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, description="the earlier question, as asked", json_schema_extra={"pattern": WORDS_PATTERN})
+    doc_ids: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=50, description="ids of the documents the earlier answer cited (`citations[].doc_id`)")
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -80,6 +92,16 @@ class AskRequest(BaseModel):
     )
     limit: JsonInt = Field(4, ge=1, le=10, strict=True, description="at most this many cited sentences")
     filters: Filters | None = None
+    history: list[HistoryTurn] | None = Field(
+        None, max_length=50,
+        description="the conversation so far, oldest first: a follow-up ('Och vad sa domstolen?', 'what about after 2018?') is resolved against it; "
+        "the last 20 turns are read. Takes precedence over `conversation_id`.",
+    )
+    conversation_id: str | None = Field(
+        None, description="continue a conversation the server keeps (the `conversation_id` of an earlier answer; kept 30 minutes in memory). "
+        "An unknown or expired id starts a new conversation, and `resolved.notes` says so.",
+        pattern=CONVERSATION_ID_PATTERN,
+    )
 
 
 class Citation(BaseModel):
@@ -97,6 +119,30 @@ class Citation(BaseModel):
     score: float
 
 
+class ResolvedFilters(BaseModel):
+    doc_type: list[str]
+    source: list[str]
+    language: list[str]
+    since: str | None
+    until: str | None
+    citation: list[str]
+
+
+class Resolved(BaseModel):
+    """How a question was read against the conversation (see `lagrum.followup`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    follow_up: bool = Field(..., description="false: the question stands on its own and the history was not used")
+    question: str = Field(..., description="the text retrieval searched for: the question and the earlier turn's subject")
+    doc_ids: list[str] = Field(..., description="the documents the answer was restricted to (empty: not restricted)")
+    filters: ResolvedFilters
+    subject: list[str] = Field(..., description="the earlier turn's subject words carried into retrieval")
+    statutes: list[dict[str, Any]] = Field(..., description="for 'vilken lag gäller nu?': each earlier statute, the one in force now and the chain of replaced_by between them")
+    reasons: list[str]
+    notes: list[str]
+
+
 class AskResponse(BaseModel):
     question: str
     answer: str
@@ -106,6 +152,8 @@ class AskResponse(BaseModel):
     mode: str
     took_ms: float
     language: str
+    conversation_id: str | None = Field(None, description="send it back as `conversation_id` to ask a follow-up")
+    resolved: Resolved | None = Field(None, description="present when the request carried a conversation")
 
 
 class SearchHit(BaseModel):

@@ -173,10 +173,19 @@ class AnswerComposer:
                 self._background = _load_background(self.service.index)
             return self._background
 
-    def ask(self, question: str, limit: int = MAX_SENTENCES, filters: SearchFilters | None = None) -> dict[str, Any]:
+    def ask(
+        self, question: str, limit: int = MAX_SENTENCES, filters: SearchFilters | None = None, history: list | None = None, language: str | None = None
+    ) -> dict[str, Any]:
+        """An answer for `question`; with `history` (`lagrum.followup.Turn`s, oldest first) a
+        follow-up is first resolved against the earlier turns and the answer says how (`resolved`).
+        `language` (sv/en) sets the framing; by default it is the question's."""
+        if history is not None:
+            from lagrum.followup import ask_with_history
+
+            return ask_with_history(self, question, limit, filters, history)
         started = time.perf_counter()
         question = question.strip()
-        language = detect_language(question)
+        language = language or detect_language(question)
         hits = self.service.retriever.search(question, limit=PASSAGES, filters=filters)
         relevant = _reading_list(hits, DOCUMENT_DELTAS.get(language, DOCUMENT_DELTA)) if self.clears_bar(question, hits) else []
         answer = Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)

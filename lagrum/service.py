@@ -80,9 +80,9 @@ class LagrumService:
         reference = filters.as_of if filters else None
         return {"query": query, "hits": [self.hit_json(h, reference) for h in hits]}
 
-    def ask(self, question: str, limit: int = 4, filters: SearchFilters | None = None) -> dict[str, Any]:
-        """An answer built from cited passages (see `lagrum.answer`)."""
-        return self.composer.ask(question, limit=limit, filters=filters)
+    def ask(self, question: str, limit: int = 4, filters: SearchFilters | None = None, history: list | None = None) -> dict[str, Any]:
+        """An answer built from cited passages (see `lagrum.answer`); `history` resolves follow-ups (`lagrum.followup`)."""
+        return self.composer.ask(question, limit=limit, filters=filters, history=history)
 
     @property
     def composer(self) -> Any:

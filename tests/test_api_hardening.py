@@ -227,6 +227,7 @@ def test_openapi_declares_every_error_status_per_route_with_the_problem_schema(l
         ("get", "/health"): {"200", "400", "401"},
         ("get", "/search"): {"200", "400", "401", "422"},
         ("post", "/ask"): {"200", "400", "401", "422"},
+        ("post", "/ask/stream"): {"200", "400", "401", "422"},  # 200 is text/event-stream
         ("get", "/documents"): {"200", "400", "401", "422"},
         ("post", "/documents"): {"200", "201", "207", "400", "401", "403", "413", "415", "422"},
         ("get", "/documents/{doc_id}"): {"200", "400", "401", "404", "422"},
@@ -264,6 +265,8 @@ def test_each_status_the_api_answers_is_declared_for_its_route(network_server, w
         (server.url, "GET", "/search", "/search", {"params": {"q": "kamera"}, "headers": bad_host}),
         (network_server.url, "POST", "/ask", "/ask", {"json": {"question": "kamera"}}),
         (server.url, "POST", "/ask", "/ask", {"content": b"{", "headers": {"Content-Type": "application/json"}}),
+        (network_server.url, "POST", "/ask/stream", "/ask/stream", {"json": {"question": "kamera"}}),  # 401
+        (server.url, "POST", "/ask/stream", "/ask/stream", {"content": b"{", "headers": {"Content-Type": "application/json"}}),  # 422
         (server.url, "GET", "/documents", "/documents", {"params": {"since": "igår"}}),
         (server.url, "GET", "/documents/no-such-doc", "/documents/{doc_id}", {}),
         (network_server.url, "GET", "/documents/no-such-doc", "/documents/{doc_id}", {}),

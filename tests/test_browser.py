@@ -211,7 +211,7 @@ def test_widget_on_other_origin_answers_with_links(context, page, widget_sites):
     expect(page.locator("#lagrum-widget .reply .cites li").first).not_to_be_empty()
     shot(page, "06-widget-answer")
     host_origin = host_url.rsplit("/", 1)[0]
-    script, answer = responses[f"{lagrum_url}/widget.js"], responses[f"{lagrum_url}/ask"]
+    script, answer = responses[f"{lagrum_url}/widget.js"], responses[f"{lagrum_url}/ask/stream"]  # the widget streams
     for response in (script, answer):
         headers = response.all_headers()
         assert headers.get("x-content-type-options") == "nosniff", headers
@@ -242,6 +242,96 @@ def test_widget_on_other_origin_answers_with_links(context, page, widget_sites):
     expect(launcher).to_be_focused()
     launcher.click()
     expect(page.locator("#lagrum-widget .turn")).to_have_count(1)
+
+
+FIRST_TURN = "Får ett lagerbolag kamerabevaka personalen vid packborden?"
+RULING_QUOTE = "Förvaltningsrätten finner att kamerorna vid packborden behövs"  # tests/data/legal (fictional)
+
+
+def test_widget_keeps_the_conversation_and_shows_the_answer_as_it_streams(page, widget_sites):
+    host_url, lagrum_url = widget_sites
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append({"url": r.url, "body": r.post_data_json}) if r.method == "POST" else None)
+    page.goto(host_url)
+    page.get_by_role("button", name="Fråga Lagrum").click()
+    question = page.get_by_label("Din fråga")
+    # Record every element the widget adds while an answer streams in (the shadow root is open).
+    page.evaluate(
+        """() => {
+        window.__streamed = [];
+        const root = document.querySelector('#lagrum-widget').shadowRoot;
+        new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+          if (n.nodeType === 1 && n.hasAttribute('data-streaming')) window.__streamed.push(n.textContent);
+        }))).observe(root, {subtree: true, childList: true});
+      }"""
+    )
+    question.fill(FIRST_TURN)
+    question.press("Enter")
+    page.wait_for_selector("#lagrum-widget .turn:nth-child(2) .reply .cites li")
+    first_ids = sorted({href.split("/d/")[1].split("#")[0] for href in page.locator("#lagrum-widget .turn:nth-child(2) .reply .cites a").evaluate_all("els => els.map(e => e.href)")})
+
+    page.evaluate("() => { window.__streamed = []; }")  # from here on: the follow-up's answer only
+    question.fill("Och vad sa domstolen?")
+    question.press("Enter")
+    second = page.locator("#lagrum-widget .turn").nth(1)
+    expect(second.locator(".followup")).to_contain_text("Läst som följdfråga: Och vad sa domstolen?")
+    expect(second.locator(".reply .a")).to_contain_text(RULING_QUOTE)
+    shot(page, "08-widget-follow-up")
+
+    posts = [r for r in sent if r["url"].startswith(lagrum_url)]
+    assert [r["url"] for r in posts] == [f"{lagrum_url}/ask/stream"] * 2, posts
+    assert "history" not in posts[0]["body"]
+    assert posts[1]["body"]["history"] == [{"question": FIRST_TURN, "doc_ids": first_ids}] or (
+        posts[1]["body"]["history"][0]["question"] == FIRST_TURN and sorted(posts[1]["body"]["history"][0]["doc_ids"]) == first_ids
+    ), posts[1]["body"]
+    # The text was shown part by part before the final event: growing prefixes of the answer.
+    flat = lambda text: " ".join(text.split())  # noqa: E731
+    streamed = [flat(text) for text in page.evaluate("window.__streamed")]
+    final = flat(second.locator(".reply .a").text_content())
+    assert len(streamed) >= 3, streamed
+    assert all(final.startswith(text) for text in streamed), (streamed, final)
+    assert [len(text) for text in streamed] == sorted({len(text) for text in streamed}), streamed  # each longer than the last
+    assert any(RULING_QUOTE in text for text in streamed)
+
+    # "Ny konversation" forgets the history: the next question is sent without it.
+    page.get_by_role("button", name="Ny konversation").click()
+    expect(page.locator("#lagrum-widget .turn")).to_have_count(0)
+    question.fill(FIRST_TURN)
+    question.press("Enter")
+    page.wait_for_selector("#lagrum-widget .turn .reply .cites li")
+    assert "history" not in [r for r in sent if r["url"].startswith(lagrum_url)][-1]["body"]
+
+
+def test_widget_falls_back_to_ask_when_streaming_fails(page, widget_sites):
+    host_url, lagrum_url = widget_sites
+    page.route(f"{lagrum_url}/ask/stream", lambda route: route.abort())  # a proxy that drops the stream
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.method == "POST" else None)
+    page.goto(host_url)
+    page.get_by_role("button", name="Fråga Lagrum").click()
+    page.get_by_label("Din fråga").fill(QUESTION)
+    page.get_by_label("Din fråga").press("Enter")
+    page.wait_for_selector("#lagrum-widget .reply a.cite-ref")
+    assert f"{lagrum_url}/ask" in asked, asked
+
+
+def test_search_page_question_box_sends_the_conversation(page, live_server):
+    bodies: list[dict] = []
+    page.on("request", lambda r: bodies.append(r.post_data_json) if r.method == "POST" and r.url.endswith("/ask") else None)
+    page.goto(f"{live_server.url}/")
+    box = page.get_by_label("Din fråga")
+    box.fill(FIRST_TURN)
+    box.press("Enter")
+    page.wait_for_selector("#answer .citations li")
+    box.fill("Och vad sa domstolen?")
+    box.press("Enter")
+    expect(page.locator("#answer .follow-up")).to_contain_text("Läst som följdfråga: Och vad sa domstolen?")
+    expect(page.locator("#answer .citations")).to_contain_text("Dom om kamerabevakning av lagerpersonal")
+    assert "history" not in bodies[0]
+    assert bodies[1]["history"][0]["question"] == FIRST_TURN and "test-beslut-lagerkameror" in bodies[1]["history"][0]["doc_ids"]
+    shot(page, "09-ask-follow-up")
+    page.get_by_role("button", name="Ny konversation").click()
+    expect(page.locator("#answer")).to_be_empty()
 
 
 def test_language_switch_changes_labels_and_is_remembered(page, live_server):

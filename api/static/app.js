@@ -30,6 +30,8 @@
       askHint: "Svaret byggs av citerade stycken ur källorna. Enter skickar, Skift+Enter ger ny rad.",
       askButton: "Fråga", asking: "Söker svar…", sources: "Källor", notes: "Observera",
       notFound: "Inget svar hittades i källorna.",
+      followUp: "Läst som följdfråga: {question}", followUpDocs: "Begränsad till {n} dokument från tidigare svar.",
+      newConversation: "Ny konversation", conversationTurns: "Frågor i konversationen: {n}",
       footer: "Lagrum visar källorna bakom varje svar. Kontrollera alltid originalet.",
       networkError: "Kunde inte nå servern. Kontrollera anslutningen och försök igen.",
       authError: "Servern kräver en API-nyckel. Ange den under Inställningar.",
@@ -66,6 +68,8 @@
       askHint: "The answer is built from cited passages of the sources. Enter sends, Shift+Enter adds a line.",
       askButton: "Ask", asking: "Looking for an answer…", sources: "Sources", notes: "Note",
       notFound: "No answer was found in the sources.",
+      followUp: "Read as a follow-up: {question}", followUpDocs: "Restricted to {n} documents from earlier answers.",
+      newConversation: "New conversation", conversationTurns: "Questions in this conversation: {n}",
       footer: "Lagrum shows the sources behind every answer. Always check the original.",
       networkError: "Could not reach the server. Check the connection and try again.",
       authError: "The server requires an API key. Enter it under Settings.",
@@ -136,6 +140,13 @@
     var href = "/d/" + encodeURIComponent(docId);
     if (typeof start === "number" && typeof end === "number" && end > start) href += "#" + start + "-" + end;
     return href;
+  }
+
+  /** The ids of the documents an answer cited, each once, in citation order. */
+  function uniqueDocIds(citations) {
+    var ids = [];
+    (citations || []).forEach(function (c) { if (ids.indexOf(c.doc_id) < 0) ids.push(c.doc_id); });
+    return ids;
   }
 
   function typeLabel(docType) {
@@ -258,6 +269,9 @@
     var askForm = document.getElementById("ask-form");
     var question = document.getElementById("question");
     var answerBox = document.getElementById("answer");
+    var newConversation = document.getElementById("new-conversation");
+    // The conversation so far: each earlier question with the documents its answer cited.
+    var conversation = [];
     var lastSearch = null;
     var lastAnswer = null;
     var searchSeq = 0;
@@ -398,6 +412,11 @@
         return;
       }
       var data = lastAnswer.data;
+      var resolved = data.resolved;
+      if (resolved && resolved.follow_up) {
+        answerBox.appendChild(el("p", { className: "hint follow-up", text: t("followUp", { question: resolved.question }) }));
+        if (resolved.doc_ids && resolved.doc_ids.length) answerBox.appendChild(el("p", { className: "hint", text: t("followUpDocs", { n: resolved.doc_ids.length }) }));
+      }
       answerBox.appendChild(renderAnswerText(data.answer || (data.found ? "" : t("notFound")), data.citations));
       if (data.notes && data.notes.length) {
         answerBox.appendChild(el("h3", { text: t("notes") }));
@@ -421,6 +440,7 @@
       var text = question.value.trim();
       if (!text) { question.focus(); return; }
       var body = { question: text };
+      if (conversation.length) body.history = conversation.slice(-20);
       var filters = {};
       FILTERS.forEach(function (name) { var v = form[name].value.trim(); if (v) filters[name] = v; });
       if (Object.keys(filters).length) body.filters = filters;
@@ -430,9 +450,13 @@
       clear(answerBox);
       answerBox.appendChild(el("p", { className: "status", text: t("asking") }));
       api("/ask", { method: "POST", body: JSON.stringify(body) })
-        .then(function (data) { lastAnswer = { data: data }; })
+        .then(function (data) {
+          lastAnswer = { data: data };
+          conversation.push({ question: text, doc_ids: uniqueDocIds(data.citations) });
+        })
         .catch(function (error) { lastAnswer = { error: error.message }; })
         .then(function () {
+          if (newConversation) newConversation.hidden = !conversation.length;
           button.disabled = false;
           answerBox.setAttribute("aria-busy", "false");
           renderAnswer();
@@ -444,6 +468,15 @@
         askForm.requestSubmit();
       }
     });
+    if (newConversation) {
+      newConversation.addEventListener("click", function () {
+        conversation = [];
+        lastAnswer = null;
+        renderAnswer();
+        newConversation.hidden = true;
+        question.focus();
+      });
+    }
 
     setupSettings();
     setupLanguageToggle(function () { renderHits(); renderAnswer(); });

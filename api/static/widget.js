@@ -4,7 +4,11 @@
  *   <script src="https://lagrum.example/widget.js" data-lagrum-url="https://lagrum.example"
  *           data-api-key="optional" data-lang="sv|en"></script>
  *
- * Answers come from POST {url}/ask; every [n] marker links to {url}/d/{doc_id}#{start}-{end}.
+ * Answers stream from POST {url}/ask/stream (server-sent events read with fetch, shown as they
+ * come; POST {url}/ask when streaming fails); every [n] marker links to
+ * {url}/d/{doc_id}#{start}-{end}. The widget keeps the conversation (each question with the ids of
+ * the documents its answer cited) and sends it as `history`, so "Och vad sa domstolen?" is read
+ * against the earlier question; "Ny konversation" starts over.
  */
 (function () {
   "use strict";
@@ -41,7 +45,7 @@
       auth: "Lagrum kräver en API-nyckel (data-api-key).", server: "Fel från Lagrum ({status})",
       badQuestion: "Skriv frågan med ord (bokstäver eller siffror, högst 2000 tecken).",
       notFound: "Inget svar hittades i källorna.", hint: "Svaren bygger på citerade källor. Kontrollera alltid originalet.",
-      newTab: "(öppnas i ny flik)"
+      newTab: "(öppnas i ny flik)", followUp: "Läst som följdfråga: {question}", restart: "Ny konversation"
     },
     en: {
       open: "Ask Lagrum", title: "Ask Lagrum", close: "Close", label: "Your question",
@@ -51,7 +55,7 @@
       auth: "Lagrum requires an API key (data-api-key).", server: "Lagrum error ({status})",
       badQuestion: "Write the question in words (letters or digits, at most 2000 characters).",
       notFound: "No answer was found in the sources.", hint: "Answers are built from cited sources. Always check the original.",
-      newTab: "(opens in a new tab)"
+      newTab: "(opens in a new tab)", followUp: "Read as a follow-up: {question}", restart: "New conversation"
     }
   };
 
@@ -73,7 +77,10 @@
     ".panel[hidden] { display: none; }",
     ".head { display: flex; align-items: center; justify-content: space-between; padding: 8px 12px; background: #0b5cad; color: #fff; }",
     ".head h2 { font-size: 16px; margin: 0; }",
-    ".close { background: none; border: 1px solid rgba(255,255,255,.6); color: #fff; border-radius: 4px; padding: 2px 10px; }",
+    ".head-buttons { display: flex; gap: 6px; }",
+    ".restart[hidden] { display: none; }",
+    ".followup { color: #57606a; font-size: 13px; font-style: italic; margin: 0 0 4px; }",
+    ".close, .restart { background: none; border: 1px solid rgba(255,255,255,.6); color: #fff; border-radius: 4px; padding: 2px 10px; }",
     ".log { flex: 1; overflow-y: auto; padding: 10px 12px; margin: 0; list-style: none; }",
     ".hint { color: #57606a; font-size: 13px; margin: 0 0 8px; }",
     ".turn { margin-bottom: 14px; }",
@@ -138,22 +145,74 @@
     return node;
   }
 
-  function ask(question) {
-    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
-    if (API_KEY) headers["Authorization"] = "Bearer " + API_KEY;
-    return fetch(BASE + "/ask", { method: "POST", headers: headers, body: JSON.stringify({ question: question }) })
+  function headers() {
+    var h = { "Content-Type": "application/json", "Accept": "application/json, text/event-stream" };
+    if (API_KEY) h["Authorization"] = "Bearer " + API_KEY;
+    return h;
+  }
+
+  /** An Error for people from a refused request (401, 422, ...). */
+  function refusal(response, body) {
+    var data = null;
+    try { data = body ? JSON.parse(body) : null; } catch (e) { data = null; }
+    var message = (data && data.error) || t("server", { status: response.status });
+    if (response.status === 422 && data && data.field === "question") message = t("badQuestion");
+    var error = new Error(response.status === 401 ? t("auth") + " " + message : message);
+    error.refused = true;
+    return error;
+  }
+
+  function ask(body) {
+    return fetch(BASE + "/ask", { method: "POST", headers: headers(), body: JSON.stringify(body) })
       .catch(function () { throw new Error(t("network")); })
       .then(function (response) {
-        return response.text().then(function (body) {
-          var data = null;
-          try { data = body ? JSON.parse(body) : null; } catch (e) { data = null; }
-          if (!response.ok) {
-            var message = (data && data.error) || t("server", { status: response.status });
-            if (response.status === 422 && data && data.field === "question") message = t("badQuestion");
-            throw new Error(response.status === 401 ? t("auth") + " " + message : message);
-          }
-          return data;
+        return response.text().then(function (text) {
+          if (!response.ok) throw refusal(response, text);
+          return JSON.parse(text);
         });
+      });
+  }
+
+  /** POST /ask/stream: calls onEvent(name, data) for each server-sent event; resolves with `done`'s data. */
+  function askStream(body, onEvent) {
+    return fetch(BASE + "/ask/stream", { method: "POST", headers: headers(), body: JSON.stringify(body) })
+      .then(function (response) {
+        if (!response.ok) return response.text().then(function (text) { throw refusal(response, text); });
+        if (!response.body || !response.body.getReader) throw new Error("no stream");
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder("utf-8");
+        var buffer = "";
+        var done = null;
+        function dispatch(block) {
+          var name = "message";
+          var data = [];
+          block.split("\n").forEach(function (line) {
+            if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+            else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+          });
+          if (!data.length) return;
+          var parsed = JSON.parse(data.join("\n"));
+          if (name === "error") { var error = new Error(parsed.error || t("server", { status: 500 })); error.refused = true; throw error; }
+          if (name === "done") done = parsed;
+          else onEvent(name, parsed);
+        }
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) {
+              if (buffer.trim()) dispatch(buffer);
+              if (!done) throw new Error("stream ended early");
+              return done;
+            }
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var end;
+            while ((end = buffer.indexOf("\n\n")) >= 0) {
+              dispatch(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+            return pump();
+          });
+        }
+        return pump();
       });
   }
 
@@ -164,6 +223,9 @@
 
     var launcher = el("button", { type: "button", className: "launcher", "aria-expanded": "false", "aria-controls": "lagrum-panel", text: t("open") });
     var closeButton = el("button", { type: "button", className: "close", text: t("close") });
+    var restartButton = el("button", { type: "button", className: "restart", text: t("restart"), hidden: "" });
+    // The conversation so far, oldest first: each question with the documents its answer cited.
+    var history = [];
     var log = el("ol", { className: "log", "aria-live": "polite", "aria-relevant": "additions text", "aria-label": t("title") }, [
       el("li", { className: "hint", text: t("hint") })
     ]);
@@ -171,7 +233,7 @@
     var send = el("button", { type: "submit", className: "send", text: t("send") });
     var form = el("form", null, [el("label", { for: "lagrum-question", text: t("label") }), textarea, send]);
     var panel = el("div", { id: "lagrum-panel", className: "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "lagrum-title", hidden: "" }, [
-      el("div", { className: "head" }, [el("h2", { id: "lagrum-title", text: t("title") }), closeButton]),
+      el("div", { className: "head" }, [el("h2", { id: "lagrum-title", text: t("title") }), el("div", { className: "head-buttons" }, [restartButton, closeButton])]),
       log,
       form
     ]);
@@ -194,6 +256,12 @@
 
     launcher.addEventListener("click", open);
     closeButton.addEventListener("click", close);
+    restartButton.addEventListener("click", function () {
+      history = [];
+      while (log.children.length > 1) log.removeChild(log.lastChild);  // keep the hint
+      restartButton.hidden = true;
+      textarea.focus();
+    });
     panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { event.preventDefault(); close(); }
     });
@@ -219,8 +287,19 @@
       textarea.value = "";
       send.disabled = true;
       log.setAttribute("aria-busy", "true");
-      ask(question)
-        .then(function (data) { renderReply(reply, data); })
+      var body = { question: question };
+      if (history.length) body.history = history.slice(-20);
+      var live = liveReply(reply);
+      askStream(body, live.onEvent)
+        .catch(function (error) {
+          if (error.refused) throw error;
+          return ask(body);  // streaming failed (a proxy, an old browser): the whole answer at once
+        })
+        .then(function (data) {
+          renderReply(reply, data);
+          history.push({ question: question, doc_ids: docIds(data.citations) });
+          restartButton.hidden = false;
+        })
         .catch(function (error) {
           reply.textContent = "";
           reply.appendChild(el("p", { className: "error", role: "alert", text: error.message }));
@@ -233,11 +312,49 @@
         });
     });
 
+    /** The reply as the events arrive: the follow-up reading, the lead, each part with its links. */
+    function liveReply(reply) {
+      var citations = [];
+      var text = null;
+      var node = null;
+      return {
+        onEvent: function (name, data) {
+          if (name === "resolved" && data.follow_up) {
+            reply.textContent = "";
+            reply.appendChild(el("p", { className: "followup", text: t("followUp", { question: data.question }) }));
+            reply.appendChild(el("p", { className: "progress", role: "status", text: t("searching") }));
+          } else if (name === "citation") {
+            citations.push(data);
+          } else if (name === "lead" || name === "part") {
+            if (text === null) {
+              text = "";
+              var progress = reply.querySelector(".progress");
+              if (progress) reply.removeChild(progress);
+            }
+            text += data.text;
+            var fresh = answerNode(text, citations);
+            fresh.setAttribute("data-streaming", "");
+            if (node) reply.replaceChild(fresh, node); else reply.appendChild(fresh);
+            node = fresh;
+          }
+          log.scrollTop = log.scrollHeight;
+        }
+      };
+    }
+
     (document.body || document.documentElement).appendChild(host);
+  }
+
+  function docIds(citations) {
+    var ids = [];
+    (citations || []).forEach(function (c) { if (ids.indexOf(c.doc_id) < 0) ids.push(c.doc_id); });
+    return ids;
   }
 
   function renderReply(reply, data) {
     reply.textContent = "";
+    var resolved = data.resolved;
+    if (resolved && resolved.follow_up) reply.appendChild(el("p", { className: "followup", text: t("followUp", { question: resolved.question }) }));
     var citations = data.citations || [];
     reply.appendChild(answerNode(data.answer || t("notFound"), citations));
     if (data.notes && data.notes.length) {

@@ -79,7 +79,7 @@ class HistoryTurn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, description="the earlier question, as asked", json_schema_extra={"pattern": WORDS_PATTERN})
+    question: str = Field(..., min_length=1, max_length=MAX_QUESTION_CHARS, description="the earlier question, as asked (one with no letter or digit carries nothing and is passed over)")
     doc_ids: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=50, description="ids of the documents the earlier answer cited (`citations[].doc_id`)")
 
 

@@ -89,10 +89,8 @@ class Prepared:
         self.history: list[Turn] | None = None
         self.lost: str | None = None
         if body.history is not None:
-            for n, turn in enumerate(body.history):
-                if problem := query_problem(turn.question):
-                    raise HTTPException(422, {"error": f"history.{n}.question: the question {problem}", "field": f"history.{n}.question"})
-            self.history = [Turn(t.question, tuple(t.doc_ids)) for t in body.history]
+            # An earlier question with nothing to search for carries no subject: passed over.
+            self.history = [Turn(t.question, tuple(t.doc_ids)) for t in body.history if not query_problem(t.question)]
         elif body.conversation_id is not None:
             self.history = store.get(body.conversation_id)
             if self.history is None:

@@ -215,6 +215,10 @@ def expected_doc_id(path: Path, root: Path | None = None) -> str:
     if top == "afs-arbetsmiljoverket" and rel.suffix.lower() == ".pdf":
         return rel.stem.lower()
     if top == "ferenda-lagen-nu" and len(rel.parts) > 1 and rel.parts[1] in ("dv", "jo") and rel.suffix == ".xhtml":
+        # The report's own identifier ("HFD 2013:29", "AD 2013 nr 63"), "nr" dropped; else the file stem.
+        found = re.search(r'property="dcterms:identifier" content="([^"]+)"', full.read_text(encoding="utf-8", errors="replace"))
+        if found and not rel.parts[1] == "jo":
+            return re.sub(r"[^a-z0-9]+", "-", found.group(1).lower().replace(" nr ", " ")).strip("-")
         return rel.stem.lower()
     if top in ("domstol-avgoranden", "imy-decisions") and rel.suffix == ".json":
         record = _read_record(full)

@@ -27,8 +27,9 @@ from lagrum.legal.registry import Registry, canonical_statute_id, default_regist
 # Part of every document's content hash: when the recognised forms change, re-ingest re-reads
 # documents so their chunks carry the new citations (2: English "case no." / "diary no.";
 # 3: authority diary numbers written without a label, "IMY-2022-1234", and "registration number";
-# 4: a document's own SFS and CELEX numbers are its identifiers, and ride on its chunks).
-EXTRACTOR_VERSION = 4
+# 4: a document's own SFS and CELEX numbers are its identifiers, and ride on its chunks;
+# 5: a ruling's relations come from its operative part and the decision its head names).
+EXTRACTOR_VERSION = 5
 
 KINDS = ("provision", "statute", "eu_provision", "eu_act", "case", "dnr")
 # When two candidate references overlap, the longer one wins; at equal length, the more specific kind.

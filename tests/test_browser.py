@@ -351,3 +351,39 @@ def test_language_switch_changes_labels_and_is_remembered(page, live_server):
 
     page.get_by_role("button", name="Svenska").click()
     expect(page.locator("#ask-heading")).to_have_text("Ställ en fråga")
+
+
+REALDATA = Path(__import__("os").environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
+
+
+def test_document_view_shows_a_rulings_head(browser, tmp_path, embedder):
+    """A real HFD ruling (Domstolsverket's record): the document page lists its head as read at ingest."""
+    record = REALDATA / "domstol-avgoranden" / "HFD" / "HFD-3981-25.json"
+    if not record.exists():
+        pytest.skip(f"REALDATA MISSING: {record}; set LAGRUM_REALDATA to the shared realdata folder")
+    from api.app import create_app
+    from ingest.loaders import iter_documents
+    from ingest.pipeline import IngestPipeline
+    from lagrum.index import Index
+    from lagrum.service import LagrumService
+    from lagrum.settings import Settings
+
+    settings = Settings().with_(data_dir=tmp_path / "data", allowed_hosts=("127.0.0.1", "localhost"))
+    index = Index.open(settings, embedder=embedder)
+    assert IngestPipeline(index).ingest(iter_documents([record])).ingested == 1
+    service = LagrumService(index)
+    try:
+        with LiveServer(create_app(settings, service=service)) as server:
+            ctx = browser.new_context(locale="sv-SE")
+            page = ctx.new_page()
+            page.goto(f"{server.url}/d/hfd-3981-25")
+            page.wait_for_selector("#doc-meta dt")
+            meta = page.locator("#doc-meta").inner_text()
+            shot(page, "document-ruling-head")
+            assert "Överklagat avgörande" in meta and "Riksdagens överklagandenämnds beslut den 18 juni 2025" in meta
+            assert "Saken" in meta and "Rätt att ta del av allmän handling" in meta
+            assert "Högsta förvaltningsdomstolen avslår överklagandet." in meta
+            assert "3981-25" in meta
+            ctx.close()
+    finally:
+        service.close()

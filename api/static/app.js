@@ -42,6 +42,7 @@
       "warning.cites_overturned": "Gäller upphävt beslut",
       backToSearch: "Till sökningen", loading: "Hämtar dokumentet…", notFoundDoc: "Dokumentet finns inte.",
       date: "Datum", type: "Typ", docSource: "Källa", docLanguage: "Språk", original: "Original", id: "Id",
+      court: "Domstol", caseNumbers: "Mål", headParties: "Parter", headAppealed: "Överklagat avgörande", headMatter: "Saken", headOperative: "Avgörande",
       citedPassage: "Det citerade stycket är markerat.", badRange: "Markeringen {range} ligger utanför texten och visas inte.",
       provisionsHeading: "Bestämmelser som dokumentet hänvisar till", relatedHeading: "Relaterade dokument",
       "rel.cites": "Hänvisar till", "rel.cited_by": "Hänvisas till av", "rel.overturns": "Upphäver",
@@ -80,6 +81,7 @@
       "warning.cites_overturned": "Concerns an overturned decision",
       backToSearch: "Back to search", loading: "Loading the document…", notFoundDoc: "The document does not exist.",
       date: "Date", type: "Type", docSource: "Source", docLanguage: "Language", original: "Original", id: "Id",
+      court: "Court", caseNumbers: "Case", headParties: "Parties", headAppealed: "Decision appealed", headMatter: "Matter", headOperative: "Operative part",
       citedPassage: "The cited passage is highlighted.", badRange: "The highlight {range} is outside the text and is not shown.",
       provisionsHeading: "Provisions this document cites", relatedHeading: "Related documents",
       "rel.cites": "Cites", "rel.cited_by": "Cited by", "rel.overturns": "Overturns",
@@ -528,11 +530,37 @@
         meta.appendChild(el("dt", { text: t(row[0]) }));
         meta.appendChild(el("dd", { text: row[1] }));
       });
+      headRows(doc.extra || {}).forEach(function (row) {
+        if (!row[1]) return;
+        meta.appendChild(el("dt", { text: t(row[0]) }));
+        meta.appendChild(el("dd", { text: row[1] }));
+      });
       var url = safeUrl(doc.url);
       if (url) {
         meta.appendChild(el("dt", { text: t("original") }));
         meta.appendChild(el("dd", null, [el("a", { href: url, rel: "noopener noreferrer", text: url })]));
       }
+    }
+
+    /** A ruling's head as read at ingest (court, case numbers, parties, appealed decision, matter, operative part). */
+    function headRows(extra) {
+      var head = extra.head && typeof extra.head === "object" ? extra.head : {};
+      var parties = [];
+      var byRole = head.parties && typeof head.parties === "object" ? head.parties : {};
+      Object.keys(byRole).forEach(function (role) {
+        var names = (Array.isArray(byRole[role]) ? byRole[role] : []).map(function (p) { return p && typeof p === "object" ? p.name : p; }).filter(Boolean);
+        if (names.length) parties.push(role.charAt(0).toUpperCase() + role.slice(1) + ": " + names.join(", "));
+      });
+      var appealed = head.appealed && typeof head.appealed === "object" ? head.appealed : {};
+      var appealedText = appealed.text || [appealed.court_or_authority, appealed.date, appealed.number].filter(Boolean).join(", ");
+      var operative = typeof head.operative === "string" ? head.operative : "";
+      if (operative.length > 600) operative = operative.slice(0, 597) + "…";
+      var cases = Array.isArray(extra.case_numbers) ? extra.case_numbers.join(", ") : "";
+      return [
+        ["court", typeof extra.court === "string" ? extra.court : ""], ["caseNumbers", cases],
+        ["headParties", parties.join("; ")], ["headAppealed", String(appealedText || "")],
+        ["headMatter", typeof head.matter === "string" ? head.matter : ""], ["headOperative", operative]
+      ];
     }
 
     function renderWarnings(doc) {

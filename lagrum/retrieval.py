@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from lagrum.documents import STATUTE_TYPES
 from lagrum.filters import SearchFilters
 from lagrum.index import Index
 from lagrum.language import detect_language
@@ -147,6 +149,21 @@ class Retriever:
     def __init__(self, index: Index, registry: Any = None):
         self.index = index
         self.registry = registry if registry is not None else _load_registry(index)
+        self._query_registry: Any = None
+        self._names_lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """The document set changed: statutes' names are read again before the next query."""
+        self._query_registry = None
+
+    @property
+    def query_registry(self) -> Any:
+        """The registry plus the names of the statutes in the index, read from their titles
+        ("8 § polislagen" then names SFS 1984:387 even when the curated registry lacks it)."""
+        with self._names_lock:
+            if self._query_registry is None and self.registry is not None:
+                self._query_registry = self.registry.with_statute_titles(_statute_titles(self.index.store)) if hasattr(self.registry, "with_statute_titles") else self.registry
+            return self._query_registry
 
     def plan(self, query: str, language: str | None = None) -> QueryPlan:
         language = language or detect_language(query)
@@ -155,7 +172,7 @@ class Retriever:
                 from lagrum.legal.query import parse_query
             except ImportError:
                 return QueryPlan(query, language, query)
-            parsed = parse_query(query, language, self.registry)
+            parsed = parse_query(query, language, self.query_registry)
             return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions), " ".join(parsed.cross_terms))
         return QueryPlan(query, language, query)
 
@@ -431,6 +448,19 @@ def _hit(item: ScoredPayload, score: float, dense: float | None = None, sparse: 
     hit.dense_score = dense
     hit.sparse_score = sparse
     return hit
+
+
+def _statute_titles(store: Any) -> dict[str, str]:
+    """SFS number -> official title of every statute document in the store."""
+    titles: dict[str, str] = {}
+    for record in store.document_records():
+        if record.get("doc_type") not in STATUTE_TYPES or record.get("state", "complete") != "complete":
+            continue
+        title = str(record.get("title") or "")
+        found = re.search(r"\((\d{4}:\d+)\)", title)
+        if found:
+            titles.setdefault(f"SFS {found.group(1)}", title)
+    return titles
 
 
 def _load_registry(index: Index) -> Any:

@@ -173,8 +173,9 @@ class LagrumService:
         return removed
 
     def invalidate(self) -> None:
-        """Drop caches derived from the document set (the relation graph)."""
+        """Drop caches derived from the document set (the relation graph, statutes' names)."""
         self.__dict__.pop("_relations", None)
+        self.retriever.invalidate()
 
 
 def _matches(record: dict[str, Any], filters: SearchFilters | None) -> bool:

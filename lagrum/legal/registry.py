@@ -117,6 +117,41 @@ def inflections(name: str) -> list[str]:
     return forms
 
 
+_DEFINITE = {"lag": "lagen", "balk": "balken", "förordning": "förordningen", "kungörelse": "kungörelsen", "ordning": "ordningen"}
+_COMPOUND_TITLE = re.compile(r"^(?P<stem>[\wåäöÅÄÖ][\wåäöÅÄÖ\- ,]*?)(?P<kind>lag|balk|förordning|kungörelse|ordning)\s*\((?P<sfs>\d{4}:\d+)\)\s*$", re.IGNORECASE)
+_PHRASE_TITLE = re.compile(r"^(?P<kind>Lag|Förordning|Kungörelse)\s*\((?P<sfs>\d{4}:\d+)\)\s+(?P<rest>(?:om|med|för)\s.+?)\s*$", re.IGNORECASE)
+
+
+def statute_names_from_title(title: str) -> tuple[str, list[str]] | None:
+    """The SFS number and the names a statute is cited by, read from its official title.
+
+    Swedish statutes are cited by their title's noun in the definite form: "Polislag (1984:387)"
+    is "polislagen", "Offentlighets- och sekretesslag (2009:400)" "offentlighets- och
+    sekretesslagen", "Lag (1994:260) om offentlig anställning" "lagen om offentlig anställning".
+    A rule of the language, not a list: every statute in the index gets its names this way.
+
+    >>> statute_names_from_title("Polislag (1984:387)")
+    ('SFS 1984:387', ['polislagen', 'polislagens', 'polislag'])
+    >>> statute_names_from_title("Lag (1994:260) om offentlig anställning")
+    ('SFS 1994:260', ['lagen om offentlig anställning'])
+    >>> statute_names_from_title("Beslut om något") is None
+    True
+    """
+    title = " ".join(str(title or "").split())
+    if m := _COMPOUND_TITLE.match(title):
+        stem, kind = m["stem"], m["kind"].lower()
+        if not stem.strip() or stem.endswith(" "):
+            return None  # "Lag (…)" alone, or a phrase: handled below or not a name
+        name = (stem + _DEFINITE[kind]).lower()
+        return f"SFS {m['sfs']}", inflections(name)
+    if m := _PHRASE_TITLE.match(title):
+        rest = m["rest"].rstrip(".")
+        if len(rest.split()) > 12:
+            return None  # a long descriptive title is not how anyone cites the statute
+        return f"SFS {m['sfs']}", [f"{_DEFINITE[m['kind'].lower()]} {rest}".lower()]
+    return None
+
+
 class Registry:
     """Statutes, authorities, case facts and glossary, loaded from a directory of YAML files."""
 
@@ -179,6 +214,31 @@ class Registry:
     def statutes(self) -> list[Statute]:
         """All statutes, in file order."""
         return list(self._statutes.values())
+
+    def with_statute_titles(self, titles: dict[str, str]) -> "Registry":
+        """This registry plus the names of statutes known only by their official title
+        (`{"SFS 1984:387": "Polislag (1984:387)"}`), for reading queries that cite them by name.
+
+        Curated entries win: a statute already here, or a name already given to another
+        statute, is left as it is. The added entries carry no dates (they come from documents,
+        whose own metadata says when they apply).
+        """
+        taken = set(self._statute_names)
+        added: list[Statute] = []
+        for sfs, title in sorted(titles.items()):
+            if sfs in self._statutes:
+                continue
+            found = statute_names_from_title(title)
+            if not found or found[0] != sfs:
+                continue
+            names = tuple(n for n in found[1] if _fold(n) not in taken)
+            if not names:
+                continue
+            taken.update(_fold(n) for n in names)
+            added.append(Statute(sfs, title, names, (), (), None, None, None, (), "lag", "the statute's own title in the index"))
+        if not added:
+            return self
+        return Registry([*self._statutes.values(), *added], list(self._authorities.values()), self._cases, self._glossary, self.directory)
 
     def statute(self, sfs: str) -> Statute | None:
         """The statute with this id, written `2013:460`, `SFS 2013:460`, `EU 2016/679` or as a provision id."""

@@ -98,6 +98,17 @@ def detect(suffix: str, data: bytes, where: str, forced: str | None = None) -> N
     return None
 
 
+def field_date(value: Any, where: str, field: str) -> str | None:
+    """A date field of an official record as ISO `YYYY-MM-DD` (None when empty); a bad one is an
+    `InputError` naming the file and the field."""
+    from lagrum.documents import parse_iso_date
+
+    try:
+        return parse_iso_date(value, f"field '{field}'")
+    except ValueError as exc:
+        raise InputError(where, str(exc)) from None
+
+
 # `--format` names of the generic readers (they take the file as what its suffix says).
 GENERIC = ("text", "markdown", "html", "pdf", "docx", "json", "jsonl")
 

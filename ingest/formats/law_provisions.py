@@ -77,10 +77,9 @@ import json
 import re
 from typing import Any, Iterator
 
-from lagrum.documents import parse_iso_date
 from lagrum.errors import InputError
 
-from ingest.formats import Fields, NativeFormat
+from ingest.formats import Fields, NativeFormat, field_date
 from ingest.formats.sfs_json import section_validity, statute_doc_type, unwrap_statute_text
 
 # Made up for the doctest (not a real statute): a heading glued to 1:1, "1:5" cut at "1 kap. 5 §".
@@ -150,7 +149,7 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
     repealed_by = None
     if status == "repealed" or description.casefold().startswith("upphävd"):
         when = _DATE.search(description) if description.casefold().startswith("upphävd") else None
-        repealed = _date(when.group(1), where, "description") if when else True
+        repealed = field_date(when.group(1), where, "description") if when else True
         by = _REPEALED_BY.search(description)
         repealed_by = f"SFS {by.group(1)}" if by else None
     short_name = " ".join(str(record.get("short_name") or "").split())
@@ -159,7 +158,7 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
         "id": f"sfs-{year}-{serial}",
         "title": title,
         "text": text,
-        "date": _date(record.get("issued_date"), where, "issued_date"),
+        "date": field_date(record.get("issued_date"), where, "issued_date"),
         "doc_type": provisions_doc_type(title, short_name),
         "source": "Riksdagen open data, split into provisions (swedish-law-mcp)",
         "url": str(record.get("url") or "").strip() or f"https://rkrattsbaser.gov.se/sfst?bet={number}",
@@ -169,7 +168,7 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
         "title_en": " ".join(str(record.get("title_en") or "").split()) or None,
         "sfs": number,
         "status": status or None,
-        "in_force": _date(record.get("in_force_date"), where, "in_force_date"),
+        "in_force": field_date(record.get("in_force_date"), where, "in_force_date"),
         "repealed": repealed,
         "repealed_by": repealed_by,
         "relations": [{"type": "repealed_by", "target": repealed_by}] if repealed_by else [],
@@ -367,13 +366,6 @@ def _forarbeten(value: Any, where: str) -> str | None:
         kind = "Prop." if str(item.get("title") or "").startswith("Proposition") or not item.get("title") else str(item["title"]).split(" ", 1)[0]
         names.append(f"{kind} {str(item['prep_document_id']).strip()}")
     return ", ".join(dict.fromkeys(names)) or None
-
-
-def _date(value: Any, where: str, field: str) -> str | None:
-    try:
-        return parse_iso_date(value, f"field '{field}'")
-    except ValueError as exc:
-        raise InputError(where, str(exc)) from None
 
 
 FORMAT = NativeFormat(

@@ -35,10 +35,9 @@ import json
 import re
 from typing import Any, Iterator
 
-from lagrum.documents import parse_iso_date
 from lagrum.errors import InputError
 
-from ingest.formats import Fields, NativeFormat
+from ingest.formats import Fields, NativeFormat, field_date
 
 # Made up for the doctest (not a real statute).
 _EXAMPLE = json.dumps(
@@ -114,7 +113,7 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
         "id": f"sfs-{year}-{serial}",
         "title": title,
         "text": text,
-        "date": _date(fulltext.get("utfardadDateTime"), where, "fulltext.utfardadDateTime"),
+        "date": field_date(fulltext.get("utfardadDateTime"), where, "fulltext.utfardadDateTime"),
         "doc_type": statute_doc_type(str(record.get("forfattningstypNamn") or ""), title),
         "source": "Regeringskansliet rättsdatabaser",
         "url": f"https://rkrattsbaser.gov.se/sfst?bet={number}",
@@ -122,9 +121,9 @@ def statute_fields(record: dict[str, Any], where: str) -> Fields:
         "relations": [{"type": "amended_by", "target": f"SFS {a['sfs']}"} for a in amendments],
         "identifiers": identifiers,
         "sfs": number,
-        "in_force": _date(record.get("ikraftDateTime"), where, "ikraftDateTime"),
-        "repealed": _date(record.get("upphavdDateTime"), where, "upphavdDateTime"),
-        "time_limited": _date(record.get("tidsbegransadDateTime"), where, "tidsbegransadDateTime"),
+        "in_force": field_date(record.get("ikraftDateTime"), where, "ikraftDateTime"),
+        "repealed": field_date(record.get("upphavdDateTime"), where, "upphavdDateTime"),
+        "time_limited": field_date(record.get("tidsbegransadDateTime"), where, "tidsbegransadDateTime"),
         "department": str(organisation.get("namn") or "").strip() or None,
         "forarbeten": str(register.get("forarbeten") or "").strip() or None,
         "celex": celex,
@@ -254,7 +253,7 @@ def _amendment(item: Any, where: str, n: int) -> dict[str, Any] | None:
     note = " ".join(str(item.get("anteckningar") or "").split())
     amendment: dict[str, Any] = {
         "sfs": number,
-        "in_force": _date(item.get("ikraftDateTime"), where, f"andringsforfattningar[{n}].ikraftDateTime"),
+        "in_force": field_date(item.get("ikraftDateTime"), where, f"andringsforfattningar[{n}].ikraftDateTime"),
         "changes": amendment_changes(note),
         "note": note,
         "title": " ".join(str(item.get("rubrik") or "").split()),
@@ -290,13 +289,6 @@ def _sfs_number(value: Any, where: str, field: str) -> str:
     if not match:
         raise InputError(where, f"field '{field}' {value!r} is not an SFS number; expected YYYY:NNN such as 2009:400")
     return f"{match.group(1)}:{int(match.group(2))}"
-
-
-def _date(value: Any, where: str, field: str) -> str | None:
-    try:
-        return parse_iso_date(value, f"field '{field}'")
-    except ValueError as exc:
-        raise InputError(where, str(exc)) from None
 
 
 FORMAT = NativeFormat(

@@ -374,14 +374,32 @@ def retrieval_metrics(relevant: list[list[str]], retrieved: list[list[str]]) -> 
     return {"mrr@10": round(mrr, 4), "recall@5": round(recall, 4), "ndcg@10": round(ndcg, 4), "n": len(relevant)}
 
 
-def evaluate(directory: Path, settings: Any, modes: Iterable[str] = MODES_COMPARED, ask: bool = True, questions_limit: int | None = None) -> dict[str, Any]:
-    """Run the whole evaluation of one question set; returns the report as a dict."""
+def evaluate(
+    directory: Path,
+    settings: Any,
+    modes: Iterable[str] = MODES_COMPARED,
+    ask: bool = True,
+    questions_limit: int | None = None,
+    prebuilt: dict[str, Any] | None = None,
+    relabel: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run the whole evaluation of one question set; returns the report as a dict.
+
+    :param prebuilt: the ingest summary of an index already built at `settings` (the union of
+        `lagrum.eval_distractors`); the set's sources are then not ingested again.
+    :param relabel: document ids the set's labels are to name differently in that index.
+    """
     from lagrum.service import LagrumService
     from lagrum.text import is_boilerplate_line
 
     question_set = QuestionSet.load(directory)
+    if relabel:
+        for q in question_set.questions:
+            q.relevant = [relabel.get(d, d) for d in q.relevant]
+            if q.answer and q.answer.get("doc_id") in relabel:
+                q.answer = {**q.answer, "doc_id": relabel[q.answer["doc_id"]]}
     questions = question_set.questions[:questions_limit] if questions_limit else question_set.questions
-    ingest = build_index(question_set, settings)
+    ingest = prebuilt if prebuilt is not None else build_index(question_set, settings)
     service = LagrumService.open(settings, create=False)
     report: dict[str, Any] = {"set": question_set.name, "questions": len(questions), "ingest": {k: ingest[k] for k in ("ingested", "skipped", "failed")}}
     if "id_check" in ingest:

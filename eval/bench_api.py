@@ -3,6 +3,7 @@
     .venv/bin/python eval/bench_api.py                      # the bundled corpus
     .venv/bin/python eval/bench_api.py --synthetic 100000   # plus 100k synthetic chunks
     .venv/bin/python eval/bench_api.py --json               # one JSON line at the end
+    .venv/bin/python eval/bench_api.py --with real --data data  # and the real corpus, beside the bundled one
 
 A benchmark, not a test. It ingests corpus/documents into a temp index (real e5, real Qdrant
 Edge), serves the real app with uvicorn in a thread of this process, and fires the questions
@@ -18,6 +19,11 @@ p50 of `/ask` at most 2x the baseline p50 (under the same load).
 no document records): text from corpus sentences, seeded random unit dense vectors (not e5
 embeddings: e5 does ~5 passages/s here) and random sparse vectors over the corpus' real BM25
 token ids, so both the HNSW and the sparse index have realistic work to do.
+
+`--with real` measures the same rows on the real corpus of `eval/data/real` (126 realdata files,
+3,113 chunks) with the real set's questions, after the bundled corpus. Embedding that corpus takes
+~13 minutes here, so it is not re-embedded: the per-set index `lagrum eval --set real` built under
+`--data` (`<data>/eval-real/index`) is copied into the temp dir and served from the copy.
 """
 
 from __future__ import annotations
@@ -253,7 +259,35 @@ class BackgroundServer:
         self.thread.join(timeout=10)
 
 
-def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
+def real_index(data_root: Path, target: Path, log: Callable[[str], None]) -> Any:
+    """A copy of the real corpus' per-set eval index (`<data_root>/eval-real/index`) at `target`, opened."""
+    import shutil
+
+    from lagrum.index import Index
+    from lagrum.settings import Settings
+
+    source = data_root / "eval-real" / "index"
+    if not ((source / "segments").is_dir() or (source / "wal").is_dir()):
+        raise SystemExit(
+            f"--with real: no index of the real corpus at {source}; build it once with "
+            f"`python -m lagrum.cli --data {data_root} eval --set real` (it embeds the corpus, ~13 minutes here), "
+            "or point --data at the data directory that holds eval-real/"
+        )
+    started = time.perf_counter()
+    shutil.copytree(source, target / "index", ignore=shutil.ignore_patterns("owner.json"))
+    index = Index.open(Settings().with_(data_dir=target), create=False)
+    log(f"real corpus: copied {source} ({index.store.count_documents()} documents, {index.store.count_chunks()} chunks) in {time.perf_counter() - started:.1f} s")
+    return index
+
+
+def real_questions() -> list[str]:
+    """The questions of the real set (eval/data/real/questions.jsonl), in file order."""
+    from lagrum.evaluation import QuestionSet
+
+    return [q.question for q in QuestionSet.load(ROOT / "eval" / "data" / "real").questions]
+
+
+def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None], questions: list[str] = QUESTIONS) -> dict[str, Any]:
     import httpx
 
     from api.app import create_app
@@ -263,11 +297,11 @@ def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None]) -
     # Every timed request is a question the server has not seen: real users rarely repeat one
     # verbatim, and the embedder's query cache would otherwise hide the embedding on both sides.
     def jobs(tag: str) -> list[str]:
-        return [f"{question} ({tag * n})" for n in range(1, rounds + 1) for question in QUESTIONS]  # no digits: no exact-identifier pass
+        return [f"{question} ({tag * n})" for n in range(1, rounds + 1) for question in questions]  # no digits: no exact-identifier pass
 
     results: dict[str, Any] = {}
     baseline = embed_and_retrieve(index)
-    for question in QUESTIONS:  # warm up: model pages, HNSW pages, the relation graph
+    for question in questions:  # warm up: model pages, HNSW pages, the relation graph
         baseline(None, question)
         service.ask(question)
     results["embed_retrieve_1"] = percentiles(run_concurrently(jobs("a"), 1, baseline, lambda: None))
@@ -276,7 +310,7 @@ def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None]) -
     with BackgroundServer(create_app(index.settings, service=service)) as server:
         make_client = lambda: httpx.Client(base_url=server.url, timeout=120)  # noqa: E731
         for endpoint in ("/search", "/ask"):
-            run_concurrently(QUESTIONS, clients, http_call(endpoint), make_client)  # warm-up over HTTP
+            run_concurrently(questions, clients, http_call(endpoint), make_client)  # warm-up over HTTP
             results[endpoint] = percentiles(run_concurrently(timed[endpoint], clients, http_call(endpoint), make_client))
             log(f"{endpoint}: {results[endpoint]}")
     base = results[f"embed_retrieve_{clients}"]["p50_ms"]
@@ -296,7 +330,7 @@ def markdown(report: dict[str, Any]) -> str:
         ("embed + raw Qdrant query", r["embed_retrieve_1"], "sequential, in-process"),
     ]
     lines = [
-        f"Index: {report['chunks']} chunks ({report['synthetic']} synthetic), {report['requests']} requests per row, {report['cpus']} CPUs",
+        f"Index: {report['chunks']} chunks ({report['synthetic']} synthetic), {report.get('questions', len(QUESTIONS))} questions, {report['requests']} requests per row, {report['cpus']} CPUs",
         "",
         "| what | p50 ms | p95 ms | load |",
         "| --- | ---: | ---: | --- |",
@@ -316,10 +350,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds over the question set (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of the Markdown table")
+    parser.add_argument("--with", dest="with_", choices=["real"], help="also measure on the real corpus (a copy of <data>/eval-real/index, not re-embedded)")
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("LAGRUM_DATA") or "data"), help="data directory holding eval-real/ (env LAGRUM_DATA, default ./data)")
     args = parser.parse_args(argv)
     if args.synthetic < 0 or args.clients < 1 or args.rounds < 1:
         parser.error("--synthetic must be >= 0, --clients and --rounds >= 1")
     log = (lambda message: print(message, file=sys.stderr)) if args.json else print
+    reports = {}
     with tempfile.TemporaryDirectory(prefix="lagrum-bench-api-") as tmp:
         index, timings = build_index(Path(tmp) / "data", args.synthetic, log)
         try:
@@ -327,20 +364,26 @@ def main(argv: list[str] | None = None) -> int:
             chunks = index.store.count_chunks()
         finally:
             index.close()
-    report = {
-        "synthetic": args.synthetic,
-        "chunks": chunks,
-        "clients": args.clients,
-        "requests": len(QUESTIONS) * args.rounds,
-        "cpus": os.cpu_count(),
-        **timings,
-        "results": results,
-    }
+        reports["bundled"] = {"corpus": "bundled", "synthetic": args.synthetic, "chunks": chunks, "questions": len(QUESTIONS), "requests": len(QUESTIONS) * args.rounds, **timings, "results": results}
+        if args.with_ == "real":
+            questions = real_questions()
+            index = real_index(args.data, Path(tmp) / "real", log)
+            try:
+                results = measure(index, args.clients, args.rounds, log, questions=questions)
+                chunks = index.store.count_chunks()
+            finally:
+                index.close()
+            reports["real"] = {"corpus": "real", "synthetic": 0, "chunks": chunks, "questions": len(questions), "requests": len(questions) * args.rounds, "results": results}
+    for report in reports.values():
+        report.update(clients=args.clients, cpus=os.cpu_count())
     if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+        print(json.dumps(reports["bundled"] if len(reports) == 1 else reports, ensure_ascii=False))
     else:
-        print()
-        print(markdown(report))
+        for name, report in reports.items():
+            print()
+            if len(reports) > 1:
+                print(f"### {name} corpus\n")
+            print(markdown(report))
     return 0
 
 

@@ -36,6 +36,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,7 @@ WITH_SETS = "sets"
 UNION_PREFIX = "eval-with-"
 COLLISION_SEPARATOR = "--"
 COPY_BATCH = 256
+BUILD_RECORD = "union.json"
 
 
 @dataclass
@@ -197,6 +200,7 @@ def build_union(components: list[Component], settings: Any, log: Callable[[str],
     from lagrum.errors import InputError
     from lagrum.index import Index
 
+    started = time.perf_counter()
     read: dict[str, list[Any]] = {}
     errors: list[Any] = []
     id_checks: dict[str, dict[str, Any]] = {}
@@ -275,6 +279,12 @@ def build_union(components: list[Component], settings: Any, log: Callable[[str],
         "shared_documents": sorted(d for d, by in variants.items() if len(by) > 1 and d not in collisions),
         "collisions": [{"id": d, "components": sorted(by), "renamed": [collided_id(c, d) for c in sorted(by)]} for d, by in sorted(collisions.items())],
     }
+    # The run that filled the union is kept beside it: later runs find everything current.
+    record = Path(settings.data_dir) / BUILD_RECORD
+    if copied_docs or ingest["ingested"] or not record.exists():
+        built = {k: summary[k] for k in ("components", "documents", "chunks", "copied_documents", "copied_chunks", "embedded", "embedded_chunks", "caches")}
+        record.write_text(json.dumps({**built, "seconds": round(time.perf_counter() - started, 1), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1), encoding="utf-8")
+    summary["built"] = json.loads(record.read_text(encoding="utf-8"))
     return Union(summary, owners, members, renamed, id_checks)
 
 
@@ -434,14 +444,22 @@ def _analyse(
     offenders: Counter[str] = Counter()
     cited_offenders: Counter[str] = Counter()
     ask_changes: list[dict[str, Any]] = []
+    named_counts: Counter[str] = Counter()
     service = LagrumService.open(settings, create=False)
     try:
-        titles: dict[str, str] = {}
+        records: dict[str, dict[str, Any]] = {}
+
+        def record(doc_id: str) -> dict[str, Any]:
+            if doc_id not in records:
+                records[doc_id] = service.index.store.get_document(doc_id, with_text=False) or {}
+            return records[doc_id]
 
         def title(doc_id: str) -> str:
-            if doc_id not in titles:
-                titles[doc_id] = str((service.get_document(doc_id) or {}).get("title") or "")
-            return titles[doc_id]
+            return str(record(doc_id).get("title") or "")
+
+        def described(doc_id: str, question: str) -> dict[str, Any]:
+            named = named_in_question(question, record(doc_id).get("identifiers") or [])
+            return {"doc_id": doc_id, "from": owners.get(doc_id, "?"), "title": title(doc_id), "named_in_question": named}
 
         for mode, rows in dropped.items():
             for row in rows:
@@ -455,9 +473,13 @@ def _analyse(
                     if doc_id not in own_ids:
                         above.append(doc_id)
                 row["question"] = q.question
-                row["distractors_above"] = [{"doc_id": d, "from": owners.get(d, "?"), "title": title(d)} for d in above]
+                row["distractors_above"] = [described(d, q.question) for d in above]
+                # Every document above is one the question names (its SFS or EU number): the labels
+                # miss it rather than the ranking (a real statute above a made-up article about it).
+                row["label_gap"] = bool(above) and all(d["named_in_question"] for d in row["distractors_above"])
                 if mode == "hybrid":
                     offenders.update(above)
+                    named_counts.update(d["doc_id"] for d in row["distractors_above"] if d["named_in_question"])
         if ask and "ask" in alone and "ask" in with_report:
             rows_alone = alone["ask"]["per_question"]
             for qid, row in with_report["ask"]["per_question"].items():
@@ -479,16 +501,47 @@ def _analyse(
                         "language": q.language,
                         "question": q.question,
                         "change": "lost relevant citation" if lost_citation else "no longer answered" if lost_answer else "no longer refused",
-                        "cited_distractors": [{"doc_id": d, "from": owners.get(d, "?"), "title": title(d)} for d in distractors],
+                        "cited_distractors": [described(d, q.question) for d in distractors],
                     }
                 )
         top = [
-            {"doc_id": d, "from": owners.get(d, "?"), "title": title(d), "questions_pushed_down": offenders[d], "cited_instead": cited_offenders[d]}
+            {
+                "doc_id": d,
+                "from": owners.get(d, "?"),
+                "title": title(d),
+                "questions_pushed_down": offenders[d],
+                "named_by_those_questions": named_counts[d],
+                "cited_instead": cited_offenders[d],
+            }
             for d in sorted(set(offenders) | set(cited_offenders), key=lambda d: (-offenders[d] - cited_offenders[d], d))
         ]
     finally:
         service.close()
     return {"dropped": dropped, "ask_changes": ask_changes, "offenders": top}
+
+
+_BARE_SFS = re.compile(r"(?<![\d:/])(\d{4}):(\d{1,4})(?![\d:])")
+
+
+def named_in_question(question: str, identifiers: Iterable[str]) -> bool:
+    """Whether the question names one of a document's own identifiers ("SFS 2021:890", "EU 2016/679").
+
+    References the legal extractor finds count at statute level ("EU 2016/679 art. 88" names
+    "EU 2016/679"), and so does a bare SFS number ("När började 2018:1200 gälla?").
+
+    >>> named_in_question("Vad innebär artikel 88 i dataskyddsförordningen?", ["EU 2016/679"])
+    True
+    """
+    from lagrum.legal.references import extract_references
+
+    named: set[str] = set()
+    for reference in extract_references(question):
+        named.add(reference.canonical)
+        parts = reference.canonical.split()
+        if parts and parts[0] in ("SFS", "EU") and len(parts) > 2:
+            named.add(" ".join(parts[:2]))
+    named.update(f"SFS {m.group(1)}:{int(m.group(2))}" for m in _BARE_SFS.finditer(question))
+    return any(identifier in named for identifier in identifiers)
 
 
 def _worse(alone: int | None, with_rank: int | None) -> bool:
@@ -508,12 +561,15 @@ def _cell(alone: float, with_value: float) -> tuple[str, str, str]:
 def markdown_report(report: dict[str, Any]) -> str:
     """The per-set table: every mode alone vs with distractors per language, answers, drops, offenders."""
     alone, with_report, union = report["alone"], report["with"], report["union"]
+    built = union.get("built") or {}
     lines = [
         f"# Distractors: `{report['set']}` ({report['questions']} questions) alone and with {', '.join(report['with_components'])}",
         "",
         f"Index with distractors: {union['documents']} documents, {union['chunks']} chunks ({report['own_documents']} the set's own, "
-        f"{report['distractor_documents']} distractors); {union['copied_documents']} documents copied from the per-set indexes, "
-        f"{union['embedded']} embedded, {union['failed']} failed; id collisions: {len(union['collisions'])}"
+        f"{report['distractor_documents']} distractors), `{Path(union['index']).name}`; built {built.get('at', '?')} from the per-set indexes: "
+        f"{built.get('copied_documents', 0)} documents ({built.get('copied_chunks', 0)} chunks) copied, {built.get('embedded', 0)} embedded "
+        f"in {built.get('seconds', '?')} s; this run: {union['skipped']} current, {union['embedded']} embedded, {union['failed']} failed; "
+        f"id collisions: {len(union['collisions'])}"
         + (f" ({', '.join(c['id'] for c in union['collisions'])}, namespaced as `<set>--<id>`)" if union["collisions"] else "")
         + f"; {union['shared_documents']} identical documents shared by several sets.",
         "",
@@ -551,19 +607,38 @@ def markdown_report(report: dict[str, Any]) -> str:
     lines += ["", "## Questions whose first relevant document ranks lower with distractors", "", f"Per mode: {counts}.", ""]
     hybrid = report["dropped"].get("hybrid", [])
     if hybrid:
-        lines += ["Hybrid (the distractor documents ranked above the first relevant one):", "", "| question | lang | rank alone → with | distractors above |", "|---|---|---|---|"]
+        gaps = sum(1 for row in hybrid if row.get("label_gap"))
+        lines += [
+            f"Hybrid: the distractor documents ranked above the first relevant one; \\* marks a document the question names "
+            f"by its SFS or EU number. In {gaps} of {len(hybrid)} drops every document above is named by the question "
+            "(label gap: the labels name a test document about that statute, not the statute itself).",
+            "",
+            "| question | lang | rank alone → with | distractors above | label gap |",
+            "|---|---|---|---|---|",
+        ]
         for row in sorted(hybrid, key=lambda r: r["id"]):
-            above = "; ".join(f"`{d['doc_id']}` ({d['from']})" for d in row["distractors_above"][:4]) or "–"
-            lines.append(f"| {row['id']}: {_short(row['question'])} | {row['language']} | {row['alone']} → {row['with'] or 'not in top 10'} | {above} |")
+            star = "\\*"
+            above = "; ".join(f"`{d['doc_id']}`{star if d.get('named_in_question') else ''} ({d['from']})" for d in row["distractors_above"][:4]) or "–"
+            lines.append(
+                f"| {row['id']}: {_short(row['question'])} | {row['language']} | {row['alone']} → {row['with'] or 'not in top 10'} | {above} | {'yes' if row.get('label_gap') else ''} |"
+            )
     if report["ask_changes"]:
         lines += ["", "## Answers that change with distractors", "", "| question | lang | change | distractors cited |", "|---|---|---|---|"]
         for row in report["ask_changes"]:
             cited = "; ".join(f"`{d['doc_id']}` ({d['from']})" for d in row["cited_distractors"][:4]) or "–"
             lines.append(f"| {row['id']}: {_short(row['question'])} | {row['language']} | {row['change']} | {cited} |")
     if report["offenders"]:
-        lines += ["", "## Distractor documents that take the places of relevant ones", "", "| document | from | title | questions pushed down (hybrid) | cited instead (ask) |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Distractor documents that take the places of relevant ones",
+            "",
+            "| document | from | title | questions pushed down (hybrid) | of which name it | cited instead (ask) |",
+            "|---|---|---|---|---|---|",
+        ]
         for row in report["offenders"][:15]:
-            lines.append(f"| `{row['doc_id']}` | {row['from']} | {_short(row['title'], 70)} | {row['questions_pushed_down']} | {row['cited_instead']} |")
+            lines.append(
+                f"| `{row['doc_id']}` | {row['from']} | {_short(row['title'], 70)} | {row['questions_pushed_down']} | {row.get('named_by_those_questions', 0)} | {row['cited_instead']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -626,3 +701,30 @@ def run_with(args: Any, settings: Any, directory: Path, components: list[Compone
         print(markdown_report(report))
         print(f"Written: {written[0]}, {written[1]}, {md}, {js}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m lagrum.eval_distractors REPORT.json...`: the summary table over several sets' distractor reports."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m lagrum.eval_distractors", description=main.__doc__)
+    parser.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json", help="distractors-<set>.json files written by `lagrum eval --with`")
+    parser.add_argument("--mode", default="hybrid", help="the retrieval mode of the table (default hybrid)")
+    parser.add_argument("--out", type=Path, help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    reports = []
+    for path in args.reports:
+        try:
+            reports.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError) as exc:
+            parser.error(f"{path}: not a distractor report ({exc}); write one with `lagrum eval --set S --with sets`")
+    table = summary_table(reports, args.mode)
+    if args.out:
+        head = f"# Distractors: every set alone and with the others' documents ({args.mode})\n\n"
+        args.out.write_text(head + table, encoding="utf-8")
+    print(table, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

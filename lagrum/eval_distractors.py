@@ -239,14 +239,16 @@ def build_union(components: list[Component], settings: Any, log: Callable[[str],
 
     index = Index.open(settings, create=True)
     try:
-        present = {r["id"] for r in index.store.document_records() if r.get("state") == "complete"}
+        # What the union holds already: a cached document with another content hash (the per-set
+        # run re-ingested it since) replaces it, so the union follows the per-set indexes.
+        present = {r["id"]: r.get("content_hash") for r in index.store.document_records() if r.get("state") == "complete"}
         copied_docs, copied_chunks, caches = 0, 0, []
-        wanted_all = {d for ids in from_cache.values() for d in ids} - present
+        wanted_all = {d for ids in from_cache.values() for d in ids}
         for component in components:
             wanted = set(from_cache.get(component.name, [])) & wanted_all
             if not wanted or component.cache is None:
                 continue
-            result = copy_from_cache(component.cache, index, wanted)
+            result = copy_from_cache(component.cache, index, wanted, present)
             caches.append({"component": component.name, "cache": str(component.cache), **result})
             wanted_all -= set(result.get("doc_ids", []))
             copied_docs += result["documents"]
@@ -288,12 +290,14 @@ def build_union(components: list[Component], settings: Any, log: Callable[[str],
     return Union(summary, owners, members, renamed, id_checks)
 
 
-def copy_from_cache(cache: Path, index: Any, doc_ids: set[str]) -> dict[str, Any]:
+def copy_from_cache(cache: Path, index: Any, doc_ids: set[str], present: dict[str, Any] | None = None) -> dict[str, Any]:
     """Copy the chunk and document points of `doc_ids` from the per-set index at `cache`.
 
-    Only documents whose write completed are copied, with all their chunks; a cache that is
-    missing, locked, or built with another embedder is skipped (`note`) and its documents embedded.
+    Only documents whose write completed are copied, with all their chunks, and only where the
+    union does not hold the same version already (`present`: doc id -> content hash); a cache that
+    is missing, locked, or built with another embedder is skipped (`note`) and its documents embedded.
     """
+    present = present or {}
     from lagrum.errors import IndexLockedError
     from lagrum.store.edge import EdgeStore
 
@@ -317,13 +321,16 @@ def copy_from_cache(cache: Path, index: Any, doc_ids: set[str]) -> dict[str, Any
                 if doc_id not in doc_ids:
                     continue
                 if kind == "document" and point.payload.get("state") == "complete":
-                    documents.append(point)
+                    if present.get(doc_id) != point.payload.get("content_hash"):
+                        documents.append(point)
                 elif kind == "chunk":
                     chunks.append(point)
     finally:
         source.close()
     complete = {p.payload["doc_id"] for p in documents}
     chunks = [p for p in chunks if p.payload["doc_id"] in complete]
+    for doc_id in sorted(complete & set(present)):  # an older version's chunks go first
+        index.store.delete_chunks(doc_id)
     # Chunks first, the document record last: an interrupted copy leaves a document the ingest redoes.
     for start in range(0, len(chunks), COPY_BATCH):
         index.store.write_points(chunks[start : start + COPY_BATCH])

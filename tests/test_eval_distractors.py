@@ -166,6 +166,24 @@ def test_union_is_copied_from_the_cached_indexes_without_embedding(sets):
     assert again["copied_documents"] == 0 and again["embedded"] == 0 and again["skipped"] == 5
     assert again["built"]["copied_documents"] == 5  # the run that filled it is remembered
 
+    # A union document older than the cache's (its per-set run re-ingested it since) is replaced
+    # by the cache's version, not embedded again.
+    from lagrum.index import Index
+
+    index = Index.open(settings, create=False)
+    try:
+        record = index.store.get_document("test-dist-a-loggar")
+        index.store.put_document({**record, "content_hash": "an-older-version"})
+    finally:
+        index.close()
+    refreshed = build_union(components, settings).summary
+    assert refreshed["copied_documents"] == 1 and refreshed["embedded"] == 0 and refreshed["chunks"] == s["chunks"]
+    from lagrum.store.base import document_point_id
+
+    after, doc_point = points_by_id(settings.data_dir), document_point_id("test-dist-a-loggar")
+    assert after.keys() == copied.keys()
+    assert after[doc_point].payload == cached[doc_point].payload and after[doc_point].dense == pytest.approx(cached[doc_point].dense)
+
     from lagrum.service import LagrumService
 
     service = LagrumService.open(settings, create=False)

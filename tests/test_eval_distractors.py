@@ -131,6 +131,14 @@ def test_with_only_the_set_itself_names_no_distractors(sets):
         resolve_with([str(sets["a"])], sets["a"], sets["root"])
 
 
+def test_a_documents_folder_named_like_the_set_gets_its_own_name(sets):
+    folder = sets["tmp"] / "other" / "seta"
+    folder.mkdir(parents=True)
+    (folder / "note.txt").write_text("Fiktiv anteckning (testmaterial).", encoding="utf-8")
+    components = resolve_with([str(folder), str(sets["b"])], sets["a"], sets["root"])
+    assert [c.name for c in components] == ["seta-2", "setb"] and components[0].sources == [folder] and components[0].cache is None
+
+
 def test_named_in_question_reads_sfs_and_eu_numbers():
     assert named_in_question("Vilket skydd ger lagen (2021:890) den som slår larm?", ["SFS 2021:890"])
     assert named_in_question("Vad innebär artikel 88 i dataskyddsförordningen?", ["EU 2016/679", "CELEX 32016R0679"])

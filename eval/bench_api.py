@@ -257,7 +257,7 @@ def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None]) -
     import httpx
 
     from api.app import create_app
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService(index)
     # Every timed request is a question the server has not seen: real users rarely repeat one

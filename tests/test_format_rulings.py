@@ -344,7 +344,7 @@ def test_cli_ingests_native_records_with_sections_and_identifiers(tmp_path, caps
     import json
     import shutil
 
-    from lagrum.cli import main as lagrum_main
+    from lagrum.app.cli import main as lagrum_main
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -369,7 +369,7 @@ def test_cli_ingests_native_records_with_sections_and_identifiers(tmp_path, caps
 
 
 def test_forced_format_that_does_not_fit_names_the_file_and_field(tmp_path, capsys):
-    from lagrum.cli import main as lagrum_main
+    from lagrum.app.cli import main as lagrum_main
 
     made_up = tmp_path / "made-up-not-a-ruling.json"  # made up for this test, not a real record
     made_up.write_text('{"_source": "SE/IMY", "text": "Ett påhittat beslut."}', encoding="utf-8")

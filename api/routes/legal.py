@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 
 from api.deps import get_service, require_read_access
 from api.schemas import DATE_SCHEMA, problems

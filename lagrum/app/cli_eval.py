@@ -24,8 +24,8 @@ def register(sub) -> None:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from lagrum.cli import print_json
-    from lagrum.evaluation import MODES_COMPARED, evaluate, markdown_report, resolve_set, write_reports
+    from lagrum.app.cli import print_json
+    from lagrum.app.evaluation import MODES_COMPARED, evaluate, markdown_report, resolve_set, write_reports
     from lagrum.retrieval import MODES
     from lagrum.errors import LagrumError
 

@@ -34,7 +34,7 @@ from typing import Callable
 
 from lagrum.documents import STATUTE_TYPES
 
-from ingest.sentences import ABBREVIATIONS, is_heading_line, split_sentences
+from lagrum.sentences import ABBREVIATIONS, is_heading_line, split_sentences
 
 TokenCounter = Callable[[str], int]
 

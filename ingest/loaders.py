@@ -45,7 +45,7 @@ from lagrum.language import detect_language
 from lagrum.store.limits import check_metadata
 from lagrum.settings import DEFAULT_MAX_PARSE_SECONDS, DEFAULT_MAX_PDF_PAGES, DEFAULT_MAX_UNPACKED_MB
 
-from ingest.cleaning import clean_text
+from lagrum.cleaning import clean_text
 from ingest.formats import detect as detect_native_format
 from ingest.pdf_layout import join_pages, series_fields
 

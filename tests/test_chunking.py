@@ -11,7 +11,7 @@ import re
 import pytest
 
 from ingest.chunking import ChunkSpan, chunk_text, statute_segments
-from ingest.sentences import split_sentences
+from lagrum.sentences import split_sentences
 
 
 def words(text: str) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import chunk_text
-from ingest.cleaning import clean_text, is_boilerplate_line
+from lagrum.cleaning import clean_text, is_boilerplate_line
 from ingest.formats import detect
 from ingest.loaders import iter_documents
 
@@ -398,7 +398,7 @@ def test_appended_lower_court_ruling_does_not_add_to_the_head():
 
 
 def test_heading_rules_for_rulings_and_decisions():
-    from ingest.sentences import is_heading_line
+    from lagrum.sentences import is_heading_line
 
     assert is_heading_line("YRKANDEN I HÖGSTA DOMSTOLEN M.M.")
     assert not is_heading_line("Se även SFS m.m.")

@@ -342,7 +342,7 @@ def test_text_that_is_neither_utf8_nor_western_is_refused(name, data, guess):
     ],
 )
 def test_western_single_byte_text_still_decodes(text, codec):
-    from ingest.cleaning import clean_text
+    from lagrum.cleaning import clean_text
 
     [document] = load_bytes("beslut.txt", text.encode(codec))
     assert isinstance(document, Document), document

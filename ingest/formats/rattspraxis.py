@@ -437,7 +437,7 @@ def _label_of(line: str, previous: str | None, following: str | None) -> str | N
 
 def _is_subheading(line: str, previous: str, following: str, width: float, after_heading: bool = False) -> bool:
     """A short heading inside the reasons ("Bakgrund", "Frågan i målet") in wrapped PDF text."""
-    from ingest.sentences import is_heading_line
+    from lagrum.sentences import is_heading_line
 
     if not line or len(line) > 0.85 * width or not is_heading_line(line, following or None):
         return False

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from ingest.chunking import ChunkSpan, chunk_text, statute_segments
+from ingest.chunking import ChunkSpan, chunk_text
+from lagrum.legal.segments import statute_segments
 from lagrum.sentences import split_sentences
 
 

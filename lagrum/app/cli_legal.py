@@ -82,7 +82,7 @@ def cmd_provision(args, settings: Settings) -> int:
     """Print a provision's statute status and the passages citing it; exit 2 for unrecognised text."""
     from lagrum.app.cli import print_json
     from lagrum.documents import parse_iso_date
-    from lagrum.legal.graph import provision_view
+    from lagrum.legal.provisions import provision_view
 
     try:
         as_of = parse_iso_date(getattr(args, "as_of", None), "--as-of")

@@ -225,6 +225,14 @@ def test_the_project_keeps_its_layers_and_has_no_import_cycles():
     )
 
 
+def test_every_folder_of_modules_is_a_package():
+    """`find_packages` (pyproject) ships only folders with an `__init__.py`; a folder without one
+    would work from a checkout and be missing from the installed wheel (lagrum/app/ once was)."""
+    folders = {path.parent for package in PACKAGES for path in (ROOT / package).rglob("*.py")}
+    missing = sorted(str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").exists())
+    assert not missing, f"add an __init__.py (with a docstring saying what the package holds) to: {', '.join(missing)}"
+
+
 def _tree(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagrum import __version__
 from lagrum.errors import LagrumError
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 from lagrum.settings import Settings
 
 from api.deps import as_problem
@@ -99,7 +99,7 @@ def _start_sync(service: LagrumService, settings: Settings):
     """`lagrum serve --sync-interval`: the configured sources, synced in a background thread."""
     if not settings.sync_interval:
         return None
-    from lagrum.cli_sync import start_background_sync
+    from lagrum.app.cli_sync import start_background_sync
 
     return start_background_sync(service, settings)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 from lagrum.settings import Settings
 
 

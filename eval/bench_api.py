@@ -270,7 +270,7 @@ def real_index(data_root: Path, target: Path, log: Callable[[str], None]) -> Any
     if not ((source / "segments").is_dir() or (source / "wal").is_dir()):
         raise SystemExit(
             f"--with real: no index of the real corpus at {source}; build it once with "
-            f"`python -m lagrum.cli --data {data_root} eval --set real` (it embeds the corpus, ~13 minutes here), "
+            f"`python -m lagrum.app.cli --data {data_root} eval --set real` (it embeds the corpus, ~13 minutes here), "
             "or point --data at the data directory that holds eval-real/"
         )
     started = time.perf_counter()
@@ -282,7 +282,7 @@ def real_index(data_root: Path, target: Path, log: Callable[[str], None]) -> Any
 
 def real_questions() -> list[str]:
     """The questions of the real set (eval/data/real/questions.jsonl), in file order."""
-    from lagrum.evaluation import QuestionSet
+    from lagrum.app.evaluation import QuestionSet
 
     return [q.question for q in QuestionSet.load(ROOT / "eval" / "data" / "real").questions]
 
@@ -291,7 +291,7 @@ def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None], q
     import httpx
 
     from api.app import create_app
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService(index)
     # Every timed request is a question the server has not seen: real users rarely repeat one

@@ -101,7 +101,7 @@ def real_corpus(only: list[str] | None = None, limit: int | None = None) -> tupl
     or when `only` matches nothing.
     """
     from lagrum.errors import LagrumError
-    from lagrum.evaluation import manifest_entries, read_realdata, realdata_paths, realdata_root
+    from lagrum.app.evaluation import manifest_entries, read_realdata, realdata_paths, realdata_root
 
     entries = manifest_entries(REAL_SET)
     if only:

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     from api.app import create_app
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     log = (lambda m: print(m, file=sys.stderr)) if args.json else print
     endpoints = args.endpoint or ["/search", "/ask"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lagrum.evaluation import evaluate  # noqa: E402
+from lagrum.app.evaluation import evaluate  # noqa: E402
 from lagrum.settings import Settings  # noqa: E402
 
 SETTINGS = [(160, 0), (240, 0), (320, 0), (320, 1), (448, 0)]

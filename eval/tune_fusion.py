@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lagrum import retrieval  # noqa: E402
-from lagrum.evaluation import QuestionSet, build_index, ranked_documents, retrieval_metrics  # noqa: E402
+from lagrum.app.evaluation import QuestionSet, build_index, ranked_documents, retrieval_metrics  # noqa: E402
 from lagrum.retrieval import FusionWeights, RRF_K  # noqa: E402
-from lagrum.service import LagrumService  # noqa: E402
+from lagrum.app.service import LagrumService  # noqa: E402
 from lagrum.settings import Settings  # noqa: E402
 
 B = 1.0 / RRF_K

@@ -39,13 +39,13 @@ from typing import Any, Iterable, Iterator
 
 import yaml
 
+from lagrum.cleaning import clean_text
 from lagrum.documents import DOC_TYPES, DOCUMENT_FIELDS, LANGUAGES, RELATION_TYPES, Document, doc_type_key, language_key, parse_iso_date
 from lagrum.errors import InputError
 from lagrum.language import detect_language
 from lagrum.store.limits import check_metadata
 from lagrum.settings import DEFAULT_MAX_PARSE_SECONDS, DEFAULT_MAX_PDF_PAGES, DEFAULT_MAX_UNPACKED_MB
 
-from ingest.cleaning import clean_text
 from ingest.formats import detect as detect_native_format
 from ingest.pdf_layout import join_pages, series_fields
 

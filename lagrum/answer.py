@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from lagrum.citations import _quotable, _sentences_of, citation_from_hit
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
 from lagrum.retrieval import Hit
@@ -50,8 +51,6 @@ MARGIN = -0.0085
 COMBINED_MARGIN = 0.0025
 FLOOR = 0.76
 BACKGROUND_TOPICS = Path(__file__).resolve().parent / "data" / "background_topics.txt"
-MIN_QUOTE_CHARS = 25
-MAX_QUOTE_CHARS = 600
 
 LEAD_IN = {
     "sv": "Det här säger källorna i kunskapsbasen:",
@@ -62,7 +61,6 @@ NOT_FOUND = {
     "en": "The knowledge base holds nothing that answers this question.",
 }
 
-_SENTENCE_END = re.compile(r"[.!?…][”\"’»)]*$")
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -314,45 +312,10 @@ def _choose(candidates: list[Passage], wanted: int) -> list[Passage]:
     return chosen
 
 
-def citation_from_hit(n: int, hit: Hit, start: int, end: int, quote: str) -> dict[str, Any]:
-    return {
-        "n": n,
-        "doc_id": hit.doc_id,
-        "chunk_id": hit.chunk_id,
-        "title": hit.title,
-        "date": hit.date,
-        "doc_type": hit.doc_type,
-        "source": hit.source,
-        "url": hit.url,
-        "quote": quote,
-        "start": start,
-        "end": end,
-        "score": round(hit.score, 6),
-    }
-
-
 def _citation_number(citations: list[dict[str, Any]], passage: Passage) -> int:
     n = len(citations) + 1
     citations.append(citation_from_hit(n, passage.hit, passage.start, passage.end, passage.text))
     return n
-
-
-def _sentences_of(hit: Hit) -> list[tuple[int, int]]:
-    """Sentence spans of a hit, as offsets into the document's text."""
-    from lagrum.text import split_sentences
-
-    return [(hit.start + s, hit.start + e) for s, e in split_sentences(hit.text)]
-
-
-def _quotable(text: str) -> bool:
-    from lagrum.text import is_boilerplate_line
-
-    stripped = text.strip()
-    if len(stripped) < MIN_QUOTE_CHARS or len(stripped) > MAX_QUOTE_CHARS:
-        return False
-    if not _SENTENCE_END.search(stripped) and "\n" not in stripped:
-        return False  # a heading or a caption, not a statement
-    return not any(is_boilerplate_line(line) for line in stripped.splitlines() if line.strip())
 
 
 def _overlap(query: set[int], sentence: set[int]) -> float:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lagrum.answer import LEAD_IN, NOT_FOUND, Answer, citation_from_hit, validate_markers
+from lagrum.answer import LEAD_IN, NOT_FOUND, Answer, validate_markers
+from lagrum.citations import citation_from_hit
 from lagrum.retrieval import Hit
 
 SYSTEM_PROMPT = {

@@ -1,14 +1,15 @@
 """Text rules the answer layer shares with ingest: sentence spans and the boilerplate test.
 
 Quotes must be cut by the same sentence rules that shaped the chunks, and refused by the same
-boilerplate rules that cleaned the documents, so both come from the ingest modules.
+boilerplate rules that cleaned the documents, so both come from the core modules ingest uses too
+(`lagrum.sentences`, `lagrum.cleaning`).
 
 >>> split_sentences("Beslutet upphävs. Skälen följer t.ex. av 23 §.")
 [(0, 17), (18, 46)]
 """
 
-from ingest.cleaning import clean_text, is_boilerplate_line
-from ingest.sentences import split_sentences
+from lagrum.cleaning import clean_text, is_boilerplate_line
+from lagrum.sentences import split_sentences
 
 __all__ = ["MAX_QUERY_CHARS", "clean_text", "is_boilerplate_line", "query_problem", "split_sentences"]
 

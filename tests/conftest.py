@@ -43,7 +43,7 @@ def corpus_service(corpus_settings, embedder):
     from ingest.loaders import iter_documents
     from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     index = Index.open(corpus_settings, create=True, embedder=embedder)
     summary = IngestPipeline(index).ingest(iter_documents([CORPUS, TEST_DATA / "legal"]))

@@ -41,7 +41,7 @@ def client(corpus_settings, corpus_service):
 def write_env(tmp_path_factory, corpus_settings, embedder):
     """A small index of its own (separate data dir) for the write tests; closed at the end."""
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("write-index"))
     service = LagrumService(Index.open(settings, create=True, embedder=embedder))
@@ -505,7 +505,7 @@ def test_live_server_over_http(live_server):
 
 def _cli(data: Path, *args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [PYTHON, "-m", "lagrum.cli", "--data", str(data), *args],
+        [PYTHON, "-m", "lagrum.app.cli", "--data", str(data), *args],
         cwd=ROOT, env=env or _env(), capture_output=True, text=True, timeout=timeout,
     )
 
@@ -526,7 +526,7 @@ def served(tmp_path_factory):
     assert asked.returncode == 0, asked.stderr
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "lagrum.cli", "--data", str(data), "serve", "--port", str(port)],
+        [PYTHON, "-m", "lagrum.app.cli", "--data", str(data), "serve", "--port", str(port)],
         cwd=ROOT, env=_env(LAGRUM_API_KEYS=API_KEY), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -637,7 +637,7 @@ def test_ingest_via_server_reports_a_non_lagrum_server_clearly():
     from http.server import BaseHTTPRequestHandler, HTTPServer
     import threading
 
-    from lagrum.client import ingest_via_server
+    from lagrum.app.client import ingest_via_server
     from lagrum.errors import LagrumError
 
     class Proxy(BaseHTTPRequestHandler):  # a stand-in for a proxy's HTML error page

@@ -51,7 +51,7 @@ def network_server(corpus_settings, corpus_service):
 def write_server(tmp_path_factory, corpus_settings, embedder):
     """A small index of its own, with a non-ASCII key configured next to the ASCII one."""
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("hardening-writes"), api_keys=(API_KEY, "nyckel-åäö"))
     service = LagrumService(Index.open(settings, create=True, embedder=embedder))
@@ -425,7 +425,7 @@ def test_lagrum_serve_with_an_empty_host_needs_a_key_for_reads(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAGRUM_")}
     env["LAGRUM_API_KEYS"] = API_KEY
     process = subprocess.Popen(
-        [sys.executable, "-m", "lagrum.cli", "--data", str(tmp_path / "data"), "serve", "--host", "", "--port", str(port)],
+        [sys.executable, "-m", "lagrum.app.cli", "--data", str(tmp_path / "data"), "serve", "--host", "", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     url = f"http://127.0.0.1:{port}"

@@ -365,7 +365,7 @@ def test_document_view_shows_a_rulings_head(browser, tmp_path, embedder):
     from ingest.loaders import iter_documents
     from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
     from lagrum.settings import Settings
 
     settings = Settings().with_(data_dir=tmp_path / "data", allowed_hosts=("127.0.0.1", "localhost"))

@@ -10,8 +10,9 @@ import re
 
 import pytest
 
-from ingest.chunking import ChunkSpan, chunk_text, statute_segments
-from ingest.sentences import split_sentences
+from ingest.chunking import ChunkSpan, chunk_text
+from lagrum.legal.segments import statute_segments
+from lagrum.sentences import split_sentences
 
 
 def words(text: str) -> int:

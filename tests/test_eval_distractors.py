@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from lagrum.errors import LagrumError
-from lagrum.eval_distractors import (
+from lagrum.app.eval_distractors import (
     build_union,
     evaluate_with_distractors,
     named_in_question,
@@ -24,7 +24,7 @@ from lagrum.eval_distractors import (
     set_component,
     union_settings,
 )
-from lagrum.evaluation import SETS_DIR, QuestionSet, build_index, evaluate
+from lagrum.app.evaluation import SETS_DIR, QuestionSet, build_index, evaluate
 from lagrum.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def points_by_id(data_dir: Path) -> dict[str, object]:
 
 
 def run_cli(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lagrum.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run([sys.executable, "-m", "lagrum.app.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
 
 
 # --- arguments ----------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_union_is_copied_from_the_cached_indexes_without_embedding(sets):
     assert after.keys() == copied.keys()
     assert after[doc_point].payload == cached[doc_point].payload and after[doc_point].dense == pytest.approx(cached[doc_point].dense)
 
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService.open(settings, create=False)
     try:  # each set's question finds its document over the union (copied vectors and BM25 terms)
@@ -217,7 +217,7 @@ def test_evaluate_with_distractors_reports_both_sides(sets):
         report["with"]["retrieval"]["hybrid"]["sv"]["mrr@10"] - report["alone"]["retrieval"]["hybrid"]["sv"]["mrr@10"], abs=1e-4
     )
     assert "ood_refusal_rate" in report["with"]["ask"]["all"] and "cites_relevant" in report["delta"]["ask"]["all"]
-    from lagrum.eval_distractors import markdown_report, summary_table
+    from lagrum.app.eval_distractors import markdown_report, summary_table
 
     table = markdown_report(report)
     assert "| hybrid |" in table and "| bm25 |" in table and "out-of-domain refused" in table

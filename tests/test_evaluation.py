@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lagrum.evaluation import QuestionSet, markdown_report, ranked_documents, retrieval_metrics
+from lagrum.app.evaluation import QuestionSet, markdown_report, ranked_documents, retrieval_metrics
 from lagrum.retrieval import Hit
 
 from conftest import TEST_DATA
@@ -56,7 +56,7 @@ def test_question_set_errors_name_the_file(tmp_path):
 
 def test_eval_runs_end_to_end_on_a_tiny_set(tmp_path, capsys, monkeypatch):
     """The real runner over the real index (bundled corpus + the tiny set): report, table and chart."""
-    from lagrum.cli import main
+    from lagrum.app.cli import main
 
     out = tmp_path / "reports"
     code = main(["--data", str(tmp_path / "data"), "eval", "--set", str(TEST_DATA / "eval-tiny"), "--mode", "dense", "--mode", "hybrid", "--out", str(out), "--json"])

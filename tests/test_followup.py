@@ -226,7 +226,7 @@ def real_client(tmp_path_factory, embedder, corpus_settings):
     from api.app import create_app
     from ingest.loaders import iter_documents
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     folder = REALDATA / "imy-decisions"
     files = [folder / name for name in ("record_0002.json", "record_0003.json", "record_0008.json")]

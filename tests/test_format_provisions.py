@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_text, statute_segments
+from ingest.chunking import chunk_text
 from ingest.formats import detect
 from ingest.loaders import load_bytes
+from lagrum.legal.segments import statute_segments
 from lagrum.documents import Document
 from lagrum.errors import InputError
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import chunk_text
-from ingest.cleaning import clean_text, is_boilerplate_line
+from lagrum.cleaning import clean_text, is_boilerplate_line
 from ingest.formats import detect
 from ingest.loaders import iter_documents
 
@@ -344,7 +344,7 @@ def test_cli_ingests_native_records_with_sections_and_identifiers(tmp_path, caps
     import json
     import shutil
 
-    from lagrum.cli import main as lagrum_main
+    from lagrum.app.cli import main as lagrum_main
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -369,7 +369,7 @@ def test_cli_ingests_native_records_with_sections_and_identifiers(tmp_path, caps
 
 
 def test_forced_format_that_does_not_fit_names_the_file_and_field(tmp_path, capsys):
-    from lagrum.cli import main as lagrum_main
+    from lagrum.app.cli import main as lagrum_main
 
     made_up = tmp_path / "made-up-not-a-ruling.json"  # made up for this test, not a real record
     made_up.write_text('{"_source": "SE/IMY", "text": "Ett påhittat beslut."}', encoding="utf-8")
@@ -398,7 +398,7 @@ def test_appended_lower_court_ruling_does_not_add_to_the_head():
 
 
 def test_heading_rules_for_rulings_and_decisions():
-    from ingest.sentences import is_heading_line
+    from lagrum.sentences import is_heading_line
 
     assert is_heading_line("YRKANDEN I HÖGSTA DOMSTOLEN M.M.")
     assert not is_heading_line("Se även SFS m.m.")

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_text, chunk_validity, statute_segments
+from ingest.chunking import chunk_text, chunk_validity
 from ingest.formats import detect
 from ingest.formats.riksdagen import parse_dokumentlista
 from ingest.loaders import load_bytes
+from lagrum.legal.segments import statute_segments
 from lagrum.documents import Document
 from lagrum.errors import InputError
 

@@ -342,7 +342,7 @@ def test_text_that_is_neither_utf8_nor_western_is_refused(name, data, guess):
     ],
 )
 def test_western_single_byte_text_still_decodes(text, codec):
-    from ingest.cleaning import clean_text
+    from lagrum.cleaning import clean_text
 
     [document] = load_bytes("beslut.txt", text.encode(codec))
     assert isinstance(document, Document), document
@@ -376,7 +376,7 @@ def test_cli_reports_every_bad_file_by_name_and_ingests_the_rest(tmp_path):
     (docs / "blandad.txt").write_bytes(SWEDISH.encode("utf-8") + SWEDISH.encode("cp1252"))
     (docs / "loop.txt").symlink_to(docs / "loop.txt")
     env = {**os.environ, "LAGRUM_DATA": str(tmp_path / "data")}
-    run = subprocess.run([sys.executable, "-m", "lagrum.cli", "ingest", str(docs)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "lagrum.app.cli", "ingest", str(docs)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr, run.stderr
     assert "2 ingested" in run.stdout and "5 failed" in run.stdout, run.stdout
@@ -395,7 +395,7 @@ def small_service(tmp_path_factory, embedder):
     """A real index of its own, holding one made-up decision so that /search has something."""
     from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     settings = Settings().with_(data_dir=tmp_path_factory.mktemp("hardening-index"), api_keys=(API_KEY,), allowed_hosts=TEST_HOSTS)
     index = Index.open(settings, create=True, embedder=embedder)

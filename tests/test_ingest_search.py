@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lagrum.cli import main as lagrum_main
+from lagrum.app.cli import main as lagrum_main
 
 from conftest import CORPUS, ROOT
 
@@ -255,14 +255,14 @@ def test_killed_ingest_leaves_no_duplicates(tmp_path):
         "    return original(self, batch, summary, progress)\n"
         "pipeline.IngestPipeline._write_batch = killer\n"
         "pipeline.EMBED_BATCH = 1\n"
-        "from lagrum.cli import main\n"
+        "from lagrum.app.cli import main\n"
         f"sys.exit(main(['--data', {str(data)!r}, 'ingest', {str(CORPUS)!r}]))\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert killed.returncode == -9, killed.stderr
-    done = subprocess.run([sys.executable, "-m", "lagrum.cli", "--data", str(data), "ingest", str(CORPUS), "--json"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "lagrum.app.cli", "--data", str(data), "ingest", str(CORPUS), "--json"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    stats = json.loads(subprocess.run([sys.executable, "-m", "lagrum.cli", "--data", str(data), "stats", "--json"], cwd=ROOT, capture_output=True, text=True).stdout)
+    stats = json.loads(subprocess.run([sys.executable, "-m", "lagrum.app.cli", "--data", str(data), "stats", "--json"], cwd=ROOT, capture_output=True, text=True).stdout)
     assert stats["documents"] == 5
     from lagrum.index import Index
     from lagrum.settings import Settings
@@ -288,7 +288,7 @@ def test_shard_held_by_another_process_gives_a_clear_message(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        result = subprocess.run([sys.executable, "-m", "lagrum.cli", "--data", str(data), "ingest", str(CORPUS)], cwd=ROOT, capture_output=True, text=True)
+        result = subprocess.run([sys.executable, "-m", "lagrum.app.cli", "--data", str(data), "ingest", str(CORPUS)], cwd=ROOT, capture_output=True, text=True)
         assert result.returncode != 0
         assert "Traceback" not in result.stderr and "WouldBlock" not in result.stderr
         assert str(holder.pid) in result.stderr and "--server" in result.stderr

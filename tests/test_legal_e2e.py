@@ -65,7 +65,7 @@ def ordered_views(tmp_path_factory, embedder):
     from ingest.loaders import documents_from_records
     from lagrum.index import Index
     from lagrum.legal.graph import related_view
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
     from lagrum.settings import Settings
 
     decision, ruling = _lager_records()
@@ -247,7 +247,7 @@ def test_query_naming_a_provision_ranks_a_passage_citing_it_first(corpus_service
 
 
 def test_cli_related_unknown_id_exits_2_with_a_clear_error(tmp_path, capsys, embedder):
-    from lagrum.cli import main
+    from lagrum.app.cli import main
     from lagrum.index import Index
     from lagrum.settings import Settings
 
@@ -302,7 +302,7 @@ CASE_RECORDS = [  # fictional test material: one decision and what was written a
 def case_service(tmp_path_factory, embedder):
     from ingest.loaders import documents_from_records, iter_documents
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
     from lagrum.settings import Settings
     from tests.conftest import CORPUS
 

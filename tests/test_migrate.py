@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lagrum.cli import main as lagrum_main
-from lagrum.cli_migrate import migrate, open_pair, progress_path
+from lagrum.app.cli import main as lagrum_main
+from lagrum.app.cli_migrate import migrate, open_pair, progress_path
 from lagrum.filters import SearchFilters
 from lagrum.lexical import Bm25Encoder
 from lagrum.settings import Settings

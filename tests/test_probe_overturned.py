@@ -79,7 +79,7 @@ def outcomes(tmp_path_factory, embedder, registry_without_the_case):
     from ingest.loaders import documents_from_records
     from lagrum.index import Index
     from lagrum.legal.graph import related_view
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
     from lagrum.settings import Settings
 
     results = {}

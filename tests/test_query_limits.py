@@ -32,7 +32,7 @@ def test_heavy_query_is_answered(live_server):
 def test_topic_vectors_are_built_at_start_and_kept(fresh_settings, embedder, monkeypatch):
     from api.app import create_app
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService(Index.open(fresh_settings, embedder=embedder))
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from lagrum.errors import LagrumError
-from lagrum.evaluation import QuestionSet, expected_doc_id, manifest_entries, realdata_root, resolve_set
+from lagrum.app.evaluation import QuestionSet, expected_doc_id, manifest_entries, realdata_root, resolve_set
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_SET = ROOT / "eval" / "data" / "real"
@@ -83,7 +83,7 @@ def test_real_set_by_name_and_a_missing_realdata_folder_says_what_to_do(tmp_path
     question_set = QuestionSet.load(REAL_SET)
     assert len(question_set.realdata_files) >= 100 and not question_set.bundled_corpus
     monkeypatch.setenv("LAGRUM_REALDATA", str(tmp_path / "nowhere"))
-    from lagrum.evaluation import document_sources
+    from lagrum.app.evaluation import document_sources
 
     with pytest.raises(LagrumError, match="LAGRUM_REALDATA"):
         document_sources(question_set)
@@ -105,7 +105,7 @@ def test_html_read_again_in_one_process_keeps_its_text(tmp_path):
 def test_eval_reads_a_sets_realdata_files_in_place(tmp_path, capsys):
     """`lagrum eval` on a tiny set of four small real files (no bundled corpus), ids checked."""
     _realdata()
-    from lagrum.cli import main
+    from lagrum.app.cli import main
 
     files = {
         "ferenda-lagen-nu/dv/AD-2013-63.xhtml": "ad-2013-63",

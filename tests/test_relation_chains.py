@@ -93,7 +93,7 @@ def chain_index(tmp_path_factory, embedder):
     """The three documents in a real Edge index with the real e5 model; the higher ruling first."""
     from ingest.loaders import documents_from_records
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
     from lagrum.settings import Settings
 
     data = tmp_path_factory.mktemp("chain") / "data"
@@ -133,7 +133,7 @@ def test_the_warning_tells_the_chain_with_dates_and_case_numbers(chain_index):
 def test_lagrum_related_and_the_api_show_the_chain(chain_index):
     data, _, _ = chain_index
     env = {**os.environ, "LAGRUM_DATA": str(data)}
-    done = subprocess.run([sys.executable, "-m", "lagrum.cli", "related", "chain-beslut", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "lagrum.app.cli", "related", "chain-beslut", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     view = json.loads(done.stdout)
     assert [i["doc_id"] for i in view["overturned_by"]] == ["chain-fr"] and [i["doc_id"] for i in view["upheld_by"]] == ["chain-kr"]

@@ -65,7 +65,7 @@ def keyed_env(tmp_path_factory, corpus_settings, embedder):
 
     from api.app import create_app
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("schemathesis-writes"))
     service = LagrumService(Index.open(settings, create=True, embedder=embedder))

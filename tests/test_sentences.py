@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingest.sentences import is_heading_line, is_list_item, split_sentences
+from lagrum.sentences import is_heading_line, is_list_item, split_sentences
 
 
 def sentences(text: str) -> list[str]:

@@ -43,7 +43,7 @@ def test_a_statute_ingested_later_is_found_by_name(fresh_settings, embedder):
         pytest.skip(f"REALDATA MISSING: {STATUTES}; set LAGRUM_REALDATA to the shared realdata folder")
     from ingest.loaders import iter_documents
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService(Index.open(fresh_settings, embedder=embedder))
     try:

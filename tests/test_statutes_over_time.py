@@ -85,7 +85,7 @@ def statute_settings(tmp_path_factory, embedder):
 
 def _cli(settings, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "LAGRUM_DATA": str(settings.data_dir)}
-    return subprocess.run([sys.executable, "-m", "lagrum.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "lagrum.app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 # The CLI opens the index in its own process: these run before this module's service opens it.
@@ -123,7 +123,7 @@ def test_cli_search_as_of_leaves_out_a_wording_not_yet_in_force(statute_settings
 @pytest.fixture(scope="module")
 def service(statute_settings, embedder):
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService(Index.open(statute_settings, create=False, embedder=embedder))
     yield service

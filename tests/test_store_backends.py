@@ -299,7 +299,7 @@ def test_search_end_to_end_on_local_mode_matches_edge(tmp_path, embedder):
     from ingest.loaders import iter_documents
     from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     files = [CORPUS / "telia-vill-spela-in-anstalldas-skarmar.txt", CORPUS / "di-kameraovervakningen-hos-forsakringskassan-ar-olaglig.txt"]
     base = Settings().with_(data_dir=tmp_path / "edge-data")

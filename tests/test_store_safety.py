@@ -32,7 +32,7 @@ def nested(depth: int, leaf: object = "x") -> object:
 
 def cli(data: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "lagrum.cli", "--data", str(data), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "lagrum.app.cli", "--data", str(data), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -187,7 +187,7 @@ def test_a_document_cut_short_is_invisible_to_search_and_payload_indexes_come_ba
         assert index.store.get_document("tangent", with_text=False)["state"] == "pending"
         assert index.store.count_chunks() == 0  # the pending document's chunks left the index
         assert set(PAYLOAD_INDEXES) <= set(index.store._shard.info().payload_schema)
-        from lagrum.service import LagrumService
+        from lagrum.app.service import LagrumService
 
         service = LagrumService(index)
         assert not [h for h in service.search("tangentloggare")["hits"] if h["doc_id"] == "tangent"]

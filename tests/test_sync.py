@@ -478,7 +478,7 @@ def test_faults_each_give_one_line_and_the_rest_of_the_feed_syncs(server, settin
     assert took < 20
 
     # The CLI: one line per failure on stderr, the counts, exit code 1; failures are tried again.
-    from lagrum.cli import main
+    from lagrum.app.cli import main
 
     index.close()
     index.closed_by_test = True
@@ -536,7 +536,7 @@ def test_sigkilled_sync_process_resumes(server, settings):
     server.routes["/made-up/index.atom"] = Route(made_up_feed([(uri(n), f"2024-05-0{i + 1}T00:00:00Z", hrefs[n]) for i, n in enumerate(names)], "2024-05-05T00:00:00Z"))
     add(settings, "killed", "atom", server.url + "/made-up/index.atom", timeout=10)
     state_path = settings.data_dir / "sync" / "killed.json"
-    command = [sys.executable, "-m", "lagrum.cli", "--data", str(settings.data_dir), "sync", "--json"]
+    command = [sys.executable, "-m", "lagrum.app.cli", "--data", str(settings.data_dir), "sync", "--json"]
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -671,7 +671,7 @@ def test_web_pdf_goes_through_the_pdf_reader():
 
 
 def test_sources_cli_add_list_remove(tmp_path, capsys):
-    from lagrum.cli import main
+    from lagrum.app.cli import main
 
     data = str(tmp_path / "data")
     assert main(["--data", data, "sources", "add", "sfst", "atom", "http://127.0.0.1:9/index.atom", "--min-interval", "2"]) == 0
@@ -691,7 +691,7 @@ def test_sources_cli_add_list_remove(tmp_path, capsys):
 
 def test_serve_with_sync_interval_syncs_in_the_background(server, settings, index):
     from api.app import create_app
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     import httpx
 

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 
 from lagrum.filters import SearchFilters
 from lagrum.followup import ConversationStore, FollowUpResolver, Turn
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 from lagrum.text import query_problem
 
 from api.deps import get_service, require_read_access

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lagrum.errors import InputError
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 
 from api.deps import check_params, get_service, get_settings, require_read_access, require_write_key
 from api.routes.search import DOC_TYPE_QUERY, LANGUAGE_QUERY, SINCE_QUERY, UNTIL_QUERY, build_filters

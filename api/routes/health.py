@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Depends
 
 from lagrum import __version__
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 
 from api.deps import get_service, require_read_access
 from api.schemas import Health, problems

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 
 from api.deps import get_service, require_read_access
 from api.schemas import DATE_SCHEMA, problems
@@ -29,7 +29,7 @@ def provision(
     except ValueError as exc:
         raise HTTPException(422, {"error": str(exc), "field": "as_of"}) from None
     try:
-        from lagrum.legal.graph import provision_view
+        from lagrum.legal.provisions import provision_view
     except ImportError:
         raise HTTPException(404, {"error": "provision lookups are not available in this build"}) from None
     view = provision_view(service, canonical, as_of=as_of)

@@ -7,7 +7,7 @@ from lagrum.answer import MAX_QUESTION_CHARS
 from lagrum.filters import SearchFilters
 from lagrum.highlight import snippet_for
 from lagrum.retrieval import MODES
-from lagrum.service import LagrumService
+from lagrum.app.service import LagrumService
 from lagrum.text import query_problem
 
 from api.deps import check_params, get_service, require_read_access

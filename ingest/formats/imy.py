@@ -18,7 +18,7 @@ the page headers ("Integritetsskyddsmyndigheten Diarienummer: IMY-2024-1499 2(15
 the table of contents lists ("3.1 Rättsliga utgångspunkter") and IMY's standard headings
 ("Integritetsskyddsmyndighetens beslut", "Hur man överklagar") start their own lines, so that
 chunking cuts at them. The contact line ("Om ni har frågor om ärendet kontakta: ...@imy.se")
-is left on a line of its own, which `ingest.cleaning` removes as letterhead.
+is left on a line of its own, which `lagrum.cleaning` removes as letterhead.
 """
 
 from __future__ import annotations

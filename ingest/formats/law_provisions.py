@@ -14,7 +14,7 @@ section "16", title, content}]`. The reader gives one document:
   PUL's `description` does, else True) with `repealed_by` (also a `repealed_by` relation); `forarbeten` the propositions named
   in `preparatory_works` (their numbers only: the file's titles do not belong to the numbers);
 * the text rebuilt in the statute's own layout: an "N kap." line per chapter, then per section
-  its heading lines and one "N § ..." line, so `ingest.chunking.statute_segments` labels the
+  its heading lines and one "N § ..." line, so `lagrum.legal.segments.statute_segments` labels the
   passages "2 kap. 16 §". Temporal markers ("/Upphör att gälla U:2028-07-01/") are taken out and
   kept as `section_validity`, as `ingest.formats.sfs_json` does.
 

@@ -46,6 +46,7 @@ import unicodedata
 from typing import Any, Iterator
 
 from lagrum.errors import InputError
+from lagrum.legal.appealed import _appealed
 
 from ingest.formats import Fields, NativeFormat
 
@@ -63,12 +64,6 @@ COURT_SLUGS = {
 }
 _SOURCES = ("SE/SupremeCourt", "SE/SupremeAdministrativeCourt", "SE/Domstolverket", "SE/Domstolsverket")
 
-_MONTHS = {
-    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
-    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
-}
-_SWEDISH_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4})\b", re.IGNORECASE)
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _CASE_NUMBER = re.compile(r"\b(?:[A-ZÅÄÖ]{1,4} )?\d{1,6}-\d{2}\b")
 
 # Page furniture of the courts' PDFs.
@@ -201,18 +196,6 @@ def slug(value: str) -> str:
     """ASCII, lower case, runs of other characters as one "-": "ÖF 5877-24" -> "of-5877-24"."""
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-
-
-def swedish_date(text: str) -> str | None:
-    """The first date in `text` ("2024-11-06" or "den 3 mars 2021") as YYYY-MM-DD."""
-    iso = _ISO_DATE.search(text)
-    spelled = _SWEDISH_DATE.search(text)
-    if iso and (not spelled or iso.start() < spelled.start()):
-        return iso.group(0)
-    if spelled:
-        day, month, year = int(spelled.group(1)), _MONTHS[spelled.group(2).lower()], spelled.group(3)
-        return f"{year}-{month:02d}-{day:02d}"
-    return None
 
 
 def _title(record: dict[str, Any], court: str, case: str) -> str:
@@ -437,7 +420,7 @@ def _label_of(line: str, previous: str | None, following: str | None) -> str | N
 
 def _is_subheading(line: str, previous: str, following: str, width: float, after_heading: bool = False) -> bool:
     """A short heading inside the reasons ("Bakgrund", "Frågan i målet") in wrapped PDF text."""
-    from ingest.sentences import is_heading_line
+    from lagrum.sentences import is_heading_line
 
     if not line or len(line) > 0.85 * width or not is_heading_line(line, following or None):
         return False
@@ -598,7 +581,6 @@ _REPRESENTATIVE = re.compile(
     r"^(?:Ombud|Genom|Offentlig försvarare|Målsägandebiträde|Biträde|Företrädd av|Ställföreträdare|Särskild företrädare)\b",
     re.IGNORECASE,
 )
-_COURT_WORDS = ("rätt", "rätten", "domstol", "domstolen", "nämnd", "nämnden", "verket", "styrelsen", "myndigheten", "kommun", "region", "inspektionen")
 
 
 def _parties(lines: list[str]) -> list[dict[str, str]]:
@@ -621,29 +603,6 @@ def _parties(lines: list[str]) -> list[dict[str, str]]:
             found.append({"name": name})
             expect_new = False
     return found
-
-
-def _appealed(text: str) -> dict[str, Any]:
-    appealed: dict[str, Any] = {"text": text}
-    match = re.match(r"^(.+?)\s+(?:dom|beslut|deldom|slutliga beslut|protokoll)\b", text, re.IGNORECASE)
-    if match:
-        authority = match.group(1).rstrip(", ")
-        if "," not in authority and authority.endswith("s") and not authority.endswith("ss"):
-            authority = authority[:-1]  # "Svea hovrätts" -> "Svea hovrätt"
-        elif "," in authority:  # "Vänersborgs tingsrätts, mark- och miljödomstolen"
-            authority = ", ".join(_without_genitive(part.strip()) for part in authority.split(","))
-        appealed["court_or_authority"] = authority
-    appealed["date"] = swedish_date(text)
-    number = re.search(r"\b(?:mål|ärende|dnr)(?: nr)?\.?\s+((?:[A-ZÅÄÖ]{1,4} )?\d[\w/.:-]*\d)", text)
-    appealed["number"] = number.group(1) if number else None
-    return appealed
-
-
-def _without_genitive(part: str) -> str:
-    word = part.split()[-1] if part.split() else ""
-    if word.endswith("s") and word[:-1].lower().endswith(_COURT_WORDS):
-        return part[:-1]
-    return part
 
 
 FORMAT = NativeFormat(

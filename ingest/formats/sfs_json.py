@@ -17,7 +17,7 @@ text in `fulltext.forfattningstext`. The reader gives one document:
 * the temporal markers ("/Träder i kraft I:2026-01-01/", "/Upphör att gälla U:2026-03-01/",
   "/Rubriken träder i kraft .../", "/Kapitlet träder i kraft .../") are taken out of the text
   and kept as `section_validity`: `{label, in_force | expires, scope, by}` per section, heading,
-  chapter, appendix or single paragraph, labelled as `ingest.chunking.statute_segments` labels the text (two wordings of
+  chapter, appendix or single paragraph, labelled as `lagrum.legal.segments.statute_segments` labels the text (two wordings of
   one section are "6 §" and "6 § (lydelse 2)").
 
 >>> fields = next(read(_EXAMPLE, "exempel.json"))
@@ -226,7 +226,7 @@ def section_validity(text: str, markers: list[tuple[int, dict[str, Any]]]) -> li
     """Each marker as `{label, scope, in_force | expires, by}`, labelled by the statute segment it is in."""
     if not markers:
         return []
-    from ingest.chunking import statute_segments
+    from lagrum.legal.segments import statute_segments
 
     segments = statute_segments(text) or []
     out = []

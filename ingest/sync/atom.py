@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 from lagrum.errors import InputError
 
 from ingest.loaders import load_bytes
-from ingest.sync.engine import EntrySync
+from ingest.sync.entry import EntrySync
 from ingest.sync.http import FetchError
 
 ATOM = "http://www.w3.org/2005/Atom"

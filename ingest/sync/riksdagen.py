@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urljoin
 from lagrum.errors import InputError
 
 from ingest.loaders import documents_from_records, load_bytes
-from ingest.sync.engine import EntrySync, content_digest
+from ingest.sync.entry import EntrySync, content_digest
 from ingest.sync.http import FetchError
 
 MAX_PAGES = 500

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from lagrum.errors import InputError
 
 from ingest.loaders import load_bytes
-from ingest.sync.engine import EntrySync, content_digest
+from ingest.sync.entry import EntrySync, content_digest
 from ingest.sync.http import FetchError
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")

@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from lagrum.legal.appealed import _appealed  # the parser the court reader uses for the appealed line
 from lagrum.legal.references import extract_references
 
 OUTCOMES = ("overturns", "upholds", "remands")
@@ -101,8 +102,6 @@ def head_from_text(text: str) -> dict[str, Any]:
     avgörandet: ..."), and the operative part under DOMSLUT / BESLUT / "Domslut" / "Högsta
     förvaltningsdomstolens avgörande", up to the next heading or the signatures.
     """
-    from ingest.formats.rattspraxis import _appealed  # the court reader's parser of the appealed line
-
     head: dict[str, Any] = {}
     label = _APPEALED_LABEL.search(text)
     inline = _APPEALED_INLINE.search(text)
@@ -174,8 +173,6 @@ def operative_relations(
     excluded = {o.casefold() for o in own}
     appealed = head.get("appealed") or {}
     if appealed.get("text") and not appealed.get("court_or_authority"):
-        from ingest.formats.rattspraxis import _appealed
-
         appealed = {**_appealed(str(appealed["text"])), **{k: v for k, v in appealed.items() if v}}
     reviewed = [t for t in appealed_targets(appealed) if t.casefold() not in excluded]
     authority = str(appealed.get("court_or_authority") or "")

@@ -347,7 +347,7 @@ def annotate_answer(service: Any, answer: Any) -> None:
     cited decisions are noted as well. When any such note is added, the answer opens with an
     "Obs:" (Swedish) or "Note:" (English) line; notes of other origins never trigger it.
     """
-    from lagrum.answer import citation_from_hit
+    from lagrum.citations import citation_from_hit
     from lagrum.filters import SearchFilters
 
     graph = relation_graph(service)
@@ -419,7 +419,7 @@ def _overturned_note(first: dict[str, Any], numbers: list[int], later: dict[str,
 
 def _best_passage(service: Any, question: str, doc_id: str, filters_cls) -> tuple[Any, int, int, str] | None:
     """The best quotable sentence of `doc_id` for `question` (retrieval restricted to the document)."""
-    from lagrum.answer import _quotable, _sentences_of
+    from lagrum.citations import _quotable, _sentences_of
 
     hits = service.retriever.search(question, limit=3, filters=filters_cls(doc_ids=(doc_id,)))
     terms = set(service.index.bm25.query(service.retriever.plan(question).lexical_text + " upphäver upphävs overturns").indices)

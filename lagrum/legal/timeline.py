@@ -291,8 +291,8 @@ class Wording:
 
 
 def _statute_segments(service: Any, doc_id: str) -> list[Any]:
-    """`ingest.chunking.statute_segments` of a stored document's text, cached with the graph."""
-    from ingest.chunking import statute_segments
+    """`lagrum.legal.segments.statute_segments` of a stored document's text, cached with the graph."""
+    from lagrum.legal.segments import statute_segments
     from lagrum.legal.graph import relation_graph
 
     cache = relation_graph(service).__dict__.setdefault("segments", {})

@@ -5,7 +5,7 @@ repository root, or `$LAGRUM_REALDATA`); they are never copied into the reposito
 checks:
 
 - `corpus.json`: every listed file exists in the realdata folder, paths and ids are unique, and
-  each `doc_id` is what `lagrum.evaluation.expected_doc_id` computes from the file (the id the
+  each `doc_id` is what `lagrum.app.evaluation.expected_doc_id` computes from the file (the id the
   native reader is to produce);
 - `questions.jsonl`: the schema, unique ids, languages and kinds; every `relevant` id and
   `answer.doc_id` is a manifest document, the answer's document is among the relevant ones;
@@ -63,7 +63,7 @@ MAX_QUOTE_CHARS = 400
 def check_manifest(directory: Path, realdata: Path | None) -> tuple[list[str], dict[str, str]]:
     """Problems in `corpus.json`, and `{doc_id: path}`; file checks only when `realdata` is given."""
     from lagrum.errors import LagrumError
-    from lagrum.evaluation import MANIFEST, expected_doc_id, manifest_entries
+    from lagrum.app.evaluation import MANIFEST, expected_doc_id, manifest_entries
 
     problems: list[str] = []
     where = directory / MANIFEST
@@ -169,7 +169,7 @@ def check_questions(path: Path, rows: list[tuple[int, dict[str, Any]]], ids: dic
 
 def check_texts(path: Path, rows: list[tuple[int, dict[str, Any]]], ids: dict[str, str], realdata: Path) -> list[str]:
     """Quotes are verbatim spans; near-domain terms occur in no document."""
-    from lagrum.evaluation import normalise_space, source_text
+    from lagrum.app.evaluation import normalise_space, source_text
 
     problems: list[str] = []
     texts: dict[str, str] = {}
@@ -210,7 +210,7 @@ def check_mix(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> list[str]:
 
 def run(directory: Path = HERE, texts: bool = True) -> tuple[list[str], dict[str, Any]]:
     """All problems and a summary; raises `FileNotFoundError` when texts are wanted and realdata is missing."""
-    from lagrum.evaluation import realdata_root
+    from lagrum.app.evaluation import realdata_root
 
     realdata = realdata_root() if texts else None
     if realdata is not None and not realdata.is_dir():
@@ -234,7 +234,7 @@ def run(directory: Path = HERE, texts: bool = True) -> tuple[list[str], dict[str
 
 def check_reader_ids(directory: Path = HERE) -> list[str]:
     """Each manifest file read as ingest reads it: problems where the ids are not the expected ones."""
-    from lagrum.evaluation import manifest_entries, read_realdata, realdata_paths
+    from lagrum.app.evaluation import manifest_entries, read_realdata, realdata_paths
 
     files = realdata_paths([e["path"] for e in manifest_entries(directory)])
     _, check = read_realdata(files)

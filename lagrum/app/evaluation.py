@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository root (this file is lagrum/app/evaluation.py)
 CORPUS = ROOT / "corpus" / "documents"
 MODES_COMPARED = ("bm25", "dense", "rrf", "hybrid")
 RETRIEVE_CHUNKS = 30  # chunks fetched per question before collapsing to documents
@@ -233,7 +233,7 @@ def expected_doc_id(path: Path, root: Path | None = None) -> str:
         if not code or not number:
             raise LagrumError(f"{full}: field 'court_code' or 'primary_case_number' is missing; not a Domstolsverket record")
         return f"{_COURT_SLUGS.get(code, code)}-{slug(str(number))}"
-    raise LagrumError(f"{rel}: no expected id rule for this realdata file; add one to lagrum.evaluation.expected_doc_id")
+    raise LagrumError(f"{rel}: no expected id rule for this realdata file; add one to lagrum.app.evaluation.expected_doc_id")
 
 
 def _read_record(path: Path) -> dict[str, Any]:
@@ -386,10 +386,10 @@ def evaluate(
     """Run the whole evaluation of one question set; returns the report as a dict.
 
     :param prebuilt: the ingest summary of an index already built at `settings` (the union of
-        `lagrum.eval_distractors`); the set's sources are then not ingested again.
+        `lagrum.app.eval_distractors`); the set's sources are then not ingested again.
     :param relabel: document ids the set's labels are to name differently in that index.
     """
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
     from lagrum.text import is_boilerplate_line
 
     question_set = QuestionSet.load(directory)

@@ -49,7 +49,7 @@ def register(sub) -> None:
 
 def cmd_related(args, settings: Settings) -> int:
     """Print the typed relations of one document; exit 2 when the id is not indexed."""
-    from lagrum.cli import print_json
+    from lagrum.app.cli import print_json
     from lagrum.legal.graph import related_view
 
     view = _with_service(settings, lambda service: related_view(service, args.doc_id))
@@ -80,9 +80,9 @@ def cmd_related(args, settings: Settings) -> int:
 
 def cmd_provision(args, settings: Settings) -> int:
     """Print a provision's statute status and the passages citing it; exit 2 for unrecognised text."""
-    from lagrum.cli import print_json
+    from lagrum.app.cli import print_json
     from lagrum.documents import parse_iso_date
-    from lagrum.legal.graph import provision_view
+    from lagrum.legal.provisions import provision_view
 
     try:
         as_of = parse_iso_date(getattr(args, "as_of", None), "--as-of")
@@ -120,7 +120,7 @@ def cmd_provision(args, settings: Settings) -> int:
 
 def _with_service(settings: Settings, read) -> Any:
     """Open the existing index read-side, run `read(service)`, always close it."""
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     service = LagrumService.open(settings, create=False)
     try:

@@ -58,7 +58,7 @@ def register(sub) -> None:
 
 
 def cmd_sources_add(args, settings: Settings) -> int:
-    from lagrum.cli import print_json
+    from lagrum.app.cli import print_json
     from lagrum.documents import parse_iso_date
 
     from ingest.sync.sources import Source, add_source
@@ -101,7 +101,7 @@ def cmd_sources_add(args, settings: Settings) -> int:
 
 
 def cmd_sources_list(args, settings: Settings) -> int:
-    from lagrum.cli import print_json
+    from lagrum.app.cli import print_json
 
     from ingest.sync.sources import SyncState, load_sources
 
@@ -122,7 +122,7 @@ def cmd_sources_list(args, settings: Settings) -> int:
 
 
 def cmd_sources_remove(args, settings: Settings) -> int:
-    from lagrum.cli import print_json
+    from lagrum.app.cli import print_json
 
     from ingest.sync.sources import remove_source
 
@@ -135,7 +135,7 @@ def cmd_sources_remove(args, settings: Settings) -> int:
 
 
 def cmd_sync(args, settings: Settings) -> int:
-    from lagrum.cli import open_index, print_json
+    from lagrum.app.cli import open_index, print_json
 
     from ingest.pipeline import IngestPipeline
     from ingest.sync.engine import IndexSink, sync_sources

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from lagrum.errors import LagrumError
-from lagrum.evaluation import (
+from lagrum.app.evaluation import (
     LANGUAGES,
     MODES_COMPARED,
     REALDATA_ENV,
@@ -363,7 +363,7 @@ def evaluate_with_distractors(
 ) -> dict[str, Any]:
     """Evaluate the set at `directory` over the union of its documents and `components`.
 
-    :param alone: the report of the set alone (`lagrum.evaluation.evaluate`), compared with.
+    :param alone: the report of the set alone (`lagrum.app.evaluation.evaluate`), compared with.
     :returns: the distractor report (`alone`, `with`, `delta`, `dropped`, `offenders`, `union`).
     """
     modes = list(modes)
@@ -441,7 +441,7 @@ def _analyse(
     distractor documents by how many questions they push down (hybrid), or are cited in instead
     of a relevant document (`ask`).
     """
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     question_set = QuestionSet.load(directory)
     questions = question_set.questions[:questions_limit] if questions_limit else question_set.questions
@@ -705,7 +705,7 @@ def run_with(args: Any, settings: Any, directory: Path, components: list[Compone
     """The `--with` part of `lagrum eval`: evaluate over the union, write and print the comparison."""
     import sys
 
-    from lagrum.cli import print_json
+    from lagrum.app.cli import print_json
 
     log = lambda message: print(message, file=sys.stderr)  # noqa: E731
     report = evaluate_with_distractors(
@@ -721,10 +721,10 @@ def run_with(args: Any, settings: Any, directory: Path, components: list[Compone
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lagrum.eval_distractors REPORT.json...`: the summary table over several sets' distractor reports."""
+    """`python -m lagrum.app.eval_distractors REPORT.json...`: the summary table over several sets' distractor reports."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m lagrum.eval_distractors", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lagrum.app.eval_distractors", description=main.__doc__)
     parser.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json", help="distractors-<set>.json files written by `lagrum eval --with`")
     parser.add_argument("--mode", default="hybrid", help="the retrieval mode of the table (default hybrid)")
     parser.add_argument("--out", type=Path, help="also write the table to this Markdown file")

@@ -98,7 +98,7 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
 
 def _register_optional(sub) -> None:
     """Commands living in other modules register themselves here (ask, serve, related, eval, migrate)."""
-    for module_name in ("lagrum.cli_ask", "lagrum.cli_legal", "lagrum.cli_eval", "lagrum.cli_migrate", "lagrum.cli_sync"):
+    for module_name in ("lagrum.app.cli_ask", "lagrum.app.cli_legal", "lagrum.app.cli_eval", "lagrum.app.cli_migrate", "lagrum.app.cli_sync"):
         try:
             module = __import__(module_name, fromlist=["register"])
         except ImportError:
@@ -167,7 +167,7 @@ def cmd_ingest(args, settings: Settings) -> int:
         if args.format not in format_names():
             raise LagrumError(f"unknown format {args.format!r}; use one of {', '.join(format_names())}")
     if args.server:
-        from lagrum.client import ingest_via_server
+        from lagrum.app.client import ingest_via_server
 
         summary = ingest_via_server(
             args.server, paths, api_key=args.api_key or os.environ.get("LAGRUM_API_KEY"), max_bytes=settings.max_file_mb * 1_000_000
@@ -197,7 +197,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def open_service(settings: Settings, create: bool = False):
-    from lagrum.service import LagrumService
+    from lagrum.app.service import LagrumService
 
     return LagrumService.open(settings, create=create)
 

@@ -10,7 +10,7 @@ from lagrum.settings import Settings
 
 
 def register(sub) -> None:
-    from lagrum.cli import _add_filter_args
+    from lagrum.app.cli import _add_filter_args
 
     p = sub.add_parser("ask", help="answer a question with cited passages")
     p.add_argument("question")
@@ -28,8 +28,8 @@ def register(sub) -> None:
 
 
 def cmd_ask(args, settings: Settings) -> int:
-    from lagrum.cli import filters_from_args, print_json
-    from lagrum.service import LagrumService
+    from lagrum.app.cli import filters_from_args, print_json
+    from lagrum.app.service import LagrumService
     from lagrum.text import query_problem
 
     question = args.question.strip()

@@ -32,8 +32,8 @@ def register(sub) -> None:
 
 
 def cmd_eval(args, settings: Settings) -> int:
-    from lagrum.cli import print_json
-    from lagrum.evaluation import MODES_COMPARED, evaluate, markdown_report, resolve_set, write_reports
+    from lagrum.app.cli import print_json
+    from lagrum.app.evaluation import MODES_COMPARED, evaluate, markdown_report, resolve_set, write_reports
     from lagrum.retrieval import MODES
     from lagrum.errors import LagrumError
 
@@ -46,7 +46,7 @@ def cmd_eval(args, settings: Settings) -> int:
     directory = resolve_set(args.question_set)
     components = None
     if getattr(args, "with_", None):
-        from lagrum.eval_distractors import resolve_with
+        from lagrum.app.eval_distractors import resolve_with
 
         components = resolve_with(args.with_, directory, settings.data_dir)  # checked before anything is embedded
     # The evaluation gets its own index next to the main one, so it never mixes test material into it.
@@ -54,7 +54,7 @@ def cmd_eval(args, settings: Settings) -> int:
     report = evaluate(directory, eval_settings, modes=modes, ask=not args.no_ask, questions_limit=args.limit)
     md, png = write_reports(report, Path(args.out))
     if components:
-        from lagrum.eval_distractors import run_with
+        from lagrum.app.eval_distractors import run_with
 
         return run_with(args, settings, directory, components, report, modes, (md, png))
     if args.json:

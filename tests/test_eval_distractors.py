@@ -251,5 +251,5 @@ def test_bench_api_with_real_refuses_without_the_real_index(tmp_path):
     sys.path.insert(0, str(ROOT / "eval"))
     import bench_api
 
-    with pytest.raises(SystemExit, match="lagrum.cli --data .* eval --set real"):
+    with pytest.raises(SystemExit, match="lagrum.app.cli --data .* eval --set real"):
         bench_api.real_index(tmp_path / "data", tmp_path / "copy", print)

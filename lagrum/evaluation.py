@@ -376,6 +376,7 @@ def retrieval_metrics(relevant: list[list[str]], retrieved: list[list[str]]) -> 
 
 def evaluate(directory: Path, settings: Any, modes: Iterable[str] = MODES_COMPARED, ask: bool = True, questions_limit: int | None = None) -> dict[str, Any]:
     """Run the whole evaluation of one question set; returns the report as a dict."""
+    from lagrum.components.timing import component_times
     from lagrum.service import LagrumService
     from lagrum.text import is_boilerplate_line
 
@@ -404,15 +405,17 @@ def evaluate(directory: Path, settings: Any, modes: Iterable[str] = MODES_COMPAR
             per_language: dict[str, Any] = {}
             latencies: list[float] = []
             ranked_by_q: dict[str, list[str]] = {}
-            for q in in_domain:
-                started = time.perf_counter()
-                hits = service.retriever.search(q.question, limit=RETRIEVE_CHUNKS, mode=mode)
-                latencies.append((time.perf_counter() - started) * 1000)
-                ranked_by_q[q.id] = ranked_documents(hits)
+            with component_times() as times:  # the query pipeline's components, per run (lagrum.components.timing)
+                for q in in_domain:
+                    started = time.perf_counter()
+                    hits = service.pipelines.search(q.question, limit=RETRIEVE_CHUNKS, mode=mode)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    ranked_by_q[q.id] = ranked_documents(hits)
             for language in (*LANGUAGES, "all"):
                 subset = [q for q in in_domain if language == "all" or q.language == language]
                 per_language[language] = retrieval_metrics([q.relevant for q in subset], [ranked_by_q[q.id] for q in subset])
             per_language["p50_ms"] = round(_percentile(latencies, 50), 1)
+            per_language["components"] = times.summary()
             report["retrieval"][mode] = per_language
             report["per_question"][mode] = {q.id: _first_rank(ranked_by_q[q.id], q.relevant) for q in in_domain}
         if ask:
@@ -426,10 +429,16 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
     texts: dict[str, str] = {}
     rows: dict[str, dict[str, Any]] = {}
     latencies: list[float] = []
+    from lagrum.components.timing import component_times
+
+    with component_times() as times:
+        results = {}
+        for q in questions:
+            started = time.perf_counter()
+            results[q.id] = service.ask(q.question)
+            latencies.append((time.perf_counter() - started) * 1000)
     for q in questions:
-        started = time.perf_counter()
-        result = service.ask(q.question)
-        latencies.append((time.perf_counter() - started) * 1000)
+        result = results[q.id]
         citations = result["citations"]
         verbatim = 0
         boilerplate = 0
@@ -479,6 +488,7 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
         }
     out["p50_ms"] = round(_percentile(latencies, 50), 1)
     out["p95_ms"] = round(_percentile(latencies, 95), 1)
+    out["components"] = times.summary()
     out["per_question"] = rows
     return out
 
@@ -503,6 +513,20 @@ def _percentile(values: list[float], p: int) -> float:
 
 
 # --- reports ------------------------------------------------------------------------
+
+
+def _component_latency_lines(report: dict[str, Any]) -> list[str]:
+    """Mean and p50 of each query-pipeline component (`lagrum.pipelines`), per retrieval mode and for `ask`."""
+    rows = [(mode, m.get("components") or {}) for mode, m in report.get("retrieval", {}).items()]
+    if "ask" in report:
+        rows.append(("ask", report["ask"].get("components") or {}))
+    if not any(components for _, components in rows):
+        return []
+    lines = ["", "## Latency per pipeline component (ms, mean / p50)", "", "| run | component | runs | mean ms | p50 ms |", "|---|---|---|---|---|"]
+    for run, components in rows:
+        for name, t in components.items():
+            lines.append(f"| {run} | {name} | {t['runs']} | {t['mean_ms']} | {t['p50_ms']} |")
+    return lines
 
 
 def markdown_report(report: dict[str, Any]) -> str:
@@ -531,6 +555,7 @@ def markdown_report(report: dict[str, Any]) -> str:
                 f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |{near_cell} {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
             )
         lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
+    lines += _component_latency_lines(report)
     if "id_check" in report:
         c = report["id_check"]
         lines += ["", "## Corpus ids (realdata files)", ""]

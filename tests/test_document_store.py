@@ -94,3 +94,20 @@ def test_a_written_document_is_found_by_lagrums_hybrid_search(tmp_path, embedder
             store.write_documents([Document(id="z", content="y", meta={"kind": "x"})])
     finally:
         index.close()
+
+
+def test_the_store_works_on_the_qdrant_server_backend_too(tmp_path):
+    """qdrant-client's local mode: the same client calls a Qdrant server receives. (Haystack's own
+    QdrantDocumentStore refuses this collection: its vectors are named `dense`/`bm25`, not
+    `text-dense`/`text-sparse`, and it was "created outside of Haystack".)"""
+    settings = Settings().with_(data_dir=tmp_path, qdrant_url=f"local:{tmp_path / 'qdrant'}")
+    store = open_store(settings, dim=4, create=True)
+    try:
+        documents = LagrumDocumentStore(index=SimpleNamespace(store=store, embedder=None, bm25=Bm25Encoder()))
+        assert documents.write_documents([Document(id="a", content="kamera på jobbet", embedding=[1.0, 0, 0, 0], meta={"doc_type": "dom"}), Document(id="b", content="skärminspelning", meta={"doc_type": "beslut"})]) == 2
+        assert documents.count_documents() == 2
+        assert [d.id for d in documents.filter_documents({"field": "meta.doc_type", "operator": "==", "value": "dom"})] == ["a"]
+        documents.delete_documents(["a", "missing"])
+        assert [d.id for d in documents.filter_documents()] == ["b"]
+    finally:
+        store.close()

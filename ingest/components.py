@@ -126,16 +126,26 @@ class LegalSplitter:
         overlap = settings.chunk_overlap if self.chunk_overlap is None else self.chunk_overlap
         return tokens, overlap
 
-    @component.output_types(documents=list[Document], sources=list[Document])
-    def run(self, documents: list[Document]) -> dict[str, Any]:
-        from lagrum.documents import Chunk
+    def hash_key(self) -> str:
+        """What a document's content hash covers besides the document, as `IngestPipeline._prepare`
+        computes it: the embedder, BM25, the budget, the annotator's version and names."""
         from lagrum.lexical import Bm25Encoder
 
-        from ingest.pipeline import _annotation_id, default_annotator, embedding_text, lexical_text
+        from ingest.pipeline import _annotation_id, default_annotator
 
         self.warm_up()
         tokens, overlap = self.budget()
-        hash_key = f"{self._embedder.id}|{Bm25Encoder().config_id}|{tokens}|{overlap}|{_annotation_id(default_annotator())}|title-vectors"
+        return f"{self._embedder.id}|{Bm25Encoder().config_id}|{tokens}|{overlap}|{_annotation_id(default_annotator())}|title-vectors"
+
+    @component.output_types(documents=list[Document], sources=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, Any]:
+        from lagrum.documents import Chunk
+
+        from ingest.pipeline import embedding_text, lexical_text
+
+        self.warm_up()
+        tokens, overlap = self.budget()
+        hash_key = self.hash_key()
         passages: list[Document] = []
         sources: list[Document] = []
         for source in documents:

@@ -182,13 +182,14 @@ def cmd_ingest(args, settings: Settings) -> int:
             args.server, paths, api_key=args.api_key or os.environ.get("LAGRUM_API_KEY"), max_bytes=settings.max_file_mb * 1_000_000
         )
     else:
-        from ingest.pipeline import IngestPipeline, ProgressBar
+        from ingest.pipeline import ProgressBar
+        from lagrum.pipelines import PipelineIngest
 
         index = open_index(settings)
         try:
             bar = ProgressBar(total=None)
             documents = iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000, format=args.format, **parse_limits(settings))
-            summary = IngestPipeline(index).ingest(documents, progress=bar)
+            summary = PipelineIngest(index).ingest(documents, progress=bar)  # the Haystack ingest pipeline
             bar.finish()
         finally:
             index.close()

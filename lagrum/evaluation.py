@@ -293,8 +293,8 @@ def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
     with `expected_doc_id`, so a reader that produces other ids shows up in the report.
     """
     from ingest.loaders import iter_documents
-    from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
+    from lagrum.pipelines import PipelineIngest
 
     sources = document_sources(question_set)
     realdata = realdata_paths(question_set.realdata_files) if question_set.realdata_files else []
@@ -304,7 +304,7 @@ def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
     items += realdata_items
     index = Index.open(settings, create=True)
     try:
-        summary = IngestPipeline(index).ingest(items).as_dict()
+        summary = PipelineIngest(index).ingest(items).as_dict()
         if realdata:
             present = {doc_id for doc_id in id_check["expected_ids"] if index.store.get_document(doc_id, with_text=False) is not None}
             id_check["in_index"] = len(present)

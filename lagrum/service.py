@@ -162,10 +162,10 @@ class LagrumService:
 
     def add_documents(self, items: Iterable[Document | InputError]) -> dict[str, Any]:
         """Ingest through the same pipeline as `lagrum ingest`; returns its summary."""
-        from ingest.pipeline import IngestPipeline  # the service composes ingest; ingest never imports the API
+        from lagrum.pipelines import PipelineIngest  # the service composes ingest; ingest never imports the API
 
         with self._write_lock:
-            summary = IngestPipeline(self.index).ingest(items)
+            summary = PipelineIngest(self.index).ingest(items)
             self.invalidate()
         return summary.as_dict()
 

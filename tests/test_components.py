@@ -194,3 +194,58 @@ def test_the_ingest_pipeline_writes_what_ingest_pipeline_writes(tmp_path, embedd
     finally:
         old.close()
         new.close()
+
+
+def test_lagrum_ingest_through_the_haystack_pipeline_writes_and_reports_what_ingest_pipeline_did(tmp_path, embedder):
+    """`PipelineIngest` (what `lagrum ingest`, uploads, sync and eval run) against `IngestPipeline`:
+    the same summary (bad input and duplicate id reported, not fatal), the same points; and each
+    skips, unembedded, what the other wrote (the content hash is the same)."""
+    from ingest.loaders import iter_documents
+    from ingest.pipeline import IngestPipeline
+    from lagrum.errors import InputError
+    from lagrum.index import Index
+    from lagrum.pipelines import PipelineIngest
+    from lagrum.settings import Settings
+
+    from conftest import TEST_DATA
+
+    documents = list(iter_documents([CORPUS / "telia-vill-spela-in-anstalldas-skarmar.txt"])) + list(iter_documents([TEST_DATA / "legal" / "test-material.jsonl"]))
+    items = documents + [InputError("made-up/broken.json", "field 'text' is missing"), documents[0]]
+    old = Index.open(Settings().with_(data_dir=tmp_path / "old"), create=True, embedder=embedder)
+    new = Index.open(Settings().with_(data_dir=tmp_path / "new"), create=True, embedder=embedder)
+    events: list[tuple[str, str]] = []
+    try:
+        expected = IngestPipeline(old).ingest(items).as_dict()
+        got = PipelineIngest(new).ingest(items, progress=lambda event, source: events.append((event, source))).as_dict()
+        expected.pop("seconds"), got.pop("seconds")
+        assert got == expected and got["failed"] == 2 and got["ingested"] == len(documents)
+        assert sorted(e for e, _ in events) == sorted(["ingested"] * len(documents) + ["failed"] * 2)
+
+        def points(index):
+            return {p.id: ({k: v for k, v in p.payload.items() if k != "ingested_at"}, p.sparse) for batch, _ in index.store.iter_points() for p in batch}
+
+        assert points(old) == points(new)
+        assert PipelineIngest(old).ingest(documents).skipped == len(documents)
+        assert IngestPipeline(new).ingest(documents).skipped == len(documents)
+    finally:
+        old.close()
+        new.close()
+
+
+def test_lagrum_ingest_cli_runs_the_haystack_pipeline(tmp_path, capsys):
+    import lagrum.pipelines as pipelines
+
+    runs: list[int] = []
+    original = pipelines.PipelineIngest._run
+
+    def counting(self, batch, summary, progress):
+        runs.append(len(batch))
+        return original(self, batch, summary, progress)
+
+    pipelines.PipelineIngest._run = counting
+    try:
+        code = lagrum_main(["--data", str(tmp_path / "data"), "ingest", str(CORPUS / "di-kameraovervakningen-hos-forsakringskassan-ar-olaglig.txt"), "--json"])
+    finally:
+        pipelines.PipelineIngest._run = original
+    assert code == 0 and runs == [1]
+    assert '"ingested": 1' in capsys.readouterr().out

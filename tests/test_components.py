@@ -249,3 +249,20 @@ def test_lagrum_ingest_cli_runs_the_haystack_pipeline(tmp_path, capsys):
         pipelines.PipelineIngest._run = original
     assert code == 0 and runs == [1]
     assert '"ingested": 1' in capsys.readouterr().out
+
+
+def test_haystack_telemetry_is_off_so_pipeline_runs_never_reach_the_internet():
+    import os
+    import subprocess
+    import sys
+
+    import haystack.telemetry._telemetry as haystack_telemetry
+
+    assert haystack_telemetry.telemetry is None
+    # haystack imported before Lagrum (as Hayhooks does): lagrum.components still switches it off.
+    env = {k: v for k, v in os.environ.items() if k != "HAYSTACK_TELEMETRY_ENABLED"}
+    script = "import haystack.telemetry._telemetry as t\nassert t.telemetry is not None\nimport lagrum.components\nprint(t.telemetry)"
+    from conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "None", out.stderr

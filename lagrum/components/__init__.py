@@ -14,6 +14,13 @@ splitter, document writer — live in `ingest.components`, since the core never 
 'di-kameraovervakningen-hos-forsakringskassan-ar-olaglig'
 """
 
+import lagrum
+
+if lagrum.HAYSTACK_TELEMETRY_DEFAULTED:  # haystack may have been imported first (Hayhooks, a user's script)
+    import haystack.telemetry._telemetry as _haystack_telemetry
+
+    _haystack_telemetry.telemetry = None
+
 from lagrum.components.annotator import LegalReferenceAnnotator
 from lagrum.components.answer_composer import LagrumAnswerComposer
 from lagrum.components.document_embedder import E5DocumentEmbedder

@@ -90,7 +90,10 @@ class LagrumDocumentStore:
         for document in documents:
             if document.id in unique and policy == DuplicatePolicy.FAIL:
                 raise DuplicateDocumentError(f"ID '{document.id}' appears twice in this write; give every Document its own id")
-            unique.setdefault(document.id, document) if policy == DuplicatePolicy.SKIP else unique.__setitem__(document.id, document)
+            if policy == DuplicatePolicy.SKIP:
+                unique.setdefault(document.id, document)  # the first of repeated ids is kept
+            else:
+                unique[document.id] = document  # OVERWRITE: the last one wins
         existing = set(store.payloads([point_id(i) for i in unique]))
         if policy == DuplicatePolicy.FAIL and existing:
             taken = next(i for i in unique if point_id(i) in existing)

@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
 	$(BIN)/pip install -q -e '.[dev,st,eval]' 2>&1 | grep -v "is ignored" || true
-	$(BIN)/python -c "import torch, sentence_transformers, pytest, playwright"
+	$(BIN)/python -c "import torch, sentence_transformers, pytest, playwright, hayhooks, haystack_integrations.document_stores.qdrant"
 	touch $@
 
 install: $(VENV)/.installed

@@ -139,6 +139,8 @@ class AnswerComposer:
         self.generator = generator
         self._background: np.ndarray | None = None
         self._lock = threading.Lock()
+        # Set by the service: runs `ask` through the Haystack query pipeline (`lagrum.app.pipelines`).
+        self.runner: Any = None
 
     def clears_bar(self, question: str, hits: list[Hit]) -> bool:
         """Whether the question is closer to the retrieved material than to any everyday topic.
@@ -181,10 +183,19 @@ class AnswerComposer:
             from lagrum.followup import ask_with_history
 
             return ask_with_history(self, question, limit, filters, history)
+        if self.runner is not None:  # the Haystack query pipeline: retriever, then `compose` as a component
+            return self.runner(question, limit=limit, filters=filters, language=language)
         started = time.perf_counter()
+        hits = self.service.retriever.search(question.strip(), limit=PASSAGES, filters=filters)
+        return self.compose(question, hits, limit, filters, language, started)
+
+    def compose(
+        self, question: str, hits: list[Hit], limit: int = MAX_SENTENCES, filters: SearchFilters | None = None, language: str | None = None, started: float | None = None
+    ) -> dict[str, Any]:
+        """The answer for `question` from `hits`, the `PASSAGES` best passages retrieved for it."""
+        started = time.perf_counter() if started is None else started
         question = question.strip()
         language = language or detect_language(question)
-        hits = self.service.retriever.search(question, limit=PASSAGES, filters=filters)
         relevant = _reading_list(hits, DOCUMENT_DELTAS.get(language, DOCUMENT_DELTA)) if self.clears_bar(question, hits) else []
         answer = Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         if relevant:

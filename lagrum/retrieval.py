@@ -18,6 +18,8 @@ import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from lagrum.documents import STATUTE_TYPES
 from lagrum.filters import SearchFilters
 from lagrum.index import Index
@@ -183,7 +185,9 @@ class Retriever:
         filters: SearchFilters | None = None,
         mode: str = "hybrid",
         language: str | None = None,
+        vector: Any = None,
     ) -> list[Hit]:
+        """`vector`: the query's e5 embedding when already computed (the query pipeline's text embedder)."""
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not a retrieval mode; use one of: {', '.join(MODES)}")
         plan = self.plan(query, language)
@@ -191,7 +195,7 @@ class Retriever:
         if mode == "bm25":
             sparse = store.search_sparse(self.index.bm25.query(plan.lexical_text), limit, filters)
             return [_hit(p, p.score, sparse=p.score) for p in sparse]
-        vector = self.index.embedder.embed_query(query)
+        vector = np.asarray(vector, dtype=np.float32) if vector is not None else self.index.embedder.embed_query(query)
         if mode == "dense":
             return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
         weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])

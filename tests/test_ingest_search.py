@@ -238,14 +238,27 @@ def test_formats_markdown_html_docx_pdf_and_sidecar(tmp_path, capsys):
     assert ruling["doc_type"] == "dom" and ruling["date"] == "2020-05-06" and "drogtester" in ruling["text"]
 
 
-def test_killed_ingest_leaves_no_duplicates(tmp_path):
-    """SIGKILL an ingest mid-way, run it again: every document once, every chunk once."""
-    data = tmp_path / "data"
-    script = (
-        "import os, sys\n"
+# How each ingest path is killed mid-write: its second batch's document is left pending without chunks.
+KILLERS = {
+    # `lagrum ingest`: the Haystack ingest pipeline (lagrum.app.pipelines.PipelineIngest), one document per run.
+    "haystack-pipeline": (
+        "from lagrum.app import pipelines\n"
+        "original = pipelines.PipelineIngest._run\n"
+        "def killer(self, batch, summary, progress):\n"
+        "    count[0] += 1\n"
+        "    if count[0] == 2:\n"
+        "        self.index.store.put_document({'id': batch[0].id, 'title': batch[0].title, 'state': 'pending'})\n"
+        "        self.index.store.delete_chunks(batch[0].id)\n"
+        "        os.kill(os.getpid(), 9)\n"
+        "    return original(self, batch, summary, progress)\n"
+        "pipelines.PipelineIngest._run = killer\n"
+        "pipelines.BATCH_CHARS = 1\n"
+        "from lagrum.app.cli import main\n"
+    ),
+    # ingest.pipeline.IngestPipeline, which the CLI ran before (and the test fixtures still use).
+    "ingest-pipeline": (
         "from ingest import pipeline\n"
         "original = pipeline.IngestPipeline._write_batch\n"
-        "count = [0]\n"
         "def killer(self, batch, summary, progress):\n"
         "    count[0] += 1\n"
         "    if count[0] == 2:\n"
@@ -255,8 +268,22 @@ def test_killed_ingest_leaves_no_duplicates(tmp_path):
         "    return original(self, batch, summary, progress)\n"
         "pipeline.IngestPipeline._write_batch = killer\n"
         "pipeline.EMBED_BATCH = 1\n"
+        "from lagrum.app import pipelines\n"
+        "pipelines.PipelineIngest = pipeline.IngestPipeline\n"
         "from lagrum.app.cli import main\n"
-        f"sys.exit(main(['--data', {str(data)!r}, 'ingest', {str(CORPUS)!r}]))\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("path", sorted(KILLERS))
+def test_killed_ingest_leaves_no_duplicates(tmp_path, path):
+    """SIGKILL an ingest mid-way, run it again: every document once, every chunk once."""
+    data = tmp_path / "data"
+    script = (
+        "import os, sys\n"
+        "count = [0]\n"
+        + KILLERS[path]
+        + f"sys.exit(main(['--data', {str(data)!r}, 'ingest', {str(CORPUS)!r}]))\n"
     )
     killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
     assert killed.returncode == -9, killed.stderr

@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="print a demo search over the bundled corpus")
     p.set_defaults(handler=cmd_demo)
 
+    p = sub.add_parser("pipeline", help="the Haystack pipelines Lagrum runs: dump them as YAML, or check a YAML file loads")
+    pipeline_sub = p.add_subparsers(metavar="ACTION")
+    q = pipeline_sub.add_parser("dump", help="print the ingest or query pipeline as YAML (Pipeline.dumps)")
+    q.add_argument("name", choices=("ingest", "query"))
+    q.set_defaults(handler=cmd_pipeline_dump)
+    q = pipeline_sub.add_parser("load", help="load a dumped pipeline back (Pipeline.loads) and list its components")
+    q.add_argument("file", help="a YAML file, or - for standard input")
+    q.set_defaults(handler=cmd_pipeline_load)
+
     _register_optional(sub)
     return parser
 
@@ -173,13 +182,14 @@ def cmd_ingest(args, settings: Settings) -> int:
             args.server, paths, api_key=args.api_key or os.environ.get("LAGRUM_API_KEY"), max_bytes=settings.max_file_mb * 1_000_000
         )
     else:
-        from ingest.pipeline import IngestPipeline, ProgressBar
+        from ingest.pipeline import ProgressBar
+        from lagrum.app.pipelines import PipelineIngest
 
         index = open_index(settings)
         try:
             bar = ProgressBar(total=None)
             documents = iter_documents(paths, max_bytes=settings.max_file_mb * 1_000_000, format=args.format, **parse_limits(settings))
-            summary = IngestPipeline(index).ingest(documents, progress=bar)
+            summary = PipelineIngest(index).ingest(documents, progress=bar)  # the Haystack ingest pipeline
             bar.finish()
         finally:
             index.close()
@@ -291,6 +301,29 @@ def cmd_delete(args, settings: Settings) -> int:
     else:
         print(f"no document with id {args.doc_id!r}; nothing deleted", file=sys.stderr)
     return 0 if removed else 1
+
+
+def cmd_pipeline_dump(args, settings: Settings) -> int:
+    from lagrum.app.pipelines import build_pipeline
+
+    sys.stdout.write(build_pipeline(args.name, settings).dumps())
+    return 0
+
+
+def cmd_pipeline_load(args, settings: Settings) -> int:
+    from lagrum.app.pipelines import load_pipeline
+
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LagrumError(f"cannot read the pipeline file {args.file}: {exc}; give a YAML file written by `lagrum pipeline dump`") from None
+    try:
+        pipeline = load_pipeline(text)
+    except Exception as exc:  # Haystack raises several kinds (YAML, deserialisation, allowlist); all mean "not loadable"
+        raise LagrumError(f"{args.file} is not a loadable Haystack pipeline: {exc}") from None
+    for name, instance in pipeline.walk():
+        print(f"{name}: {type(instance).__module__}.{type(instance).__name__}")
+    return 0
 
 
 def cmd_demo(args, settings: Settings) -> int:

@@ -137,8 +137,8 @@ def cmd_sources_remove(args, settings: Settings) -> int:
 def cmd_sync(args, settings: Settings) -> int:
     from lagrum.app.cli import open_index, print_json
 
-    from ingest.pipeline import IngestPipeline
     from ingest.sync.engine import IndexSink, sync_sources
+    from lagrum.app.pipelines import PipelineIngest
     from ingest.sync.sources import load_sources
 
     configured = load_sources(settings.data_dir)
@@ -157,7 +157,7 @@ def cmd_sync(args, settings: Settings) -> int:
 
     index = open_index(settings)
     try:
-        summaries = sync_sources(settings, IndexSink(IngestPipeline(index)), names=args.names, full=args.full, report=report)
+        summaries = sync_sources(settings, IndexSink(PipelineIngest(index)), names=args.names, full=args.full, report=report)
     finally:
         index.close()
     if args.json:

@@ -293,8 +293,8 @@ def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
     with `expected_doc_id`, so a reader that produces other ids shows up in the report.
     """
     from ingest.loaders import iter_documents
-    from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
+    from lagrum.app.pipelines import PipelineIngest
 
     sources = document_sources(question_set)
     realdata = realdata_paths(question_set.realdata_files) if question_set.realdata_files else []
@@ -304,7 +304,7 @@ def build_index(question_set: QuestionSet, settings: Any) -> dict[str, Any]:
     items += realdata_items
     index = Index.open(settings, create=True)
     try:
-        summary = IngestPipeline(index).ingest(items).as_dict()
+        summary = PipelineIngest(index).ingest(items).as_dict()
         if realdata:
             present = {doc_id for doc_id in id_check["expected_ids"] if index.store.get_document(doc_id, with_text=False) is not None}
             id_check["in_index"] = len(present)
@@ -390,6 +390,7 @@ def evaluate(
     :param relabel: document ids the set's labels are to name differently in that index.
     """
     from lagrum.app.service import LagrumService
+    from lagrum.components.timing import component_times
     from lagrum.text import is_boilerplate_line
 
     question_set = QuestionSet.load(directory)
@@ -422,15 +423,17 @@ def evaluate(
             per_language: dict[str, Any] = {}
             latencies: list[float] = []
             ranked_by_q: dict[str, list[str]] = {}
-            for q in in_domain:
-                started = time.perf_counter()
-                hits = service.retriever.search(q.question, limit=RETRIEVE_CHUNKS, mode=mode)
-                latencies.append((time.perf_counter() - started) * 1000)
-                ranked_by_q[q.id] = ranked_documents(hits)
+            with component_times() as times:  # the query pipeline's components, per run (lagrum.components.timing)
+                for q in in_domain:
+                    started = time.perf_counter()
+                    hits = service.pipelines.search(q.question, limit=RETRIEVE_CHUNKS, mode=mode)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    ranked_by_q[q.id] = ranked_documents(hits)
             for language in (*LANGUAGES, "all"):
                 subset = [q for q in in_domain if language == "all" or q.language == language]
                 per_language[language] = retrieval_metrics([q.relevant for q in subset], [ranked_by_q[q.id] for q in subset])
             per_language["p50_ms"] = round(_percentile(latencies, 50), 1)
+            per_language["components"] = times.summary()
             report["retrieval"][mode] = per_language
             report["per_question"][mode] = {q.id: _first_rank(ranked_by_q[q.id], q.relevant) for q in in_domain}
         if ask:
@@ -444,10 +447,16 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
     texts: dict[str, str] = {}
     rows: dict[str, dict[str, Any]] = {}
     latencies: list[float] = []
+    from lagrum.components.timing import component_times
+
+    with component_times() as times:
+        results = {}
+        for q in questions:
+            started = time.perf_counter()
+            results[q.id] = service.ask(q.question)
+            latencies.append((time.perf_counter() - started) * 1000)
     for q in questions:
-        started = time.perf_counter()
-        result = service.ask(q.question)
-        latencies.append((time.perf_counter() - started) * 1000)
+        result = results[q.id]
         citations = result["citations"]
         verbatim = 0
         boilerplate = 0
@@ -497,6 +506,7 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
         }
     out["p50_ms"] = round(_percentile(latencies, 50), 1)
     out["p95_ms"] = round(_percentile(latencies, 95), 1)
+    out["components"] = times.summary()
     out["per_question"] = rows
     return out
 
@@ -521,6 +531,20 @@ def _percentile(values: list[float], p: int) -> float:
 
 
 # --- reports ------------------------------------------------------------------------
+
+
+def _component_latency_lines(report: dict[str, Any]) -> list[str]:
+    """Mean and p50 of each query-pipeline component (`lagrum.app.pipelines`), per retrieval mode and for `ask`."""
+    rows = [(mode, m.get("components") or {}) for mode, m in report.get("retrieval", {}).items()]
+    if "ask" in report:
+        rows.append(("ask", report["ask"].get("components") or {}))
+    if not any(components for _, components in rows):
+        return []
+    lines = ["", "## Latency per pipeline component (ms, mean / p50)", "", "| run | component | runs | mean ms | p50 ms |", "|---|---|---|---|---|"]
+    for run, components in rows:
+        for name, t in components.items():
+            lines.append(f"| {run} | {name} | {t['runs']} | {t['mean_ms']} | {t['p50_ms']} |")
+    return lines
 
 
 def markdown_report(report: dict[str, Any]) -> str:
@@ -549,6 +573,7 @@ def markdown_report(report: dict[str, Any]) -> str:
                 f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |{near_cell} {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
             )
         lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
+    lines += _component_latency_lines(report)
     if "id_check" in report:
         c = report["id_check"]
         lines += ["", "## Corpus ids (realdata files)", ""]

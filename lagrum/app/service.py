@@ -24,9 +24,6 @@ from lagrum.settings import Settings
 # Stored with every document but not part of what readers get: store bookkeeping, and the
 # server-side file path it was read from (`origin`), which says nothing about the law.
 INTERNAL_FIELDS = ("kind", "doc_id", "state", "origin", "content_hash", "id_from")
-# Grouped search reads this many passages per wanted hit, and never more than MAX_POOL.
-POOL_PER_HIT = 5
-MAX_POOL = 200
 
 
 class LagrumService:
@@ -38,13 +35,29 @@ class LagrumService:
         self.retriever = Retriever(index)
         self.registry = self.retriever.registry
         self._write_lock = threading.Lock()
+        from lagrum.components.resources import attach
+
+        attach(self)  # pipeline components loaded from YAML in this process use this opened index
 
     @classmethod
     def open(cls, settings: Settings, create: bool = True) -> "LagrumService":
         return cls(Index.open(settings, create=create))
 
     def close(self) -> None:
+        from lagrum.components.resources import detach
+
+        detach(self)
         self.index.close()
+
+    @property
+    def pipelines(self) -> Any:
+        """The Haystack query pipelines `search` and `ask` run (`lagrum.app.pipelines.QueryPipelines`)."""
+        pipelines = self.__dict__.get("_pipelines")
+        if pipelines is None:
+            from lagrum.app.pipelines import QueryPipelines
+
+            pipelines = self.__dict__["_pipelines"] = QueryPipelines(self)
+        return pipelines
 
     def warm_up(self) -> None:
         """Load what the first question would otherwise wait for (the answer's topic vectors)."""
@@ -67,16 +80,7 @@ class LagrumService:
     ) -> dict[str, Any]:
         """The best `limit` passages; with `per_document`, at most that many from any one document
         (a long decision otherwise fills a page with its own passages)."""
-        if not per_document:
-            hits = self.retriever.search(query, limit=limit, filters=filters, mode=mode)
-        else:
-            pool = self.retriever.search(query, limit=min(MAX_POOL, limit * POOL_PER_HIT), filters=filters, mode=mode)
-            taken: dict[str, int] = {}
-            hits = []
-            for hit in pool:
-                if taken.get(hit.doc_id, 0) < per_document and len(hits) < limit:
-                    taken[hit.doc_id] = taken.get(hit.doc_id, 0) + 1
-                    hits.append(hit)
+        hits = self.pipelines.search(query, limit=limit, filters=filters, mode=mode, per_document=per_document)
         reference = filters.as_of if filters else None
         return {"query": query, "hits": [self.hit_json(h, reference) for h in hits]}
 
@@ -92,6 +96,7 @@ class LagrumService:
             from lagrum.generative import GenerativeAnswerer
 
             composer = AnswerComposer(self, GenerativeAnswerer.from_settings(self.settings))
+            composer.runner = self.pipelines.answer
             self.__dict__["_composer"] = composer
         return composer
 
@@ -157,10 +162,10 @@ class LagrumService:
 
     def add_documents(self, items: Iterable[Document | InputError]) -> dict[str, Any]:
         """Ingest through the same pipeline as `lagrum ingest`; returns its summary."""
-        from ingest.pipeline import IngestPipeline  # the service composes ingest; ingest never imports the API
+        from lagrum.app.pipelines import PipelineIngest  # the service composes ingest; ingest never imports the API
 
         with self._write_lock:
-            summary = IngestPipeline(self.index).ingest(items)
+            summary = PipelineIngest(self.index).ingest(items)
             self.invalidate()
         return summary.as_dict()
 

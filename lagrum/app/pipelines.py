@@ -1,0 +1,259 @@
+"""Lagrum's query and ingest paths as Haystack `Pipeline`s (part of the composition layer, with
+`lagrum.app.service` and the CLI: it wires core components and, for ingest, `ingest.components`).
+
+    query:  query_embedder (E5TextEmbedder) → retriever (LagrumHybridRetriever) → composer (LagrumAnswerComposer)
+    ingest: cleaner → splitter → annotator → embedder ─┬→ writer
+                              (sources) → title_embedder ┘
+
+`lagrum search` and `lagrum ask` (and `GET /search`, `POST /ask`) run the query pipeline
+through `LagrumService`; `lagrum ingest` (and `POST /documents`, `lagrum eval`'s index) run the
+ingest pipeline through `PipelineIngest`. `lagrum pipeline dump query|ingest` prints either as
+YAML, which `load_pipeline` reads back.
+
+>>> pipeline = build_query_pipeline(Settings.from_env())
+>>> pipeline.run({"query_embedder": {"text": q}, "retriever": {"query": q}, "composer": {"query": q}})["composer"]["answer"]["found"]
+True
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from haystack import Pipeline
+
+from lagrum.settings import Settings
+
+# Modules a dumped Lagrum pipeline may import when loaded back (Haystack's deserialisation allowlist).
+ALLOWED_MODULES = ["lagrum.components.*", "ingest.components"]
+
+
+def build_query_pipeline(settings: Settings, service: Any = None, answer: bool = True) -> Pipeline:
+    """The query path; with `answer=False` it stops at the retriever (what `lagrum search` runs).
+
+    :param service: an opened `LagrumService` the components use (else each opens the index in `warm_up`).
+    """
+    from lagrum.answer import PASSAGES
+    from lagrum.components import E5TextEmbedder, LagrumAnswerComposer, LagrumHybridRetriever
+
+    data_dir = str(settings.data_dir)
+    pipeline = Pipeline()
+    embedder = E5TextEmbedder(model=settings.embedder)
+    retriever = LagrumHybridRetriever(data_dir=data_dir, top_k=PASSAGES if answer else 10)
+    pipeline.add_component("query_embedder", embedder)
+    pipeline.add_component("retriever", retriever)
+    pipeline.connect("query_embedder.embedding", "retriever.query_embedding")
+    if answer:
+        composer = LagrumAnswerComposer(data_dir=data_dir)
+        pipeline.add_component("composer", composer)
+        pipeline.connect("retriever.documents", "composer.documents")
+    if service is not None:
+        embedder.bind(service.index.embedder)
+        retriever.bind(service)
+        if answer:
+            composer.bind(service)
+    return pipeline
+
+
+def build_ingest_pipeline(settings: Settings, index: Any = None, clean: bool = True) -> Pipeline:
+    """The ingest path: cleaned, split, annotated, embedded and written whole documents.
+
+    :param index: an opened `lagrum.index.Index` to write into (else the writer opens it in `warm_up`).
+    :param clean: start with the legal cleaner; `lagrum ingest` passes False, because its file
+        readers (`ingest.loaders`) already clean every text with the same function at read time,
+        and cleaning twice could move the offsets the index already holds.
+    """
+    from lagrum.components import E5DocumentEmbedder, LegalReferenceAnnotator
+
+    from ingest.components import LagrumDocumentWriter, LegalCleaner, LegalSplitter
+
+    pipeline = Pipeline()
+    splitter = LegalSplitter(model=settings.embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
+    embedder = E5DocumentEmbedder(model=settings.embedder, text_field="embedding_text")
+    titles = E5DocumentEmbedder(model=settings.embedder, text_field="title", skip_empty=True)
+    writer = LagrumDocumentWriter(data_dir=str(settings.data_dir))
+    if clean:
+        pipeline.add_component("cleaner", LegalCleaner())
+    pipeline.add_component("splitter", splitter)
+    pipeline.add_component("annotator", LegalReferenceAnnotator())
+    pipeline.add_component("embedder", embedder)
+    pipeline.add_component("title_embedder", titles)
+    pipeline.add_component("writer", writer)
+    if clean:
+        pipeline.connect("cleaner.documents", "splitter.documents")
+    pipeline.connect("splitter.documents", "annotator.documents")
+    pipeline.connect("splitter.sources", "annotator.sources")
+    pipeline.connect("annotator.documents", "embedder.documents")
+    pipeline.connect("annotator.sources", "title_embedder.documents")
+    pipeline.connect("embedder.documents", "writer.documents")
+    pipeline.connect("title_embedder.documents", "writer.sources")
+    if index is not None:
+        for component in (splitter, embedder, titles):
+            component.bind(index.embedder)
+        writer.bind(index)
+    return pipeline
+
+
+def build_pipeline(name: str, settings: Settings) -> Pipeline:
+    if name == "query":
+        return build_query_pipeline(settings)
+    if name == "ingest":
+        return build_ingest_pipeline(settings)
+    raise ValueError(f"there is no {name!r} pipeline; use 'query' or 'ingest'")
+
+
+def load_pipeline(yaml_text: str) -> Pipeline:
+    """A pipeline dumped by `lagrum pipeline dump` (or `Pipeline.dumps`), loaded back; only
+    Haystack's and Lagrum's component modules may be imported."""
+    return Pipeline.loads(yaml_text, allowed_modules=ALLOWED_MODULES)
+
+
+# A batch of documents goes through the ingest pipeline once their texts reach this many
+# characters (about EMBED_BATCH passages of 320 tokens), as IngestPipeline batches ~32 passages.
+BATCH_CHARS = 32 * 1_200
+
+
+class PipelineIngest:
+    """`lagrum ingest` through the Haystack ingest pipeline (`build_ingest_pipeline(clean=False)`).
+
+    The same contract as `ingest.pipeline.IngestPipeline.ingest`, which it replaces for the CLI,
+    the API's uploads and `lagrum eval`: bad inputs and duplicate ids are counted and reported,
+    never fatal; an unchanged document (same content hash) is skipped before anything is
+    embedded; the writer's order (pending → passages → complete) survives being killed.
+
+    >>> summary = PipelineIngest(index).ingest(iter_documents([Path("corpus")]))
+    """
+
+    def __init__(self, index: Any):
+        self.index = index
+        self.pipeline = build_ingest_pipeline(index.settings, index=index, clean=False)
+        splitter = self.pipeline.get_component("splitter")
+        splitter.warm_up()
+        self._hash_key = splitter.hash_key()
+
+    def ingest(self, items: Any, progress: Any = None) -> Any:
+        from lagrum.errors import InputError
+
+        from ingest.pipeline import IngestSummary, _check_derived_id, _notify
+
+        started = time.perf_counter()
+        summary = IngestSummary()
+        seen: dict[str, str] = {}
+        batch: list[Any] = []
+
+        def fail(source: str, reason: str) -> None:
+            summary.failed += 1
+            summary.errors.append({"source": source, "error": reason})
+            _notify(progress, "failed", source)
+
+        for item in items:
+            if isinstance(item, InputError):
+                fail(item.source, item.reason)
+                continue
+            if item.id in seen:
+                fail(item.origin or item.id, f"duplicate id {item.id!r}, already read from {seen[item.id]}; ids must be unique")
+                continue
+            seen[item.id] = item.origin or item.id
+            try:
+                existing = self.index.store.get_document(item.id, with_text=False)
+                _check_derived_id(item, existing)
+            except InputError as exc:
+                fail(exc.source, exc.reason)
+                continue
+            if existing and existing.get("content_hash") == item.content_hash(self._hash_key) and existing.get("state") == "complete":
+                summary.skipped += 1
+                _notify(progress, "skipped", item.origin or item.id)
+                continue
+            batch.append(item)
+            if sum(len(d.text) for d in batch) >= BATCH_CHARS:
+                self._run(batch, summary, progress)
+                batch = []
+        if batch:
+            self._run(batch, summary, progress)
+        self.index.store.flush()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document and all its passages; False when it was not indexed."""
+        removed = self.index.store.delete_document(doc_id)
+        self.index.store.flush()
+        return removed
+
+    def _run(self, batch: list[Any], summary: Any, progress: Any) -> None:
+        """One pipeline run over `batch`; when it raises, each document again on its own, so one
+        document's failure costs only that document."""
+        from lagrum.components.convert import legal_to_document
+
+        from ingest.pipeline import _notify
+
+        try:
+            result = self.pipeline.run({"splitter": {"documents": [legal_to_document(d) for d in batch]}})["writer"]["summary"]
+        except Exception as exc:  # one document's failure must not stop the batch
+            if len(batch) > 1:
+                for document in batch:
+                    self._run([document], summary, progress)
+                return
+            cause = exc.__cause__ or exc
+            document = batch[0]
+            summary.failed += 1
+            summary.errors.append({"source": document.origin or document.id, "error": f"could not prepare: {cause}"})
+            _notify(progress, "failed", document.origin or document.id)
+            return
+        origins = {d.id: d.origin or d.id for d in batch}
+        for error in result["errors"]:
+            summary.errors.append(error)
+            _notify(progress, "failed", error["source"])
+        summary.failed += result["failed"]
+        summary.skipped += result["skipped"]
+        summary.ingested += result["ingested"]
+        summary.chunks += result["chunks"]
+        summary.ingested_ids.extend(result["ingested_ids"])
+        for doc_id in result["ingested_ids"]:
+            _notify(progress, "ingested", origins[doc_id])
+
+
+class QueryPipelines:
+    """The service's two query pipelines, bound to it: `search` (embedder → retriever) and
+    `answer` (embedder → retriever → composer)."""
+
+    def __init__(self, service: Any):
+        from lagrum.components import LagrumHybridRetriever
+
+        self.service = service
+        self.search_pipeline = build_query_pipeline(service.settings, service, answer=False)
+        self.answer_pipeline = build_query_pipeline(service.settings, service, answer=True)
+        # BM25 alone needs no query vector: its pipeline is the retriever alone, as the retriever never embedded for it.
+        self.lexical_pipeline = Pipeline()
+        lexical = LagrumHybridRetriever(data_dir=str(service.settings.data_dir), mode="bm25")
+        lexical.bind(service)
+        self.lexical_pipeline.add_component("retriever", lexical)
+
+    def search(self, query: str, limit: int = 10, filters: Any = None, mode: str = "hybrid", per_document: int | None = None, language: str | None = None) -> list[Any]:
+        """The best passages as `lagrum.retrieval.Hit`s (what `LagrumService.search` formats)."""
+        from lagrum.components.convert import document_to_hit
+
+        data: dict[str, Any] = {
+            "query_embedder": {"text": query},
+            "retriever": {"query": query, "top_k": limit, "filters": filters, "mode": mode, "per_document": per_document, "language": language},
+        }
+        if mode == "bm25":
+            result = self.lexical_pipeline.run({"retriever": data["retriever"]})
+        else:
+            result = self.search_pipeline.run(data)
+        return [document_to_hit(d) for d in result["retriever"]["documents"]]
+
+    def answer(self, question: str, limit: int = 4, filters: Any = None, language: str | None = None) -> dict[str, Any]:
+        """`AnswerComposer.ask` as a pipeline run (the composer's `runner`)."""
+        started = time.perf_counter()
+        question = question.strip()
+        result = self.answer_pipeline.run(
+            {
+                "query_embedder": {"text": question},
+                "retriever": {"query": question, "filters": filters},
+                "composer": {"query": question, "limit": limit, "filters": filters, "language": language},
+            }
+        )
+        answer = result["composer"]["answer"]
+        answer["took_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return answer

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from lagrum.documents import STATUTE_TYPES
+from lagrum.embedders import embed_queries
 from lagrum.filters import SearchFilters
 from lagrum.index import Index
 from lagrum.language import detect_language
@@ -191,10 +192,14 @@ class Retriever:
         if mode == "bm25":
             sparse = store.search_sparse(self.index.bm25.query(plan.lexical_text), limit, filters)
             return [_hit(p, p.score, sparse=p.score) for p in sparse]
-        vector = self.index.embedder.embed_query(query)
         if mode == "dense":
+            vector = self.index.embedder.embed_query(query)
             return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
         weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
+        cross = plan.translated_text if plan.language == "en" else plan.cross_text
+        # The question and its glossary rendering in one embedder call (lagrum.batching).
+        vectors = embed_queries(self.index.embedder, [query, cross] if weights.translated and cross else [query])
+        vector = vectors[0]
         boost = weights.provision_boost if plan.provisions else 0.0
         own = plan.own_numbers if weights.own_boost else OwnNumbers()
         # Candidates come back as ids and scores only: reading a payload costs more than the
@@ -209,10 +214,8 @@ class Retriever:
         ]
         if weights.exact and plan.exact_text:
             searches.append((Search(self.index.bm25.query(plan.exact_text), CANDIDATES, filters, fields), weights.exact))
-        cross = plan.translated_text if plan.language == "en" else plan.cross_text
         if weights.translated and cross:
-            translated = self.index.embedder.embed_query(cross)
-            searches.append((Search(translated.tolist(), CANDIDATES, filters, fields), weights.translated))
+            searches.append((Search(vectors[1].tolist(), CANDIDATES, filters, fields), weights.translated))
         if weights.cross_sparse and plan.language != "en" and plan.cross_text:
             # Only documents in the other language: the English words would otherwise reorder
             # the Swedish documents that the Swedish passes already rank well.

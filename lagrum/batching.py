@@ -98,6 +98,7 @@ class BatchStats:
         self.query_requests = 0
         self.query_wait_s = 0.0  # summed over query requests: submission to their model call
         self.query_embed_s = 0.0  # model time of query calls
+        self.query_held_s = 0.0  # summed over query requests: the time of the call they were in
         self.passage_calls = 0
         self.passage_texts = 0
         self.passage_requests = 0
@@ -274,6 +275,7 @@ class EmbeddingBatcher:
             s.query_requests += len(first_slices)
             s.query_wait_s += waited
             s.query_embed_s += seconds
+            s.query_held_s += seconds * len(first_slices)
             s.largest_query_call = max(s.largest_query_call, texts)
         else:
             s.passage_calls += 1

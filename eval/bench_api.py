@@ -1,18 +1,25 @@
-"""API latency benchmark: `/search` and `/ask` under concurrent clients, next to embed + raw retrieval.
+"""API benchmark: `/search` and `/ask` throughput and latency at 1, 8 and 16 clients, and where the time goes.
 
-    .venv/bin/python eval/bench_api.py                      # the bundled corpus
+    .venv/bin/python eval/bench_api.py                      # the bundled corpus, 1 8 16 clients
+    .venv/bin/python eval/bench_api.py --clients 1 8        # other client counts
     .venv/bin/python eval/bench_api.py --synthetic 100000   # plus 100k synthetic chunks
     .venv/bin/python eval/bench_api.py --json               # one JSON line at the end
 
 A benchmark, not a test. It ingests corpus/documents into a temp index (real e5, real Qdrant
-Edge), serves the real app with uvicorn in a thread of this process, and fires the questions
-below at `/search` and `/ask` from `--clients` threads (each with its own httpx client) for
-`--rounds` rounds. The baseline is the work no API can avoid: the query embedding
-(`index.embedder.embed_query`) plus the raw store queries `lagrum.retrieval` makes (one
+Edge), serves the real app with uvicorn in a thread of this process, and for each client count
+fires the questions below at `/search` and `/ask` from that many threads (each with its own
+httpx client) for `--rounds` rounds. Each row reports questions/s (requests ÷ the phase's wall
+clock), p50/p95 latency and the mean time per request in each stage: waiting for the embedder
+(`lagrum.batching` counters), the e5 call the question's texts were in, the store (every store
+method timed through a wrapper), the handler's work outside retrieval (answer composition for
+`/ask`) and HTTP plus the server's threadpool. The in-process baseline is the work no API can
+avoid: the query embedding plus the raw store queries `lagrum.retrieval` makes (one
 `store.search_batch` of a dense and a BM25 search, 50 candidates each as ids and scores, then
-`store.payloads` of 10 of them), timed in-process
-once sequentially and once under the same number of concurrent threads. The goal of issue 3:
-p50 of `/ask` at most 2x the baseline p50 (under the same load).
+`store.payloads` of 10 of them), at the same client counts.
+
+Goals (issue 20): `/search` throughput at 16 clients ≥ 1.6× that at one; `/ask` p50 at 8
+clients ≤ 3× `/ask` p50 alone. Set `LAGRUM_EMBED_MAX_BATCH=1 LAGRUM_EMBED_WINDOW_MS=0` for the
+one-call-per-text behaviour from before the batcher, to compare side by side.
 
 `--synthetic N` adds N fictional chunks before serving (doc ids `synthetic-<k>`, payload only,
 no document records): text from corpus sentences, seeded random unit dense vectors (not e5

@@ -9,9 +9,10 @@ ingest batch embeds need not wait for all of it.
 run the model; it has no thread of its own. The next model call is chosen so:
 
 1. queries first: every waiting query request, in arrival order, up to `max_batch` texts, goes
-   into ONE call; when fewer are waiting, the leader waits at most `window_ms` (counted from the
-   oldest one's arrival, so a query that already waited behind another call waits no longer) for
-   more to arrive;
+   into ONE call; when fewer are waiting and questions have been arriving concurrently (one came
+   while the model was busy, within the last `CONTENTION_SECONDS`), the leader first waits at
+   most `window_ms` (counted from the oldest one's arrival, so a query that already waited
+   behind another call waits no longer) for more to arrive; a lone client never waits;
 2. otherwise the oldest waiting slice of passages: a long passage batch is cut into slices of
    `passage_slice` texts, and between two slices the waiting queries go first.
 
@@ -41,6 +42,7 @@ import numpy as np
 from lagrum.errors import LagrumError
 
 Encode = Callable[[list[str]], np.ndarray]
+CONTENTION_SECONDS = 1.0  # how long one question arriving at a busy model counts as concurrent load
 
 
 class EmbeddingError(LagrumError):
@@ -132,6 +134,7 @@ class EmbeddingBatcher:
         self._passages: deque[_Job] = deque()
         self._busy = False
         self._closed = False
+        self._contended_at = float("-inf")  # when a query last arrived while the model was busy
         self.stats = BatchStats()
         self.trace: deque[tuple[str, int]] = deque(maxlen=256)  # (kind, texts) of recent model calls, oldest first
 
@@ -169,6 +172,8 @@ class EmbeddingBatcher:
             if self._closed:
                 raise EmbeddingError("the embedder is closed; open the index again")
             request = _Request(kind, texts, len(bounds), time.perf_counter())
+            if kind == "query" and (self._busy or self._queries):
+                self._contended_at = request.submitted
             queue = self._queries if kind == "query" else self._passages
             queue.extend(_Job(request, n, start, end) for n, (start, end) in enumerate(bounds))
             self._cond.notify_all()  # a leader waiting in its window may take this one too
@@ -232,7 +237,9 @@ class EmbeddingBatcher:
         """Waiting queries (after the window) or else one passage slice; holding the lock."""
         settings = self.settings
         if self._queries:
-            deadline = self._queries[0].request.submitted + settings.window_ms / 1000
+            oldest = self._queries[0].request.submitted
+            contended = oldest - self._contended_at < CONTENTION_SECONDS
+            deadline = oldest + settings.window_ms / 1000 if contended else oldest
             while not self._closed and self._waiting_query_texts() < settings.max_batch:
                 remaining = deadline - time.perf_counter()
                 if remaining <= 0:

@@ -332,3 +332,11 @@ def test_an_error_from_the_documents_reaches_the_caller_and_stops_the_producer(t
         assert not [t for t in threading.enumerate() if t.name == "lagrum-ingest-prepare" and t.is_alive()]
     finally:
         index.close()
+
+
+def test_a_lone_client_never_waits_for_the_window():
+    e5 = E5Embedder(BatchSettings(window_ms=300, max_batch=32, passage_slice=8))
+    for question in QUESTIONS[:4]:
+        e5.embed_query(question)
+    # Four windows would be 1.2 s of waiting; alone, a question goes straight to the model.
+    assert e5.batcher.stats.query_calls == 4 and e5.batcher.stats.query_wait_s < 0.3, e5.batcher.stats.as_dict()

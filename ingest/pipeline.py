@@ -40,7 +40,7 @@ from lagrum.store.limits import PayloadRefused, check_payload
 
 from ingest.chunking import chunk_text, chunk_validity
 
-EMBED_BATCH = 32  # chunks per batch written at most (earlier when the producer has nothing ready; the embedder embeds in slices)
+EMBED_BATCH = 32  # chunks per batch written (from half of it when the producer has nothing ready; the embedder embeds in slices)
 PREPARE_AHEAD = 16  # documents (or reported failures) the producer may prepare ahead of the writes
 
 
@@ -124,8 +124,8 @@ class IngestPipeline:
                 if event is None:
                     break
                 outcome, value = event
-                if outcome == "waiting":  # nothing prepared yet: embed what there is instead of idling
-                    if batch:
+                if outcome == "waiting":  # nothing prepared yet: embed what there is instead of idling,
+                    if sum(len(p.chunks) for p in batch) >= EMBED_BATCH // 2:  # when that makes an efficient call
                         self._write_batch(batch, summary, progress)
                         batch = []
                 elif outcome == "failed":
@@ -151,8 +151,8 @@ class IngestPipeline:
     def _prepared(self, items: Iterable[Document | InputError], stages: dict[str, float]):
         """("failed", error) / ("skipped", source) / ("pending", _Pending) for each item, in
         order, prepared by a producer thread at most `PREPARE_AHEAD` items ahead; ("waiting",
-        None) before blocking when nothing is prepared yet (the caller writes its batch then, so
-        the embedder does not idle while the producer reads). An exception
+        None) before blocking when nothing is prepared yet (the caller writes a batch of half its
+        size then, so the embedder does not idle while the producer reads). An exception
         from `items` itself (a path that does not exist) is raised here, as before."""
         ahead: queue.Queue = queue.Queue(maxsize=PREPARE_AHEAD)
         stop = threading.Event()

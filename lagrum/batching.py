@@ -13,8 +13,11 @@ run the model; it has no thread of its own. The next model call is chosen so:
    while the model was busy, within the last `CONTENTION_SECONDS`), the leader first waits at
    most `window_ms` (counted from the oldest one's arrival, so a query that already waited
    behind another call waits no longer) for more to arrive; a lone client never waits;
-2. otherwise the oldest waiting slice of passages: a long passage batch is cut into slices of
-   `passage_slice` texts, and between two slices the waiting queries go first.
+2. otherwise the next slice of the oldest waiting passage request: while questions are being
+   asked (one in the last `QUESTIONS_ACTIVE_SECONDS`) a slice is `passage_slice` texts, so a
+   question arriving during an ingest waits for one short call, and between two slices the
+   waiting queries go first; with no question about it is `passage_batch` texts (larger calls
+   embed more passages per second: the engine packs a call's tokens into one forward pass).
 
 A caller whose request is not done and finds the model idle becomes the leader and runs the next
 call (its own request or someone else's); it returns as soon as its own request is done. Results
@@ -43,6 +46,7 @@ from lagrum.errors import LagrumError
 
 Encode = Callable[[list[str]], np.ndarray]
 CONTENTION_SECONDS = 1.0  # how long one question arriving at a busy model counts as concurrent load
+QUESTIONS_ACTIVE_SECONDS = 30.0  # how long after a question passages are embedded in short slices
 
 
 class EmbeddingError(LagrumError):
@@ -53,21 +57,22 @@ class EmbeddingError(LagrumError):
 class BatchSettings:
     """How `EmbeddingBatcher` groups calls (see README "Configuration", `LAGRUM_EMBED_*`)."""
 
-    window_ms: float = 2.0  # how long a lone query may wait for others to join its call
+    window_ms: float = 2.0  # how long a query may wait for others to join its call (under load)
     max_batch: int = 32  # query texts per model call
-    passage_slice: int = 8  # passages per model call; queries go first between slices
+    passage_slice: int = 8  # passages per model call while questions are asked; queries go first between slices
+    passage_batch: int = 64  # passages per model call when no question was asked lately
 
 
 class _Request:
-    """One caller's texts; done when every slice has its vectors or one failed."""
+    """One caller's texts; done when every text has its vector or a call with some of them failed."""
 
     __slots__ = ("kind", "texts", "parts", "remaining", "error", "done", "submitted", "waited", "started")
 
-    def __init__(self, kind: str, texts: list[str], slices: int, now: float):
+    def __init__(self, kind: str, texts: list[str], now: float):
         self.kind = kind
         self.texts = texts
-        self.parts: list[np.ndarray | None] = [None] * slices
-        self.remaining = slices
+        self.parts: dict[int, np.ndarray] = {}  # first text's position -> vectors of that slice
+        self.remaining = len(texts)
         self.error: BaseException | None = None
         self.done = False
         self.submitted = now
@@ -78,8 +83,7 @@ class _Request:
 @dataclass
 class _Job:
     request: _Request
-    part: int  # which slice of the request
-    start: int
+    start: int  # the texts request.texts[start:end]; a waiting passage job is cut from its start
     end: int
 
     @property
@@ -125,8 +129,8 @@ class EmbeddingBatcher:
 
     def __init__(self, encode_queries: Encode, encode_passages: Encode, dim: int, settings: BatchSettings | None = None):
         self.settings = settings or BatchSettings()
-        if self.settings.max_batch < 1 or self.settings.passage_slice < 1 or self.settings.window_ms < 0:
-            raise LagrumError(f"embedding batch settings {self.settings}: max_batch and passage_slice must be at least 1, window_ms at least 0")
+        if min(self.settings.max_batch, self.settings.passage_slice, self.settings.passage_batch) < 1 or self.settings.window_ms < 0:
+            raise LagrumError(f"embedding batch settings {self.settings}: max_batch, passage_slice and passage_batch must be at least 1, window_ms at least 0")
         self._encode = {"query": encode_queries, "passage": encode_passages}
         self.dim = dim
         self._cond = threading.Condition()
@@ -135,6 +139,7 @@ class EmbeddingBatcher:
         self._busy = False
         self._closed = False
         self._contended_at = float("-inf")  # when a query last arrived while the model was busy
+        self._asked_at = float("-inf")  # when the last query arrived
         self.stats = BatchStats()
         self.trace: deque[tuple[str, int]] = deque(maxlen=256)  # (kind, texts) of recent model calls, oldest first
 
@@ -144,14 +149,13 @@ class EmbeddingBatcher:
         """Vectors for `texts` as queries, one row each, in order; all in one model call when
         they fit in `max_batch` (a question's variants are embedded together)."""
         texts = list(texts)
-        size = max(1, self.settings.max_batch)
+        size = self.settings.max_batch
         return self._submit("query", texts, [(i, min(i + size, len(texts))) for i in range(0, len(texts), size)])
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors for `texts` as passages, embedded `passage_slice` at a time."""
+        """Vectors for `texts` as passages, in order, embedded a slice at a time (see the module docstring)."""
         texts = list(texts)
-        size = self.settings.passage_slice
-        return self._submit("passage", texts, [(i, min(i + size, len(texts))) for i in range(0, len(texts), size)])
+        return self._submit("passage", texts, [(0, len(texts))])  # cut into slices as they are taken
 
     def close(self) -> None:
         """Refuse new requests and fail the waiting ones; a model call already running finishes."""
@@ -171,11 +175,13 @@ class EmbeddingBatcher:
         with self._cond:
             if self._closed:
                 raise EmbeddingError("the embedder is closed; open the index again")
-            request = _Request(kind, texts, len(bounds), time.perf_counter())
-            if kind == "query" and (self._busy or self._queries):
-                self._contended_at = request.submitted
+            request = _Request(kind, texts, time.perf_counter())
+            if kind == "query":
+                self._asked_at = request.submitted
+                if self._busy or self._queries:
+                    self._contended_at = request.submitted
             queue = self._queries if kind == "query" else self._passages
-            queue.extend(_Job(request, n, start, end) for n, (start, end) in enumerate(bounds))
+            queue.extend(_Job(request, start, end) for start, end in bounds)
             self._cond.notify_all()  # a leader waiting in its window may take this one too
             while not request.done:
                 if self._busy:
@@ -184,7 +190,8 @@ class EmbeddingBatcher:
                 self._lead()
         if request.error is not None:
             raise request.error
-        return request.parts[0] if len(request.parts) == 1 else np.concatenate(request.parts)
+        parts = [request.parts[start] for start in sorted(request.parts)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _lead(self) -> None:
         """Run the next model call; entered and left holding the lock, released during the call."""
@@ -225,8 +232,8 @@ class EmbeddingBatcher:
                 n = job.end - job.start
                 request = job.request
                 if not request.done:
-                    request.parts[job.part] = vectors[offset : offset + n]
-                    request.remaining -= 1
+                    request.parts[job.start] = vectors[offset : offset + n]
+                    request.remaining -= n
                     request.done = request.remaining == 0
                 offset += n
         finally:
@@ -258,10 +265,18 @@ class EmbeddingBatcher:
                     total += n
             if jobs:
                 return jobs
+        asked = time.perf_counter() - self._asked_at < QUESTIONS_ACTIVE_SECONDS
+        size = settings.passage_slice if asked else settings.passage_batch
         while self._passages:
-            job = self._passages.popleft()
-            if not job.request.done:  # a request whose earlier slice failed is not embedded further
-                return [job]
+            waiting = self._passages[0]
+            if waiting.request.done:  # a request whose earlier slice failed is not embedded further
+                self._passages.popleft()
+                continue
+            if waiting.end - waiting.start <= size:
+                return [self._passages.popleft()]
+            job = _Job(waiting.request, waiting.start, waiting.start + size)
+            waiting.start += size
+            return [job]
         return []
 
     def _waiting_query_texts(self) -> int:
@@ -274,7 +289,7 @@ class EmbeddingBatcher:
 
     def _count(self, kind: str, jobs: list[_Job], texts: int, seconds: float) -> None:
         s = self.stats
-        first_slices = [j.request for j in jobs if j.part == 0]
+        first_slices = [j.request for j in jobs if j.start == 0]
         waited = sum(r.waited or 0.0 for r in first_slices)
         if kind == "query":
             s.query_calls += 1

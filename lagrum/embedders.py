@@ -207,11 +207,11 @@ def resolve_st_model(model: str) -> str:
 
 
 def batch_settings(env=None) -> BatchSettings:
-    """The batcher's settings from `LAGRUM_EMBED_WINDOW_MS`, `_MAX_BATCH`, `_PASSAGE_SLICE`."""
+    """The batcher's settings from `LAGRUM_EMBED_WINDOW_MS`, `_MAX_BATCH`, `_PASSAGE_SLICE`, `_PASSAGE_BATCH`."""
     from lagrum.settings import Settings
 
     settings = Settings.from_env(env)
-    return BatchSettings(settings.embed_window_ms, settings.embed_max_batch, settings.embed_passage_slice)
+    return BatchSettings(settings.embed_window_ms, settings.embed_max_batch, settings.embed_passage_slice, settings.embed_passage_batch)
 
 
 def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:

@@ -122,10 +122,12 @@ class Settings:
     sync_interval: int = 0
     # Embedder call batching (lagrum.batching; README "Benchmarks"): a lone question waits at most
     # this many ms for others to share its model call; at most this many query texts per call;
-    # passages are embedded this many at a time, waiting questions first between two slices.
+    # passages are embedded this many at a time while questions are asked (waiting questions
+    # first between two slices), `embed_passage_batch` at a time otherwise.
     embed_window_ms: float = 2.0
     embed_max_batch: int = 32
     embed_passage_slice: int = 8
+    embed_passage_batch: int = 64  # passages per call when no question was asked in the last 30 s
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -163,6 +165,7 @@ class Settings:
             embed_window_ms=_bounded(env, "LAGRUM_EMBED_WINDOW_MS", 2.0, 0, 50),
             embed_max_batch=int(_bounded(env, "LAGRUM_EMBED_MAX_BATCH", 32, 1, 256, whole=True)),
             embed_passage_slice=int(_bounded(env, "LAGRUM_EMBED_PASSAGE_SLICE", 8, 1, 256, whole=True)),
+            embed_passage_batch=int(_bounded(env, "LAGRUM_EMBED_PASSAGE_BATCH", 64, 1, 1024, whole=True)),
         )
 
     def with_(self, **changes) -> "Settings":

@@ -84,16 +84,21 @@ def test_a_request_of_many_texts_keeps_their_order_and_is_one_call():
     assert [n for _, n in small.batcher.trace] == [3, 3, 2]
 
 
-def test_passages_in_slices_equal_one_call():
-    e5 = E5Embedder(BatchSettings(window_ms=0, max_batch=32, passage_slice=5))
-    sliced = e5.embed_passages(PASSAGES)
+def test_passages_in_slices_equal_one_call_and_slices_shrink_while_questions_are_asked():
+    e5 = E5Embedder(BatchSettings(window_ms=0, max_batch=32, passage_slice=5, passage_batch=7))
     whole = np.asarray(e5._model.passage([e5.fit(p) for p in PASSAGES]), dtype=np.float32)
-    assert np.array_equal(sliced, whole)
-    assert list(e5.batcher.trace) == [("passage", 5), ("passage", 5), ("passage", 2)]
+    assert np.array_equal(e5.embed_passages(PASSAGES), whole)
+    assert list(e5.batcher.trace) == [("passage", 7), ("passage", 5)]  # no question yet: large calls
+    e5.embed_query(QUESTIONS[0])
+    e5.batcher.trace.clear()
+    assert np.array_equal(e5.embed_passages(PASSAGES), whole)
+    assert list(e5.batcher.trace) == [("passage", 5), ("passage", 5), ("passage", 2)]  # questions about: short ones
 
 
 def test_a_question_asked_during_a_long_passage_batch_goes_before_its_remaining_slices():
-    e5 = E5Embedder(BatchSettings(window_ms=0, max_batch=32, passage_slice=2))
+    e5 = E5Embedder(BatchSettings(window_ms=0, max_batch=32, passage_slice=2, passage_batch=64))
+    e5.embed_query(QUESTIONS[1])  # questions are being asked: passages go in short slices
+    e5.batcher.trace.clear()
     first_slice_running = threading.Event()
     model_passages = e5.batcher._encode["passage"]
 
@@ -161,7 +166,7 @@ def test_a_failing_call_reaches_every_caller_in_it_and_the_next_calls_still_work
 
 
 def test_a_failing_slice_fails_its_batch_only():
-    e5 = E5Embedder(BatchSettings(window_ms=0, max_batch=32, passage_slice=4))
+    e5 = E5Embedder(BatchSettings(window_ms=0, max_batch=32, passage_slice=4, passage_batch=4))
     real = e5.batcher._encode["passage"]
     e5.batcher._encode["passage"] = lambda texts: (_ for _ in ()).throw(ValueError("bad slice")) if any("Stycke 5" in t for t in texts) else real(texts)
     with pytest.raises(EmbeddingError, match="failed on a call of 4 passages: ValueError: bad slice"):
@@ -216,7 +221,8 @@ def test_batch_settings_come_from_the_environment():
     from lagrum.embedders import batch_settings
     from lagrum.errors import LagrumError
 
-    assert batch_settings({"LAGRUM_EMBED_WINDOW_MS": "5", "LAGRUM_EMBED_MAX_BATCH": "16", "LAGRUM_EMBED_PASSAGE_SLICE": "12"}) == BatchSettings(5.0, 16, 12)
+    env = {"LAGRUM_EMBED_WINDOW_MS": "5", "LAGRUM_EMBED_MAX_BATCH": "16", "LAGRUM_EMBED_PASSAGE_SLICE": "12", "LAGRUM_EMBED_PASSAGE_BATCH": "48"}
+    assert batch_settings(env) == BatchSettings(5.0, 16, 12, 48)
     assert batch_settings({}) == BatchSettings()
     with pytest.raises(LagrumError, match="LAGRUM_EMBED_WINDOW_MS='500' is out of range"):
         batch_settings({"LAGRUM_EMBED_WINDOW_MS": "500"})

@@ -29,7 +29,14 @@ read yet (a native format reader not merged) is left out of every figure and lis
 quick run: the whole real corpus takes about 13 minutes of both cores.
 
 `--repeat N` measures the raw sizes and the ingest N times, interleaved, and keeps the best of
-each (the fairest comparison on a shared machine: both sides' least disturbed run).
+each. On a shared machine a few seconds of measurement swing by half; for the ingest/raw ratio
+run the two sides as whole processes, paired, with a side-by-side timer:
+
+    python eval/bench_ingest.py --docs corpus/documents --side ingest
+    python eval/bench_ingest.py --docs corpus/documents --side raw --batch-sizes 32
+
+(`--side` loads, chunks and then does only that one thing — the ingest into a fresh index, or
+the raw model on the same texts at the first batch size — and prints its seconds.)
 
 Prints a Markdown table; with `--json` a JSON line follows as the last line. This is a
 benchmark, not a test: it asserts nothing and the machines are noisy, so run it twice.
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, metavar="N", help="with --real: only the N smallest files (by the manifest's character count)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line after the table")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=list(BATCH_SIZES), metavar="N", help="raw embedder batch sizes to try (default 4 8 16 32 64)")
+    parser.add_argument("--side", choices=("ingest", "raw"), help="only this side, once (for a paired whole-process comparison)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="measure raw and ingest N times, interleaved; keep the best of each (default 1)")
     args = parser.parse_args(argv)
     if min(args.batch_sizes) < 1 or args.repeat < 1:
@@ -99,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: --docs: {', '.join(missing)} does not exist; give files or directories Lagrum can ingest", file=sys.stderr)
         return 2
+    if args.side:
+        print(json.dumps(run_side(paths, args.side, args.batch_sizes[0])))
+        return 0
     results = {**run_benchmark(paths, args.batch_sizes, args.repeat), **extra}
     print(markdown_table(results))
     if args.json:
@@ -196,6 +207,32 @@ def run_benchmark(paths: list[Path], batch_sizes: list[int] | tuple[int, ...] = 
         "reingest_speedup_goal": REINGEST_GOAL,
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
+
+
+def run_side(paths: list[Path], side: str, batch_size: int) -> dict[str, Any]:
+    """One side of the ingest/raw comparison, after the same loading and chunking on both."""
+    from lagrum.embedders import load_embedder
+    from lagrum.settings import Settings
+
+    settings = Settings.from_env()
+    embedder = load_embedder(settings.embedder)
+    embedder.embed_passages(["uppvärmning"])
+    documents = _load(paths)
+    chunk_texts = _embedding_texts(documents, embedder, settings)
+    if side == "raw":
+        seconds = _time_embedding(embedder, chunk_texts + [d.title for d in documents if d.title], batch_size)
+        return {"side": "raw", "batch": batch_size, "chunks": len(chunk_texts), "seconds": round(seconds, 2)}
+    with tempfile.TemporaryDirectory(prefix="lagrum-bench-") as data_dir:
+        from ingest.loaders import iter_documents
+        from ingest.pipeline import IngestPipeline
+        from lagrum.index import Index
+
+        index = Index.open(settings.with_(data_dir=Path(data_dir) / "data"), create=True, embedder=embedder)
+        try:
+            summary = IngestPipeline(index).ingest(iter_documents(paths))
+        finally:
+            index.close()
+    return {"side": "ingest", "chunks": summary.chunks, "seconds": round(summary.seconds, 2), "stages": {k: round(v, 2) for k, v in summary.stages.items()}}
 
 
 def _load(paths: list[Path]) -> list[Any]:

@@ -89,7 +89,7 @@ class E5Embedder:
         """`text` normalised and cut to what the model reads (`max_tokens`, prefix included).
 
         The model would read only its first 512 tokens anyway, but embedding the rest first costs
-        time in proportion to its length, under the lock every question waits for: 2,000 × "ﷺ"
+        time in proportion to its length, in the model call every question waits for: 2,000 × "ﷺ"
         (8,004 tokens after normalisation) held it 28 s. Cutting first keeps every call bounded.
         """
         text = _normalised(text)

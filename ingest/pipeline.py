@@ -125,7 +125,7 @@ class IngestPipeline:
                     break
                 outcome, value = event
                 if outcome == "waiting":  # nothing prepared yet: embed what there is instead of idling,
-                    if sum(len(p.chunks) for p in batch) >= EMBED_BATCH // 2:  # when that makes an efficient call
+                    if batch and sum(len(p.chunks) for p in batch) >= EMBED_BATCH // 2:  # when that makes an efficient call
                         self._write_batch(batch, summary, progress)
                         batch = []
                 elif outcome == "failed":

@@ -215,9 +215,10 @@ def batch_settings(env=None) -> BatchSettings:
 
 
 def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """`embedder.embed_queries(texts)`, or one `embed_query` each for an embedder without it."""
+    """`embedder.embed_queries(texts)`, or one `embed_query` each for an embedder without it
+    (and for a single text, so a wrapped `embed_query`, e.g. eval/tune_fusion.py's cache, still applies)."""
     many = getattr(embedder, "embed_queries", None)
-    if many is not None:
+    if many is not None and len(texts) > 1:
         return np.asarray(many(texts), dtype=np.float32)
     return np.asarray([embedder.embed_query(t) for t in texts], dtype=np.float32)
 

@@ -49,8 +49,11 @@ CONTENTION_SECONDS = 1.0  # how long one question arriving at a busy model count
 QUESTIONS_ACTIVE_SECONDS = 30.0  # how long after a question passages are embedded in short slices
 
 
-class EmbeddingError(LagrumError):
-    """The embedder failed on a call this request was part of, or was closed before it ran."""
+class EmbeddingError(RuntimeError):
+    """The embedder failed on a call this request was part of, or was closed before it ran.
+
+    A fault of the server, not of the input (a `LagrumError` would answer HTTP 422): the API
+    answers 500 and logs it, as it did for the engine's own exceptions before batching."""
 
 
 @dataclass(frozen=True)

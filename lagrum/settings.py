@@ -120,8 +120,8 @@ class Settings:
     edge_warm: bool = True
     # `lagrum serve` syncs the configured sources (`lagrum sources`) every this many seconds; 0: never.
     sync_interval: int = 0
-    # Embedder call batching (lagrum.batching; README "Benchmarks"): a lone question waits at most
-    # this many ms for others to share its model call; at most this many query texts per call;
+    # Embedder call batching (lagrum.batching; README "Benchmarks"): under concurrent load a question
+    # waits at most this many ms for others to share its model call; at most this many query texts per call;
     # passages are embedded this many at a time while questions are asked (waiting questions
     # first between two slices), `embed_passage_batch` at a time otherwise.
     embed_window_ms: float = 2.0

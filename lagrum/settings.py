@@ -55,6 +55,20 @@ def _float(env: Mapping[str, str], name: str) -> float | None:
     return value
 
 
+def _bounded(env: Mapping[str, str], name: str, default: float, low: float, high: float, whole: bool = False) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise LagrumError(f"{name}={raw!r} is not {kind}; give {kind} from {low:g} to {high:g}") from None
+    if not low <= value <= high:
+        raise LagrumError(f"{name}={raw!r} is out of range; give a value from {low:g} to {high:g}")
+    return value
+
+
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
     raw = (env.get(name) or "").strip().lower()
     if raw in ("", "none", "off", "0"):
@@ -106,6 +120,14 @@ class Settings:
     edge_warm: bool = True
     # `lagrum serve` syncs the configured sources (`lagrum sources`) every this many seconds; 0: never.
     sync_interval: int = 0
+    # Embedder call batching (lagrum.batching; README "Benchmarks"): under concurrent load a question
+    # waits at most this many ms for others to share its model call; at most this many query texts per call;
+    # passages are embedded this many at a time while questions are asked (waiting questions
+    # first between two slices), `embed_passage_batch` at a time otherwise.
+    embed_window_ms: float = 2.0
+    embed_max_batch: int = 32
+    embed_passage_slice: int = 8
+    embed_passage_batch: int = 64  # passages per call when no question was asked in the last 30 s
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -140,6 +162,10 @@ class Settings:
             edge_oversampling=_float(env, "LAGRUM_EDGE_OVERSAMPLING"),
             edge_warm=_bool(env, "LAGRUM_EDGE_WARM", True),
             sync_interval=_int(env, "LAGRUM_SYNC_INTERVAL", 0),
+            embed_window_ms=_bounded(env, "LAGRUM_EMBED_WINDOW_MS", 2.0, 0, 50),
+            embed_max_batch=int(_bounded(env, "LAGRUM_EMBED_MAX_BATCH", 32, 1, 256, whole=True)),
+            embed_passage_slice=int(_bounded(env, "LAGRUM_EMBED_PASSAGE_SLICE", 8, 1, 256, whole=True)),
+            embed_passage_batch=int(_bounded(env, "LAGRUM_EMBED_PASSAGE_BATCH", 64, 1, 1024, whole=True)),
         )
 
     def with_(self, **changes) -> "Settings":

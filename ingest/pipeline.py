@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from lagrum.documents import Chunk, Document
 from lagrum.errors import InputError
@@ -42,6 +42,51 @@ from ingest.chunking import chunk_text, chunk_validity
 
 EMBED_BATCH = 32  # chunks per batch written (from half of it when the producer has nothing ready; the embedder embeds in slices)
 PREPARE_AHEAD = 16  # documents (or reported failures) the producer may prepare ahead of the writes
+
+
+def read_ahead(items: Iterable[Any], ahead: int = PREPARE_AHEAD) -> Iterator[Any]:
+    """`items` in order, read by a producer thread at most `ahead` items in front of the caller,
+    so reading and parsing the next files overlaps whatever the caller does with the current one
+    (embedding it). An exception raised by `items` is raised here, at its place in the order;
+    closing the generator stops the producer at its next item.
+
+    >>> list(read_ahead(iter(range(5)), ahead=2))
+    [0, 1, 2, 3, 4]
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(event: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(event, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consuming thread, raised there
+            put(("raise", exc))
+
+    producer = threading.Thread(target=produce, name="lagrum-read-ahead", daemon=True)
+    producer.start()
+    try:
+        while True:
+            outcome, value = buffer.get()
+            if outcome == "end":
+                return
+            if outcome == "raise":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        producer.join(timeout=None if not producer.is_alive() else 5)
 
 
 @dataclass

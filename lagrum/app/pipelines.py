@@ -134,7 +134,7 @@ class PipelineIngest:
     def ingest(self, items: Any, progress: Any = None) -> Any:
         from lagrum.errors import InputError
 
-        from ingest.pipeline import IngestSummary, _check_derived_id, _notify
+        from ingest.pipeline import IngestSummary, _check_derived_id, _notify, read_ahead
 
         started = time.perf_counter()
         summary = IngestSummary()
@@ -146,7 +146,8 @@ class PipelineIngest:
             summary.errors.append({"source": source, "error": reason})
             _notify(progress, "failed", source)
 
-        for item in items:
+        # The next files are read and parsed by a producer thread while the pipeline embeds.
+        for item in read_ahead(items):
             if isinstance(item, InputError):
                 fail(item.source, item.reason)
                 continue

@@ -77,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line after the table")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=list(BATCH_SIZES), metavar="N", help="raw embedder batch sizes to try (default 4 8 16 32 64)")
     parser.add_argument("--side", choices=("ingest", "raw"), help="only this side, once (for a paired whole-process comparison)")
+    parser.add_argument("--engine", choices=("haystack", "plain"), default="haystack", help="ingest through the Haystack pipeline `lagrum ingest` runs (default) or IngestPipeline's own loop")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="measure raw and ingest N times, interleaved; keep the best of each (default 1)")
     args = parser.parse_args(argv)
+    ENGINE[0] = args.engine
     if min(args.batch_sizes) < 1 or args.repeat < 1:
         print("error: --batch-sizes and --repeat must be at least 1", file=sys.stderr)
         return 2
@@ -225,15 +227,29 @@ def run_side(paths: list[Path], side: str, batch_size: int) -> dict[str, Any]:
         return {"side": "raw", "batch": batch_size, "chunks": len(chunk_texts), "seconds": round(seconds, 2)}
     with tempfile.TemporaryDirectory(prefix="lagrum-bench-") as data_dir:
         from ingest.loaders import iter_documents
-        from ingest.pipeline import IngestPipeline
         from lagrum.index import Index
 
         index = Index.open(settings.with_(data_dir=Path(data_dir) / "data"), create=True, embedder=embedder)
         try:
-            summary = IngestPipeline(index).ingest(iter_documents(paths))
+            summary = _ingester(index).ingest(iter_documents(paths))
         finally:
             index.close()
     return {"side": "ingest", "chunks": summary.chunks, "seconds": round(summary.seconds, 2), "stages": {k: round(v, 2) for k, v in summary.stages.items()}}
+
+
+ENGINE = ["haystack"]  # set by --engine
+
+
+def _ingester(index: Any) -> Any:
+    """What `lagrum ingest` runs (the Haystack ingest pipeline), or with `--engine plain` the
+    ingest pipeline's own loop (`ingest.pipeline.IngestPipeline`, stages overlapped in threads)."""
+    if ENGINE[0] == "plain":
+        from ingest.pipeline import IngestPipeline
+
+        return IngestPipeline(index)
+    from lagrum.app.pipelines import PipelineIngest
+
+    return PipelineIngest(index)
 
 
 def _load(paths: list[Path]) -> list[Any]:
@@ -283,7 +299,6 @@ def _time_embedding(embedder: Any, texts: list[str], size: int) -> float:
 def _time_ingest(paths: list[Path], settings: Any, embedder: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """A first ingest into a fresh index, then the same documents again; wall-clock seconds each."""
     from ingest.loaders import iter_documents
-    from ingest.pipeline import IngestPipeline
     from lagrum.index import Index
 
     index = Index.open(settings, create=True, embedder=embedder)
@@ -294,7 +309,7 @@ def _time_ingest(paths: list[Path], settings: Any, embedder: Any) -> tuple[dict[
             if batcher is not None:
                 batcher.stats.reset()
             started = time.perf_counter()
-            summary = IngestPipeline(index).ingest(iter_documents(paths))
+            summary = _ingester(index).ingest(iter_documents(paths))
             seconds = time.perf_counter() - started
             if summary.failed:
                 raise SystemExit(f"error: ingest failed for {summary.errors[0]['source']}: {summary.errors[0]['error']}")

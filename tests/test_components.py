@@ -17,6 +17,7 @@ from lagrum.components import E5DocumentEmbedder, E5TextEmbedder, LagrumAnswerCo
 from lagrum.components.convert import document_to_hit, hit_to_document
 from lagrum.components.timing import component_times
 from lagrum.app.pipelines import build_ingest_pipeline, build_query_pipeline, load_pipeline
+from lagrum.settings import Settings
 
 from conftest import CORPUS
 
@@ -233,22 +234,29 @@ def test_lagrum_ingest_through_the_haystack_pipeline_writes_and_reports_what_ing
 
 
 def test_lagrum_ingest_cli_runs_the_haystack_pipeline(tmp_path, capsys):
+    """`lagrum ingest` runs the ingest pipeline's two halves (split + annotate, then embed +
+    write), each a Haystack `Pipeline.run`, once for a one-document batch."""
     import lagrum.app.pipelines as pipelines
+    from haystack import Pipeline
 
-    runs: list[int] = []
-    original = pipelines.PipelineIngest._run
+    runs: list[list[str]] = []
+    original = Pipeline.run
 
-    def counting(self, batch, summary, progress):
-        runs.append(len(batch))
-        return original(self, batch, summary, progress)
+    def counting(self, data, *args, **kwargs):
+        runs.append(sorted(self.graph.nodes))
+        return original(self, data, *args, **kwargs)
 
-    pipelines.PipelineIngest._run = counting
+    Pipeline.run = counting
     try:
         code = lagrum_main(["--data", str(tmp_path / "data"), "ingest", str(CORPUS / "di-kameraovervakningen-hos-forsakringskassan-ar-olaglig.txt"), "--json"])
     finally:
-        pipelines.PipelineIngest._run = original
-    assert code == 0 and runs == [1]
+        Pipeline.run = original
+    assert code == 0
+    assert runs == [["annotator", "splitter"], ["embedder", "title_embedder", "writer"]]
     assert '"ingested": 1' in capsys.readouterr().out
+    # The two halves are the whole pipeline cut after the annotator.
+    whole = pipelines.build_ingest_pipeline(Settings().with_(data_dir=tmp_path / "x"), clean=False)
+    assert sorted(whole.graph.nodes) == sorted(runs[0] + runs[1])
 
 
 def test_haystack_telemetry_is_off_so_pipeline_runs_never_reach_the_internet():

@@ -243,15 +243,15 @@ KILLERS = {
     # `lagrum ingest`: the Haystack ingest pipeline (lagrum.app.pipelines.PipelineIngest), one document per run.
     "haystack-pipeline": (
         "from lagrum.app import pipelines\n"
-        "original = pipelines.PipelineIngest._run\n"
-        "def killer(self, batch, summary, progress):\n"
+        "original = pipelines.PipelineIngest._store\n"
+        "def killer(self, batch, prepared, summary, progress):\n"
         "    count[0] += 1\n"
         "    if count[0] == 2:\n"
         "        self.index.store.put_document({'id': batch[0].id, 'title': batch[0].title, 'state': 'pending'})\n"
         "        self.index.store.delete_chunks(batch[0].id)\n"
         "        os.kill(os.getpid(), 9)\n"
-        "    return original(self, batch, summary, progress)\n"
-        "pipelines.PipelineIngest._run = killer\n"
+        "    return original(self, batch, prepared, summary, progress)\n"
+        "pipelines.PipelineIngest._store = killer\n"
         "pipelines.BATCH_CHARS = 1\n"
         "from lagrum.app.cli import main\n"
     ),

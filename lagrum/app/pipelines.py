@@ -55,7 +55,7 @@ def build_query_pipeline(settings: Settings, service: Any = None, answer: bool =
     return pipeline
 
 
-def build_ingest_pipeline(settings: Settings, index: Any = None, clean: bool = True) -> Pipeline:
+def build_ingest_pipeline(settings: Settings, index: Any = None, clean: bool = True, part: str = "all") -> Pipeline:
     """The ingest path: cleaned, split, annotated, embedded and written whole documents.
 
     :param index: an opened `lagrum.index.Index` to write into (else the writer opens it in `warm_up`).
@@ -67,30 +67,40 @@ def build_ingest_pipeline(settings: Settings, index: Any = None, clean: bool = T
 
     from ingest.components import LagrumDocumentWriter, LegalCleaner, LegalSplitter
 
+    if part not in ("all", "prepare", "store"):
+        raise ValueError(f"part {part!r} is not a part of the ingest pipeline; use 'all', 'prepare' or 'store'")
     pipeline = Pipeline()
-    splitter = LegalSplitter(model=settings.embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
-    embedder = E5DocumentEmbedder(model=settings.embedder, text_field="embedding_text")
-    titles = E5DocumentEmbedder(model=settings.embedder, text_field="title", skip_empty=True)
-    writer = LagrumDocumentWriter(data_dir=str(settings.data_dir))
-    if clean:
-        pipeline.add_component("cleaner", LegalCleaner())
-    pipeline.add_component("splitter", splitter)
-    pipeline.add_component("annotator", LegalReferenceAnnotator())
-    pipeline.add_component("embedder", embedder)
-    pipeline.add_component("title_embedder", titles)
-    pipeline.add_component("writer", writer)
-    if clean:
-        pipeline.connect("cleaner.documents", "splitter.documents")
-    pipeline.connect("splitter.documents", "annotator.documents")
-    pipeline.connect("splitter.sources", "annotator.sources")
-    pipeline.connect("annotator.documents", "embedder.documents")
-    pipeline.connect("annotator.sources", "title_embedder.documents")
-    pipeline.connect("embedder.documents", "writer.documents")
-    pipeline.connect("title_embedder.documents", "writer.sources")
+    prepare, store = part in ("all", "prepare"), part in ("all", "store")
+    bound: list[Any] = []
+    if prepare:
+        splitter = LegalSplitter(model=settings.embedder, chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
+        bound.append(splitter)
+        if clean:
+            pipeline.add_component("cleaner", LegalCleaner())
+        pipeline.add_component("splitter", splitter)
+        pipeline.add_component("annotator", LegalReferenceAnnotator())
+        if clean:
+            pipeline.connect("cleaner.documents", "splitter.documents")
+        pipeline.connect("splitter.documents", "annotator.documents")
+        pipeline.connect("splitter.sources", "annotator.sources")
+    if store:
+        embedder = E5DocumentEmbedder(model=settings.embedder, text_field="embedding_text")
+        titles = E5DocumentEmbedder(model=settings.embedder, text_field="title", skip_empty=True)
+        writer = LagrumDocumentWriter(data_dir=str(settings.data_dir))
+        bound += [embedder, titles]
+        pipeline.add_component("embedder", embedder)
+        pipeline.add_component("title_embedder", titles)
+        pipeline.add_component("writer", writer)
+        pipeline.connect("embedder.documents", "writer.documents")
+        pipeline.connect("title_embedder.documents", "writer.sources")
+    if prepare and store:
+        pipeline.connect("annotator.documents", "embedder.documents")
+        pipeline.connect("annotator.sources", "title_embedder.documents")
     if index is not None:
-        for component in (splitter, embedder, titles):
+        for component in bound:
             component.bind(index.embedder)
-        writer.bind(index)
+        if store:
+            writer.bind(index)
     return pipeline
 
 
@@ -127,53 +137,102 @@ class PipelineIngest:
     def __init__(self, index: Any):
         self.index = index
         self.pipeline = build_ingest_pipeline(index.settings, index=index, clean=False)
+        # The same pipeline cut after the annotator, so its two halves run in two threads.
+        self.prepare = build_ingest_pipeline(index.settings, index=index, clean=False, part="prepare")
+        self.store = build_ingest_pipeline(index.settings, index=index, clean=False, part="store")
+        self.prepare.get_component("splitter").warm_up()
         splitter = self.pipeline.get_component("splitter")
         splitter.warm_up()
         self._hash_key = splitter.hash_key()
 
     def ingest(self, items: Any, progress: Any = None) -> Any:
-        from lagrum.errors import InputError
+        """Ingest `items` (documents and `InputError`s, as `ingest.loaders.iter_documents` yields).
 
-        from ingest.pipeline import IngestSummary, _check_derived_id, _notify, read_ahead
+        Two stages overlap: a producer thread reads the next files and runs the ingest
+        pipeline's first part (split, annotate) on the next batch while this thread runs its
+        second part (embed, write) on the current one — the same components in the same order
+        as the whole pipeline `lagrum pipeline dump ingest` shows, cut after the annotator.
+        What the producer finds (bad input, duplicates, unchanged documents) is reported here,
+        in the order of the input.
+        """
+        from ingest.pipeline import IngestSummary, _notify, read_ahead
 
         started = time.perf_counter()
         summary = IngestSummary()
+        for event in read_ahead(self._prepared(items), ahead=2):
+            kind = event[0]
+            if kind == "failed":
+                summary.failed += 1
+                summary.errors.append({"source": event[1], "error": event[2]})
+                _notify(progress, "failed", event[1])
+            elif kind == "skipped":
+                summary.skipped += 1
+                _notify(progress, "skipped", event[1])
+            else:
+                self._store(event[1], event[2], summary, progress)
+        self.index.store.flush()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _prepared(self, items: Any) -> Any:
+        """("failed", source, reason), ("skipped", source) and ("batch", documents, the first
+        part's output or the exception it raised), in input order (runs in the producer thread;
+        it only reads the store)."""
+        from lagrum.components.convert import legal_to_document
+        from lagrum.errors import InputError
+
+        from ingest.pipeline import _check_derived_id
+
         seen: dict[str, str] = {}
         batch: list[Any] = []
 
-        def fail(source: str, reason: str) -> None:
-            summary.failed += 1
-            summary.errors.append({"source": source, "error": reason})
-            _notify(progress, "failed", source)
+        def prepared(documents: list[Any]) -> tuple[str, list[Any], Any]:
+            try:
+                return "batch", documents, self.prepare.run({"splitter": {"documents": [legal_to_document(d) for d in documents]}})["annotator"]
+            except Exception as exc:  # the batch is then run again document by document
+                return "batch", documents, exc
 
-        # The next files are read and parsed by a producer thread while the pipeline embeds.
-        for item in read_ahead(items):
+        for item in items:
             if isinstance(item, InputError):
-                fail(item.source, item.reason)
+                yield "failed", item.source, item.reason
                 continue
             if item.id in seen:
-                fail(item.origin or item.id, f"duplicate id {item.id!r}, already read from {seen[item.id]}; ids must be unique")
+                yield "failed", item.origin or item.id, f"duplicate id {item.id!r}, already read from {seen[item.id]}; ids must be unique"
                 continue
             seen[item.id] = item.origin or item.id
             try:
                 existing = self.index.store.get_document(item.id, with_text=False)
                 _check_derived_id(item, existing)
             except InputError as exc:
-                fail(exc.source, exc.reason)
+                yield "failed", exc.source, exc.reason
                 continue
             if existing and existing.get("content_hash") == item.content_hash(self._hash_key) and existing.get("state") == "complete":
-                summary.skipped += 1
-                _notify(progress, "skipped", item.origin or item.id)
+                yield "skipped", item.origin or item.id
                 continue
             batch.append(item)
             if sum(len(d.text) for d in batch) >= BATCH_CHARS:
-                self._run(batch, summary, progress)
+                yield prepared(batch)
                 batch = []
         if batch:
-            self._run(batch, summary, progress)
-        self.index.store.flush()
-        summary.seconds = time.perf_counter() - started
-        return summary
+            yield prepared(batch)
+
+    def _store(self, batch: list[Any], prepared: Any, summary: Any, progress: Any) -> None:
+        """The second part (embed, write) over a prepared batch; when either part failed, each
+        document again through the whole pipeline on its own."""
+        if isinstance(prepared, Exception):
+            for document in batch:
+                self._run([document], summary, progress)
+            return
+        try:
+            result = self.store.run({"embedder": {"documents": prepared["documents"]}, "title_embedder": {"documents": prepared["sources"]}})["writer"]["summary"]
+        except Exception:
+            if len(batch) == 1:
+                self._run(batch, summary, progress)
+                return
+            for document in batch:
+                self._run([document], summary, progress)
+            return
+        self._count(batch, result, summary, progress)
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and all its passages; False when it was not indexed."""
@@ -201,6 +260,12 @@ class PipelineIngest:
             summary.errors.append({"source": document.origin or document.id, "error": f"could not prepare: {cause}"})
             _notify(progress, "failed", document.origin or document.id)
             return
+        self._count(batch, result, summary, progress)
+
+    @staticmethod
+    def _count(batch: list[Any], result: dict[str, Any], summary: Any, progress: Any) -> None:
+        from ingest.pipeline import _notify
+
         origins = {d.id: d.origin or d.id for d in batch}
         for error in result["errors"]:
             summary.errors.append(error)

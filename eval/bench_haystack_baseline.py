@@ -229,6 +229,7 @@ def run_benchmark(directories: list[Path], repeat: int = 1) -> dict[str, Any]:
             for side in ("baseline", "lagrum"):
                 ingest[side]["seconds"] += best[side]["seconds"]
                 ingest[side]["chunks"] += best[side]["chunks"]
+            tokens = _embedded_tokens(paths, best["baseline"]["store"], embedder, settings)
             sets.append(
                 {
                     "set": question_set.name,
@@ -238,9 +239,14 @@ def run_benchmark(directories: list[Path], repeat: int = 1) -> dict[str, Any]:
                     "baseline_seconds": round(best["baseline"]["seconds"], 2),
                     "lagrum_chunks": best["lagrum"]["chunks"],
                     "lagrum_seconds": round(best["lagrum"]["seconds"], 2),
+                    **tokens,
                 }
             )
             _ask(in_domain, best, embedder, ranked, latencies)
+            sets[-1]["mrr@10"] = {
+                system: {language: retrieval_metrics([q.relevant for q in in_domain if q.language == language], [ranked[system][q.id] for q in in_domain if q.language == language])["mrr@10"] for language in LANGUAGES}
+                for system in SYSTEMS
+            }
             questions += in_domain
             best["lagrum"]["service"].close()
     systems = []
@@ -299,6 +305,22 @@ def _ingest_lagrum(paths: list[Path], settings: Any, embedder: Any) -> dict[str,
     if summary.failed:
         raise SystemExit(f"error: Lagrum's ingest failed for {summary.errors[0]['source']}: {summary.errors[0]['error']}")
     return {"seconds": seconds, "chunks": summary.chunks, "documents": summary.ingested, "service": LagrumService.open(settings, create=False)}
+
+
+def _embedded_tokens(paths: list[Path], store: Any, embedder: Any, settings: Any) -> dict[str, int]:
+    """e5 tokens each side embedded (without the prefix), since chunks differ in length: the
+    baseline's chunks as stored; Lagrum's passages with their title and section (as
+    `eval/bench_ingest.py` recomputes them) and the documents' titles."""
+    sys.path.insert(0, str(ROOT / "eval"))
+    from bench_ingest import _embedding_texts
+
+    documents = _load(paths)
+    lagrum_texts = _embedding_texts(documents, embedder, settings) + [d.title for d in documents if d.title]
+    return {
+        "baseline_tokens": sum(embedder.count_tokens(d.content or "") for d in store.filter_documents()),
+        "lagrum_tokens": sum(embedder.count_tokens(t) for t in lagrum_texts),
+        "lagrum_titles": sum(1 for d in documents if d.title),
+    }
 
 
 def _load(paths: list[Path]) -> list[Any]:
@@ -369,12 +391,23 @@ def markdown_report(r: dict[str, Any]) -> str:
         "the two baseline rows share one ingest. Queries: sequential, in-process (no HTTP), "
         "each question through the three systems in turn with the query-vector cache emptied before each run.",
         "",
-        "| set | documents | in-domain questions | baseline chunks / s | Lagrum chunks / s |",
-        "| --- | ---: | ---: | --- | --- |",
+        "Per set (tokens: e5 tokens embedded, without the prefix; Lagrum's include its passages' titles and sections and the documents' titles):",
+        "",
+        "| set | documents | in-domain questions | baseline: chunks, tokens, s, tokens/s | Lagrum: chunks (+ titles), tokens, s, tokens/s | MRR@10 sv / en: baseline top_k=10 · top_k=30 · Lagrum |",
+        "| --- | ---: | ---: | --- | --- | --- |",
     ]
     for s in r["sets"]:
-        lines.append(f"| {s['set']} | {s['documents']} | {s['questions']} | {s['baseline_chunks']} / {s['baseline_seconds']} | {s['lagrum_chunks']} / {s['lagrum_seconds']} |")
+        mrr = " · ".join(f"{s['mrr@10'][system]['sv']:.3f} / {s['mrr@10'][system]['en']:.3f}" for system in SYSTEMS)
+        lines.append(
+            f"| {s['set']} | {s['documents']} | {s['questions']} "
+            f"| {s['baseline_chunks']}, {s['baseline_tokens']}, {s['baseline_seconds']}, {_rate(s['baseline_tokens'], s['baseline_seconds'])} "
+            f"| {s['lagrum_chunks']} (+ {s['lagrum_titles']}), {s['lagrum_tokens']}, {s['lagrum_seconds']}, {_rate(s['lagrum_tokens'], s['lagrum_seconds'])} | {mrr} |"
+        )
     return "\n".join(lines)
+
+
+def _rate(amount: float, seconds: float) -> float | None:
+    return round(amount / seconds, 1) if seconds else None
 
 
 if __name__ == "__main__":

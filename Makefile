@@ -46,6 +46,7 @@ eval: install-dev
 bench: install-dev
 	$(BIN)/python eval/bench_ingest.py
 	$(BIN)/python eval/bench_api.py
+	$(BIN)/python eval/bench_haystack_baseline.py
 	$(BIN)/python eval/bench_scale.py --chunks 10000
 
 clean:

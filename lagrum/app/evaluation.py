@@ -466,6 +466,8 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             verbatim += texts[c["doc_id"]][c["start"] : c["end"]] == c["quote"]
             boilerplate += any(is_boilerplate_line(line) for line in c["quote"].splitlines() if line.strip())
         relevant_cited = [c for c in citations if c["doc_id"] in q.relevant]
+        gold = _gold_span(service, texts, q)
+        coverage = result.get("coverage") or ("direct" if result["found"] else "none")
         rows[q.id] = {
             "language": q.language,
             "ood": q.out_of_domain and not q.near_domain,
@@ -481,6 +483,12 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             # note was added (expected only where a cited decision was overturned, not upheld).
             "status_ok": bool(q.answer) and any(c["doc_id"] == q.answer["doc_id"] for c in citations),
             "noted": bool(result["notes"]) and result["answer"].startswith(("Obs", "Note")),
+            # Answer-level figures (see `_span_overlap`): the first quote, any quote, the coverage label.
+            "decisive": bool(gold) and bool(citations) and _span_overlap(citations[0], gold),
+            "answer_cited": bool(gold) and any(_span_overlap(c, gold) for c in citations),
+            "has_gold": bool(gold),
+            "coverage": coverage,
+            "coverage_ok": coverage != "direct" if q.near_domain else coverage == _expected_coverage(q),
         }
     out: dict[str, Any] = {}
     for language in (*LANGUAGES, "all"):
@@ -503,12 +511,66 @@ def _ask_metrics(service: Any, questions: list[Question], is_boilerplate_line: A
             "status_questions": sum(1 for r in domain if r["kind"] == "status"),
             "status_later_cited": _ratio(sum(1 for r in domain if r["kind"] == "status" and r["status_ok"]), sum(1 for r in domain if r["kind"] == "status")),
             "status_noted": sum(1 for r in domain if r["kind"] == "status" and r["noted"]),
+            # Answer-level figures. decisive@1 / answer_in_citations: over answerable questions with
+            # a gold span; misgrounded: over answerable questions that got citations; coverage: each
+            # question against its expected label (direct / not direct / none, `_expected_coverage`).
+            "gold_questions": sum(1 for r in domain if r["has_gold"]),
+            "decisive@1": _ratio(sum(1 for r in domain if r["decisive"]), sum(1 for r in domain if r["has_gold"])),
+            "answer_in_citations": _ratio(sum(1 for r in domain if r["answer_cited"]), sum(1 for r in domain if r["has_gold"])),
+            "misgrounded": _ratio(sum(1 for r in domain if r["citations"] and not r["relevant_citations"]), sum(1 for r in domain if r["citations"])),
+            "coverage_accuracy": _ratio(sum(1 for r in subset if r["coverage_ok"]), len(subset)),
+            "coverage_direct_answerable": _ratio(sum(1 for r in domain if r["coverage"] == "direct"), len(domain)),
+            "coverage_not_direct_near": _ratio(sum(1 for r in near if r["coverage"] != "direct"), len(near)),
+            "coverage_none_ood": _ratio(sum(1 for r in ood if r["coverage"] == "none"), len(ood)),
+            "coverage_counts": {kind: sum(1 for r in subset if r["coverage"] == kind) for kind in ("direct", "related", "none")},
         }
     out["p50_ms"] = round(_percentile(latencies, 50), 1)
     out["p95_ms"] = round(_percentile(latencies, 95), 1)
     out["components"] = times.summary()
     out["per_question"] = rows
     return out
+
+
+def _expected_coverage(q: Question) -> str:
+    """The coverage an answer should carry: `direct` for an answerable question, `related` for a
+    near-domain one (the corpus discusses the subject but does not answer; `none` counts as right
+    too, see `coverage_ok`), `none` out of domain."""
+    if q.relevant:
+        return "direct"
+    return "related" if q.near_domain else "none"
+
+
+def _gold_span(service: Any, texts: dict[str, str], q: Question) -> dict[str, Any] | None:
+    """The gold answer span of `q` as `{doc_id, start, end, quote}`: where `answer.quote` occurs in
+    the stored text of `answer.doc_id` (exactly, else whitespace-normalised); offsets None when
+    the stored text does not hold it verbatim."""
+    if not q.relevant or not q.answer or not q.answer.get("quote") or not q.answer.get("doc_id"):
+        return None
+    doc_id, quote = q.answer["doc_id"], q.answer["quote"]
+    if doc_id not in texts:
+        texts[doc_id] = (service.get_document(doc_id) or {}).get("text", "")
+    at = texts[doc_id].find(quote)
+    return {"doc_id": doc_id, "quote": quote, "start": at if at >= 0 else None, "end": at + len(quote) if at >= 0 else None}
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _span_overlap(citation: dict[str, Any], gold: dict[str, Any]) -> bool:
+    """Whether a cited quote overlaps the gold answer span.
+
+    Same document, and either (a) the character ranges intersect by at least half of the shorter
+    of the two (offsets into the document's canonical text; the gold span located by `_gold_span`),
+    or (b) when the gold quote is not verbatim in the stored text, one whitespace-normalised,
+    case-folded text contains the other.
+    """
+    if citation["doc_id"] != gold["doc_id"]:
+        return False
+    if gold["start"] is not None:
+        shared = min(citation["end"], gold["end"]) - max(citation["start"], gold["start"])
+        return shared > 0 and shared >= 0.5 * min(citation["end"] - citation["start"], gold["end"] - gold["start"])
+    a, b = (_SPACE.sub(" ", t).strip().casefold() for t in (citation["quote"], gold["quote"]))
+    return bool(a and b) and (a in b or b in a)
 
 
 def _first_rank(ranked: list[str], relevant: list[str]) -> int | None:
@@ -571,6 +633,26 @@ def markdown_report(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {language} | {m['cites_relevant']:.3f} | {m['citation_precision']:.3f} | {m['answered_in_domain']:.3f} | "
                 f"{m['verbatim_rate']:.3f} | {m['boilerplate_quotes']} | {m['ood_refusal_rate']:.3f} |{near_cell} {m['status_later_cited']:.3f} ({m['status_questions']}) | {m['status_noted']} |"
+            )
+        lines += ["", "### Answer-level figures", ""]
+        lines += [
+            "`decisive@1`: the first quote overlaps the gold answer span; `answer_in_citations`: any quote does "
+            "(same document, character ranges sharing at least half of the shorter one; whitespace-normalised "
+            "containment either way when the gold quote is not verbatim in the stored text), over answerable "
+            "questions with a gold span. `misgrounded`: answerable questions whose citations include no relevant "
+            "document, over those with citations. `coverage`: direct for answerable, not direct for near-domain, "
+            "none for out-of-domain.",
+            "",
+            "| language | decisive@1 (n) | answer_in_citations | misgrounded | coverage accuracy | answerable direct | near-domain not direct | out-of-domain none | direct / related / none |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for language in (*LANGUAGES, "all"):
+            m = a[language]
+            counts = m["coverage_counts"]
+            lines.append(
+                f"| {language} | {m['decisive@1']:.3f} ({m['gold_questions']}) | {m['answer_in_citations']:.3f} | {m['misgrounded']:.3f} | "
+                f"{m['coverage_accuracy']:.3f} | {m['coverage_direct_answerable']:.3f} | {m['coverage_not_direct_near']:.3f} ({m['near_domain_questions']}) | "
+                f"{m['coverage_none_ood']:.3f} | {counts['direct']} / {counts['related']} / {counts['none']} |"
             )
         lines += ["", f"`ask` latency: p50 {a['p50_ms']} ms, p95 {a['p95_ms']} ms."]
     lines += _component_latency_lines(report)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from lagrum.answer import MAX_QUESTION_CHARS
+from lagrum.text import WORD_CHARACTERS
 from lagrum.documents import DOC_TYPE_ALIASES, DOC_TYPES, LANGUAGE_ALIASES, LANGUAGES
 
 # What the server accepts, written as JSON Schema patterns so that OpenAPI (and schemathesis)
@@ -30,7 +31,7 @@ DOC_TYPE_PATTERN = _comma_list(_DOC_TYPE)
 ONE_DOC_TYPE_PATTERN = rf"^\s*(?:{_DOC_TYPE}\s*)?$"  # a document has one type (empty: övrigt)
 LANGUAGE_PATTERN = _comma_list(_LANGUAGE)
 # A query or question needs one letter or digit somewhere (`lagrum.text.query_problem`).
-WORDS_PATTERN = r"[^\W_]"
+WORDS_PATTERN = f"[{WORD_CHARACTERS}]"
 # An ISO date, or empty for no bound (a sibling of pydantic's own anyOf, hence the allOf).
 DATE_SCHEMA = {"allOf": [{"anyOf": [{"format": "date"}, {"maxLength": 0}]}]}
 

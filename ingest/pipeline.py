@@ -44,11 +44,15 @@ EMBED_BATCH = 32  # chunks per batch written (from half of it when the producer 
 PREPARE_AHEAD = 16  # documents (or reported failures) the producer may prepare ahead of the writes
 
 
-def read_ahead(items: Iterable[Any], ahead: int = PREPARE_AHEAD) -> Iterator[Any]:
+_NO_IDLE = object()
+
+
+def read_ahead(items: Iterable[Any], ahead: int = PREPARE_AHEAD, idle: Any = _NO_IDLE) -> Iterator[Any]:
     """`items` in order, read by a producer thread at most `ahead` items in front of the caller,
     so reading and parsing the next files overlaps whatever the caller does with the current one
     (embedding it). An exception raised by `items` is raised here, at its place in the order;
-    closing the generator stops the producer at its next item.
+    closing the generator stops the producer at its next item. With `idle` given, it is yielded
+    before waiting whenever nothing is read yet (the caller may act on what it holds).
 
     >>> list(read_ahead(iter(range(5)), ahead=2))
     [0, 1, 2, 3, 4]
@@ -78,7 +82,14 @@ def read_ahead(items: Iterable[Any], ahead: int = PREPARE_AHEAD) -> Iterator[Any
     producer.start()
     try:
         while True:
-            outcome, value = buffer.get()
+            if idle is _NO_IDLE:
+                outcome, value = buffer.get()
+            else:
+                try:
+                    outcome, value = buffer.get_nowait()
+                except queue.Empty:
+                    yield idle
+                    outcome, value = buffer.get()
             if outcome == "end":
                 return
             if outcome == "raise":
@@ -199,46 +210,7 @@ class IngestPipeline:
         None) before blocking when nothing is prepared yet (the caller writes a batch of half its
         size then, so the embedder does not idle while the producer reads). An exception
         from `items` itself (a path that does not exist) is raised here, as before."""
-        ahead: queue.Queue = queue.Queue(maxsize=PREPARE_AHEAD)
-        stop = threading.Event()
-
-        def put(event: tuple[str, Any]) -> bool:
-            while not stop.is_set():
-                try:
-                    ahead.put(event, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def produce() -> None:
-            try:
-                for event in self._events(items, stages):
-                    if not put(event):
-                        return
-                put(("end", None))
-            except BaseException as exc:  # handed to the consuming thread, raised there
-                put(("raise", exc))
-
-        producer = threading.Thread(target=produce, name="lagrum-ingest-prepare", daemon=True)
-        producer.start()
-        try:
-            while True:
-                try:
-                    outcome, value = ahead.get_nowait()
-                except queue.Empty:
-                    yield "waiting", None
-                    outcome, value = ahead.get()
-                if outcome == "end":
-                    return
-                if outcome == "raise":
-                    raise value
-                yield outcome, value
-        finally:
-            stop.set()
-            # The producer stops at its next item; it never writes, so it need not be waited for
-            # long (a file being parsed is bounded by LAGRUM_MAX_PARSE_SECONDS anyway).
-            producer.join(timeout=None if not producer.is_alive() else 5)
+        return read_ahead(self._events(items, stages), PREPARE_AHEAD, idle=("waiting", None))
 
     def _events(self, items: Iterable[Document | InputError], stages: dict[str, float]):
         """What happens to each item, in order (runs in the producer thread; reads only)."""

@@ -197,6 +197,31 @@ def test_the_ingest_pipeline_writes_what_ingest_pipeline_writes(tmp_path, embedd
         new.close()
 
 
+def test_document_embedder_embeds_passages_and_titles_in_one_model_call(embedder):
+    """The ingest pipeline's embedder takes the documents' titles into the passages' call; each
+    title vector is the one the title embedded alone gets (real e5)."""
+    from haystack import Document
+
+    calls: list[int] = []
+
+    class Counting:
+        def embed_passages(self, texts):
+            calls.append(len(texts))
+            return embedder.embed_passages(texts)
+
+    component = E5DocumentEmbedder()
+    component.bind(Counting())
+    passages = [Document(content=f"Passage {n}.", meta={"embedding_text": f"Beslut\nArbetsgivaren satte upp {n} kameror."}) for n in range(3)]
+    sources = [Document(id="a", content="x", meta={"title": "Kameraövervakning i butik"}), Document(id="b", content="y", meta={"title": ""})]
+    out = component.run(documents=passages, sources=sources)
+    assert calls == [4]  # three passages and the one title, in one call
+    assert all(d.embedding is not None for d in out["documents"])
+    assert out["sources"][1].embedding is None  # no title, no vector
+    alone = embedder.embed_passages(["Kameraövervakning i butik"])[0]
+    assert max(abs(x - y) for x, y in zip(out["sources"][0].embedding, alone)) < 1e-5
+    assert component.run(documents=passages)["sources"] == []
+
+
 def test_lagrum_ingest_through_the_haystack_pipeline_writes_and_reports_what_ingest_pipeline_did(tmp_path, embedder):
     """`PipelineIngest` (what `lagrum ingest`, uploads, sync and eval run) against `IngestPipeline`:
     the same summary (bad input and duplicate id reported, not fatal), the same points; and each
@@ -252,7 +277,7 @@ def test_lagrum_ingest_cli_runs_the_haystack_pipeline(tmp_path, capsys):
     finally:
         Pipeline.run = original
     assert code == 0
-    assert runs == [["annotator", "splitter"], ["embedder", "title_embedder", "writer"]]
+    assert runs == [["annotator", "splitter"], ["embedder", "writer"]]
     assert '"ingested": 1' in capsys.readouterr().out
     # The two halves are the whole pipeline cut after the annotator.
     whole = pipelines.build_ingest_pipeline(Settings().with_(data_dir=tmp_path / "x"), clean=False)

@@ -252,7 +252,7 @@ KILLERS = {
         "        os.kill(os.getpid(), 9)\n"
         "    return original(self, batch, prepared, summary, progress)\n"
         "pipelines.PipelineIngest._store = killer\n"
-        "pipelines.BATCH_CHARS = 1\n"
+        "os.environ['LAGRUM_EMBED_PASSAGE_BATCH'] = '1'\n"  # every document in a call of its own
         "from lagrum.app.cli import main\n"
     ),
     # ingest.pipeline.IngestPipeline, which the CLI ran before (and the test fixtures still use).

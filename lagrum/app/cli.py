@@ -287,11 +287,10 @@ def cmd_stats(args, settings: Settings) -> int:
 
 
 def cmd_delete(args, settings: Settings) -> int:
-    from ingest.pipeline import IngestPipeline
-
     index = open_index(settings, create=False)
     try:
-        removed = IngestPipeline(index).delete(args.doc_id)
+        removed = index.store.delete_document(args.doc_id)  # the record and all its passages
+        index.store.flush()
     finally:
         index.close()
     if args.json:

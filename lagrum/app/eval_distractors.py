@@ -203,7 +203,7 @@ def build_union(components: list[Component], settings: Any, log: Callable[[str],
     the ingest afterwards skips those (content hash current) and embeds the rest.
     """
     from ingest.loaders import iter_documents
-    from ingest.pipeline import IngestPipeline
+    from lagrum.app.pipelines import PipelineIngest
     from lagrum.errors import InputError
     from lagrum.index import Index
 
@@ -261,7 +261,7 @@ def build_union(components: list[Component], settings: Any, log: Callable[[str],
             copied_docs += result["documents"]
             copied_chunks += result["chunks"]
             log(f"{component.name}: {result['documents']} documents ({result['chunks']} chunks) copied from {component.cache}" + (f" ({result['note']})" if result.get("note") else ""))
-        ingest = IngestPipeline(index).ingest(documents).as_dict()
+        ingest = PipelineIngest(index).ingest(documents).as_dict()  # what `lagrum ingest` runs
         log(f"union: {ingest['skipped']} documents current, {ingest['ingested']} embedded ({ingest['chunks']} chunks), {ingest['failed']} failed")
         for name, check in id_checks.items():
             expected = [renamed.get(name, {}).get(d, d) for d in check["expected_ids"]]

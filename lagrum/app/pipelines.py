@@ -2,8 +2,7 @@
 `lagrum.app.service` and the CLI: it wires core components and, for ingest, `ingest.components`).
 
     query:  query_embedder (E5TextEmbedder) → retriever (LagrumHybridRetriever) → composer (LagrumAnswerComposer)
-    ingest: cleaner → splitter → annotator → embedder ─┬→ writer
-                              (sources) → title_embedder ┘
+    ingest: cleaner → splitter → annotator ─(passages, sources)→ embedder ─(passages, sources with title vectors)→ writer
 
 `lagrum search` and `lagrum ask` (and `GET /search`, `POST /ask`) run the query pipeline
 through `LagrumService`; `lagrum ingest` (and `POST /documents`, `lagrum eval`'s index) run the
@@ -85,18 +84,18 @@ def build_ingest_pipeline(settings: Settings, index: Any = None, clean: bool = T
         pipeline.connect("splitter.documents", "annotator.documents")
         pipeline.connect("splitter.sources", "annotator.sources")
     if store:
-        embedder = E5DocumentEmbedder(model=settings.embedder, text_field="embedding_text")
-        titles = E5DocumentEmbedder(model=settings.embedder, text_field="title", skip_empty=True)
+        # Passages and their documents' titles in one e5 call per batch (the writer stores the
+        # title vectors with the records; the answer's relevance bar compares questions with them).
+        embedder = E5DocumentEmbedder(model=settings.embedder, text_field="embedding_text", batch_size=settings.embed_passage_batch + EMBED_TITLES)
         writer = LagrumDocumentWriter(data_dir=str(settings.data_dir))
-        bound += [embedder, titles]
+        bound.append(embedder)
         pipeline.add_component("embedder", embedder)
-        pipeline.add_component("title_embedder", titles)
         pipeline.add_component("writer", writer)
         pipeline.connect("embedder.documents", "writer.documents")
-        pipeline.connect("title_embedder.documents", "writer.sources")
+        pipeline.connect("embedder.sources", "writer.sources")
     if prepare and store:
         pipeline.connect("annotator.documents", "embedder.documents")
-        pipeline.connect("annotator.sources", "title_embedder.documents")
+        pipeline.connect("annotator.sources", "embedder.sources")
     if index is not None:
         for component in bound:
             component.bind(index.embedder)
@@ -119,9 +118,8 @@ def load_pipeline(yaml_text: str) -> Pipeline:
     return Pipeline.loads(yaml_text, allowed_modules=ALLOWED_MODULES)
 
 
-# A batch of documents goes through the ingest pipeline once their texts reach this many
-# characters (about EMBED_BATCH passages of 320 tokens), as IngestPipeline batches ~32 passages.
-BATCH_CHARS = 32 * 1_200
+# Titles per batch the embedder's call may hold beside a full batch of passages.
+EMBED_TITLES = 8
 
 
 class PipelineIngest:
@@ -156,36 +154,62 @@ class PipelineIngest:
         What the producer finds (bad input, duplicates, unchanged documents) is reported here,
         in the order of the input.
         """
-        from ingest.pipeline import IngestSummary, _notify, read_ahead
+        from ingest.pipeline import PREPARE_AHEAD, IngestSummary, _notify, read_ahead
 
         started = time.perf_counter()
         summary = IngestSummary()
-        for event in read_ahead(self._prepared(items), ahead=2):
-            kind = event[0]
-            if kind == "failed":
-                summary.failed += 1
-                summary.errors.append({"source": event[1], "error": event[2]})
-                _notify(progress, "failed", event[1])
-            elif kind == "skipped":
-                summary.skipped += 1
-                _notify(progress, "skipped", event[1])
-            else:
-                self._store(event[1], event[2], summary, progress)
+        target = self.index.settings.embed_passage_batch  # texts per e5 call (passages and titles)
+        held: list[tuple[list[Any], dict[str, Any]]] = []  # prepared documents waiting for a full call
+
+        def texts(prepared: dict[str, Any]) -> int:
+            return len(prepared["documents"]) + sum(1 for s in prepared["sources"] if s.meta.get("title"))
+
+        def write() -> None:
+            if held:
+                self._store([d for batch, _ in held for d in batch], _merged([p for _, p in held]), summary, progress)
+                held.clear()
+
+        events = read_ahead(self._prepared(items), ahead=PREPARE_AHEAD, idle=("waiting",))
+        try:
+            for event in events:
+                kind = event[0]
+                if kind == "waiting":  # nothing prepared yet: embed what is held instead of idling,
+                    if sum(texts(p) for _, p in held) >= target // 2:  # when that makes an efficient call
+                        write()
+                elif kind == "failed":
+                    summary.failed += 1
+                    summary.errors.append({"source": event[1], "error": event[2]})
+                    _notify(progress, "failed", event[1])
+                elif kind == "skipped":
+                    summary.skipped += 1
+                    _notify(progress, "skipped", event[1])
+                elif isinstance(event[2], Exception):  # the first part failed: this batch on its own
+                    write()
+                    self._store(event[1], event[2], summary, progress)
+                else:
+                    if held and sum(texts(p) for _, p in held) + texts(event[2]) > target:
+                        write()  # calls of at most `target` texts, except for one long document
+                    held.append((event[1], event[2]))
+                    if sum(texts(p) for _, p in held) >= target:
+                        write()
+            write()
+        finally:
+            events.close()  # stops the producer (an error or an interrupt here)
         self.index.store.flush()
         summary.seconds = time.perf_counter() - started
         return summary
 
     def _prepared(self, items: Any) -> Any:
-        """("failed", source, reason), ("skipped", source) and ("batch", documents, the first
-        part's output or the exception it raised), in input order (runs in the producer thread;
-        it only reads the store)."""
+        """("failed", source, reason), ("skipped", source) and ("batch", [document], the first
+        part's output or the exception it raised) for each input, in order (runs in the producer
+        thread; it only reads the store). Documents are prepared one at a time, so the caller can
+        fill each e5 call with as many passages as it takes."""
         from lagrum.components.convert import legal_to_document
         from lagrum.errors import InputError
 
         from ingest.pipeline import _check_derived_id
 
         seen: dict[str, str] = {}
-        batch: list[Any] = []
 
         def prepared(documents: list[Any]) -> tuple[str, list[Any], Any]:
             try:
@@ -210,12 +234,7 @@ class PipelineIngest:
             if existing and existing.get("content_hash") == item.content_hash(self._hash_key) and existing.get("state") == "complete":
                 yield "skipped", item.origin or item.id
                 continue
-            batch.append(item)
-            if sum(len(d.text) for d in batch) >= BATCH_CHARS:
-                yield prepared(batch)
-                batch = []
-        if batch:
-            yield prepared(batch)
+            yield prepared([item])
 
     def _store(self, batch: list[Any], prepared: Any, summary: Any, progress: Any) -> None:
         """The second part (embed, write) over a prepared batch; when either part failed, each
@@ -225,7 +244,7 @@ class PipelineIngest:
                 self._run([document], summary, progress)
             return
         try:
-            result = self.store.run({"embedder": {"documents": prepared["documents"]}, "title_embedder": {"documents": prepared["sources"]}})["writer"]["summary"]
+            result = self.store.run({"embedder": {"documents": prepared["documents"], "sources": prepared["sources"]}})["writer"]["summary"]
         except Exception:
             if len(batch) == 1:
                 self._run(batch, summary, progress)
@@ -278,6 +297,13 @@ class PipelineIngest:
         summary.ingested_ids.extend(result["ingested_ids"])
         for doc_id in result["ingested_ids"]:
             _notify(progress, "ingested", origins[doc_id])
+
+
+def _merged(prepared: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first part's outputs for several documents as one (their passages, then their sources)."""
+    if len(prepared) == 1:
+        return prepared[0]
+    return {"documents": [d for p in prepared for d in p["documents"]], "sources": [s for p in prepared for s in p["sources"]]}
 
 
 class QueryPipelines:

@@ -170,10 +170,9 @@ class LagrumService:
         return summary.as_dict()
 
     def delete_document(self, doc_id: str) -> bool:
-        from ingest.pipeline import IngestPipeline
-
         with self._write_lock:
-            removed = IngestPipeline(self.index).delete(doc_id)
+            removed = self.index.store.delete_document(doc_id)  # the record and all its passages
+            self.index.store.flush()
             self.invalidate()
         return removed
 

@@ -18,6 +18,11 @@ class E5DocumentEmbedder:
     `skip_empty=True` it embeds documents' titles (the answer's relevance bar compares questions
     with them); Documents without a title keep `embedding=None`.
 
+    Given `sources` too (the whole documents the passages come from), it embeds their titles in
+    the same model call as the passages and returns them as `sources` with their title vectors:
+    one call per batch instead of two (the model streams its weights once per call, so fewer,
+    larger calls embed more per second). Sources without a title keep `embedding=None`.
+
     Usage example:
     ```python
     embedder = E5DocumentEmbedder()
@@ -28,10 +33,10 @@ class E5DocumentEmbedder:
     :param model: "e5" (default) or "st:<model>", as `LAGRUM_EMBEDDER`.
     :param text_field: the meta field holding the text to embed; `content` when absent.
     :param skip_empty: leave Documents whose text is empty without an embedding instead of failing.
-    :param batch_size: passages per model call.
+    :param batch_size: passages per model call (titles of `sources` included).
     """
 
-    def __init__(self, model: str = "e5", text_field: str | None = "embedding_text", skip_empty: bool = False, batch_size: int = 32):
+    def __init__(self, model: str = "e5", text_field: str | None = "embedding_text", skip_empty: bool = False, batch_size: int = 64):
         if batch_size < 1:
             raise ValueError(f"E5DocumentEmbedder batch_size={batch_size}: give at least 1")
         self.model = model
@@ -61,20 +66,32 @@ class E5DocumentEmbedder:
             return str(document.meta[self.text_field] or "")
         return document.content or ""
 
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]) -> dict[str, Any]:
-        """:param documents: passages (or whole documents). :returns: `documents`, with `embedding` set."""
-        if not isinstance(documents, list) or any(not isinstance(d, Document) for d in documents):
-            raise TypeError("E5DocumentEmbedder expects a list of Documents; embed a question with E5TextEmbedder")
+    @component.output_types(documents=list[Document], sources=list[Document])
+    def run(self, documents: list[Document], sources: list[Document] | None = None) -> dict[str, Any]:
+        """:param documents: passages (or whole documents).
+        :param sources: optionally, the documents the passages come from: their titles are embedded
+            in the same call.
+        :returns: `documents`, with `embedding` set, and `sources` (with their title vectors; empty
+            when none were given)."""
+        for name, given in (("documents", documents), ("sources", sources or [])):
+            if not isinstance(given, list) or any(not isinstance(d, Document) for d in given):
+                raise TypeError(f"E5DocumentEmbedder expects {name} as a list of Documents; embed a question with E5TextEmbedder")
         self.warm_up()
         texts = [self._text(d) for d in documents]
         wanted = [i for i, t in enumerate(texts) if t]
         if not self.skip_empty and len(wanted) < len(texts):
             empty = documents[next(i for i, t in enumerate(texts) if not t)]
             raise ValueError(f"Document {empty.id!r} has no text to embed (meta[{self.text_field!r}] and content are empty); pass skip_empty=True to leave it unembedded")
+        sources = sources or []
+        titles = [str(s.meta.get("title") or "") for s in sources]
+        titled = [i for i, t in enumerate(titles) if t]
+        all_texts = [texts[i] for i in wanted] + [titles[i] for i in titled]
         vectors: list[list[float]] = []
-        for start in range(0, len(wanted), self.batch_size):
-            batch = [texts[i] for i in wanted[start : start + self.batch_size]]
-            vectors.extend(v.tolist() for v in self._embedder.embed_passages(batch))
+        for start in range(0, len(all_texts), self.batch_size):
+            vectors.extend(v.tolist() for v in self._embedder.embed_passages(all_texts[start : start + self.batch_size]))
         embedded = dict(zip(wanted, vectors))
-        return {"documents": [replace(d, embedding=embedded[i]) if i in embedded else d for i, d in enumerate(documents)]}
+        title_vectors = dict(zip(titled, vectors[len(wanted) :]))
+        return {
+            "documents": [replace(d, embedding=embedded[i]) if i in embedded else d for i, d in enumerate(documents)],
+            "sources": [replace(s, embedding=title_vectors[i]) if i in title_vectors else s for i, s in enumerate(sources)],
+        }

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from lagrum.citations import _quotable, _sentences_of, citation_from_hit
+from lagrum.citations import MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
 from lagrum.retrieval import Hit
@@ -56,6 +56,12 @@ LEAD_IN = {
     "sv": "Det här säger källorna i kunskapsbasen:",
     "en": "Here is what the sources in the knowledge base say (quotes in their original language):",
 }
+# When no quote shares a word with the question, the sources discuss the subject (retrieval found
+# them close to it) without answering it: the answer says so first and names what they cover.
+RELATED_LEAD_IN = {
+    "sv": "Kunskapsbasen besvarar inte frågan direkt. Källorna nedan tar upp närliggande frågor ({covers}) och visas som relaterat material, inte som svar:",
+    "en": "The knowledge base does not answer this question directly. The sources below discuss related matters ({covers}) and are shown as related material, not as the answer:",
+}
 NOT_FOUND = {
     "sv": "Kunskapsbasen innehåller inget som besvarar frågan.",
     "en": "The knowledge base holds nothing that answers this question.",
@@ -87,12 +93,16 @@ class Answer:
     mode: str = "extractive"
     took_ms: float = 0.0
     language: str = "sv"
+    # "direct" (the sources answer), "related" (they discuss the subject, not the question) or
+    # "none" (nothing found); empty means direct when found, none otherwise.
+    coverage: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.answer,
             "found": self.found,
+            "coverage": self.coverage or ("direct" if self.found else "none"),
             "citations": self.citations,
             "notes": self.notes,
             "mode": self.mode,
@@ -224,9 +234,22 @@ class AnswerComposer:
             # Rank of the document, then of the chunk within it (a second chunk counts half a place).
             rank = doc_rank[hit.doc_id] + 0.5 * seen.get(hit.doc_id, 0)
             seen[hit.doc_id] = seen.get(hit.doc_id, 0) + 1
-            for position, (start, end) in enumerate(_sentences_of(hit)):
+            spans = _sentences_of(hit)
+            for position, (start, end) in enumerate(spans):
                 text = hit.text[start - hit.start : end - hit.start]
                 if not _quotable(text):
+                    continue
+                reason = needs_context(text, hit.doc_type)
+                if reason == "reference":
+                    # Quoted with the sentence before it (its antecedent), when that one stands alone.
+                    before = spans[position - 1] if position else None
+                    if before is None:
+                        continue
+                    previous = hit.text[before[0] - hit.start : before[1] - hit.start]
+                    start, text = before[0], hit.text[before[0] - hit.start : end - hit.start]
+                    if not _quotable(previous) or needs_context(previous, hit.doc_type) or len(text.strip()) > MAX_QUOTE_CHARS:
+                        continue
+                elif reason is not None:  # a speaker's line or a question: never evidence on its own
                     continue
                 overlap = _overlap(terms, self._terms(text))
                 # Rank of the passage dominates; shared terms and an early position break ties.
@@ -244,7 +267,21 @@ class AnswerComposer:
             n = _citation_number(citations, passage)
             parts.append(f"{_one_line(passage.text)} [{n}]")
         body = " ".join(parts)
-        return Answer(question=question, answer=f"{LEAD_IN[language]}\n\n{body}", found=True, citations=citations, language=language)
+        if self._judgeable(question, language, chosen) and not any(_overlap(terms, self._terms(f"{p.hit.title}\n{p.hit.section or ''}\n{p.text}")) for p in chosen):
+            # Not one quote, nor its document's title or section, shares a word with the question
+            # (its glossary rendering included): the passages are near it in meaning, not an answer.
+            covers = "; ".join(dict.fromkeys(p.hit.title for p in chosen if p.hit.title))
+            lead = RELATED_LEAD_IN[language].format(covers=covers or "–")
+            return Answer(question=question, answer=f"{lead}\n\n{body}", found=True, citations=citations, language=language, coverage="related")
+        return Answer(question=question, answer=f"{LEAD_IN[language]}\n\n{body}", found=True, citations=citations, language=language, coverage="direct")
+
+    def _judgeable(self, question: str, language: str, chosen: list[Passage]) -> bool:
+        """Whether shared words can tell an answer from related material: the quotes are in the
+        question's language, or the glossary rendered the question's words in theirs."""
+        if all(p.hit.language == language for p in chosen):
+            return bool(self._query_terms(question))
+        plan = self.service.retriever.plan(question)
+        return bool(plan.translated_text if language == "en" else plan.cross_text)
 
     def _query_terms(self, question: str) -> set[int]:
         plan = self.service.retriever.plan(question)

@@ -47,6 +47,91 @@ def _sentences_of(hit: Hit) -> list[tuple[int, int]]:
     return [(hit.start + s, hit.start + e) for s, e in split_sentences(hit.text)]
 
 
+# A sentence opening with one of these words points at something said before it ("Han", "Då",
+# "Därför"; "They", "Then", "However"): out of its article it says nothing on its own.
+_REFERRING_OPENERS = frozenset(
+    "han hon hans hennes deras då dit därför därmed dessutom också men och samtidigt istället annars alltså ändå "
+    "he she they them his her their then but and also however therefore thus moreover"
+    .split()
+)
+# These refer back only as a subject followed by a verb ("Det är olagligt.", "Detta innebär att",
+# "This means"); before a noun or adjective they are articles or determiners ("De anställda",
+# "Det överklagade beslutet", "Denna lag", "This Regulation") and the sentence names its subject.
+_PRONOUNS = frozenset("det den de dessa detta denna it this that these those".split())
+_FINITE_VERBS = frozenset(
+    "är var blir blev har hade ska skall skulle kan kunde får fick måste bör gäller innebär innebar betyder visar "
+    "is was are were has have had will would may must can could should means meant does did shows"
+    .split()
+)
+# In a news item or a press release a sentence in the first person is an interviewee's line ("Vi
+# sitter bara och svarar på samtal."), whose speaker is named elsewhere. In a decision or a ruling
+# the first person is the deciding authority itself ("Jag delar helt försäkringskassans mening",
+# the Ombudsman), and a debate article's "vi" are its named authors: those stand.
+_FIRST_PERSON = frozenset("jag vi we".split())  # not "I": in Swedish it opens "I beslutet ..."
+_REPORTED_TYPES = frozenset(("nyhet", "pressmeddelande"))
+_SUBORDINATORS = frozenset("om när eftersom medan fast trots if when because since although while once".split())
+_SUBJECT_PRONOUNS = frozenset("han hon de he she they".split())
+# "Det är inte tillåtet att ...", "It is unlawful to ...": the pronoun is a placeholder for the
+# clause that follows in the same sentence, not a reference to an earlier one.
+_EXPLETIVE = {
+    "det": re.compile(r"^det\s+(?:är|var|blir|blev|har|hade|ska|skall|kan|får|måste|bör)\b.*\b(?:att|som|om)\b", re.IGNORECASE | re.DOTALL),
+    "it": re.compile(r"^it\s+(?:is|was|has|had|will|would|may|must|can|could|should)\b.*\b(?:to|that|whether)\b", re.IGNORECASE | re.DOTALL),
+}
+_DIALOGUE = re.compile(r"^[–—-]\s")
+_WORDS = re.compile(r"[\wÅÄÖåäö]+")
+
+
+def needs_context(text: str, doc_type: str | None = None) -> str | None:
+    """Why `text` cannot be quoted on its own, or None when it stands alone.
+
+    A quote must be a complete statement that makes sense out of its article: not a line of
+    dialogue whose subject is elsewhere, not a question, and not a sentence opening with a word
+    that refers back ("Det", "Då", "Han", "It", "Then"), unless that word only
+    announces the clause that follows ("Det är inte tillåtet att ...", "It is unlawful to ...").
+    In news items and press releases (`doc_type`) a sentence in the first person is a speaker's
+    line ("speaker"). The reasons are "dialogue", "question", "speaker" and "reference"; a sentence needing the one before it
+    may still be quoted together with that one (see `lagrum.answer`).
+
+    >>> needs_context("– Då får vi givetvis fundera på hur vi ska göra.")
+    'reference'
+    >>> needs_context("– Lagen förbjuder arbetsgivaren att vidta repressalier.") is None
+    True
+    >>> needs_context("Det är inte tillåtet att filma de anställda hela arbetsdagen.") is None
+    True
+    >>> needs_context("Han överklagade beslutet till förvaltningsrätten.")
+    'reference'
+    >>> needs_context("Om de har annat uppe på sin skärm, exempelvis mejl, så syns det inte.")
+    'reference'
+    >>> needs_context("Det överklagade beslutet ska därför upphävas.") is None
+    True
+    """
+    stripped = text.strip()
+    if _DIALOGUE.match(stripped):
+        # A line of dialogue: quotable when what is said names its own subject ("– Lagen förbjuder
+        # arbetsgivaren att ..."), not when it leans on what was said before ("– Då får vi ...").
+        return needs_context(stripped[1:], doc_type)
+    if stripped.rstrip("”\"’»)").endswith("?"):
+        return "question"
+    words = _WORDS.findall(stripped[:80])
+    if not words:
+        return None
+    first = words[0].casefold()
+    if doc_type in _REPORTED_TYPES and first in _FIRST_PERSON:
+        return "speaker"
+    if first in _REFERRING_OPENERS:
+        return "reference"
+    if first in _SUBORDINATORS and len(words) > 2 and words[1].casefold() in _SUBJECT_PRONOUNS:
+        # "Om de har annat uppe på sin skärm ...", "When they asked ...": who "de" are is elsewhere.
+        if words[1].casefold() not in _PRONOUNS or words[2].casefold() in _FINITE_VERBS:
+            return "reference"
+    if first in _PRONOUNS and len(words) > 1 and words[1].casefold() in _FINITE_VERBS:
+        expletive = _EXPLETIVE.get(first)
+        if expletive is not None and expletive.search(stripped[stripped.casefold().index(first) :]):
+            return None
+        return "reference"
+    return None
+
+
 def _quotable(text: str) -> bool:
     from lagrum.text import is_boilerplate_line
 

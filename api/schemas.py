@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -148,6 +148,10 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     found: bool
+    coverage: Literal["direct", "related", "none"] = Field(
+        "none",
+        description="direct: the quotes answer the question; related: the sources discuss the subject but do not answer it (the answer says so first); none: nothing found, no citations",
+    )
     citations: list[Citation]
     notes: list[str]
     mode: str

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from lagrum.legal.operative import is_operative_section
 from lagrum.citations import MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
@@ -32,6 +33,12 @@ MAX_SENTENCES = 4
 MAX_PER_DOCUMENT = 2
 MAX_DOCUMENTS = 4  # distinct documents quoted in one extractive answer
 RANK_DECAY = 2.0  # rank weight RANK_DECAY / (rank + RANK_DECAY): 1, 0.67, 0.5, 0.4 for documents 1-4
+# A sentence of a decision's or ruling's operative part (its section label: "Beslut", "DOMSLUT",
+# "Integritetsskyddsmyndighetens beslut") decides the question; one with a figure answers a question
+# asking for one ("Hur stor sanktionsavgift ...?"). Either weighs as much as about one shared word.
+DECISIVE_BONUS = 0.3
+_ASKS_FOR_A_FIGURE = re.compile(r"\b(?:hur (?:stor|stort|stora|mycket|många|lång|långa|länge|högt|hög)|vilket belopp|vilken summa|how (?:much|many|large|long|high|big)|what (?:amount|sum|fine))\b", re.IGNORECASE)
+_FIGURE = re.compile(r"\d")
 RELATIVE_BAR = 0.35  # a sentence scoring under this share of the best one is not quoted
 PASSAGES = 12  # retrieved chunks, narrowed by `_reading_list` to what the composer reads
 READ_DOCUMENTS = 4  # documents the composer reads, best first
@@ -213,18 +220,19 @@ class AnswerComposer:
                 try:
                     answer = self.generator.answer(question, language, relevant[: max(1, limit) + 2])
                 except Exception as exc:  # an unreachable model must not cost the user the answer
-                    answer = self._extractive(question, language, relevant, limit)
+                    answer = self._extractive(question, language, relevant, limit, filters)
                     answer.notes.append(f"The language model at the configured LAGRUM_LLM_URL failed ({type(exc).__name__}); this answer is extractive.")
             else:
-                answer = self._extractive(question, language, relevant, limit)
+                answer = self._extractive(question, language, relevant, limit, filters)
             self._add_status(answer, filters.as_of if filters else None)
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer.as_dict()
 
     # --- extractive -----------------------------------------------------------------
 
-    def _extractive(self, question: str, language: str, hits: list[Hit], limit: int) -> Answer:
+    def _extractive(self, question: str, language: str, hits: list[Hit], limit: int, filters: SearchFilters | None = None) -> Answer:
         terms = self._query_terms(question)
+        wants_figure = bool(_ASKS_FOR_A_FIGURE.search(question))
         candidates: list[Passage] = []
         doc_rank: dict[str, int] = {}
         for hit in hits:
@@ -252,21 +260,44 @@ class AnswerComposer:
                 elif reason is not None:  # a speaker's line or a question: never evidence on its own
                     continue
                 overlap = _overlap(terms, self._terms(text))
-                # Rank of the passage dominates; shared terms and an early position break ties.
+                # Rank of the passage dominates; shared terms, the operative part (or the figure
+                # asked for) and an early position break ties.
                 score = RANK_DECAY / (rank + RANK_DECAY) + 0.35 * overlap - 0.02 * position
                 candidates.append(Passage(hit, start, end, text, score, position))
         chosen = _choose(candidates, max(1, min(limit, MAX_SENTENCES)))
         if not chosen:
             return Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
-        # Sensible order: by document as first chosen, then by position in the text.
+        # The decisive quote first (the best-scoring one), then the others by document as first
+        # chosen and by position in the text.
+        decisive = max(chosen, key=lambda p: (p.score + DECISIVE_BONUS * self._decides(p, wants_figure), -chosen.index(p)))
+        # An overturned decision is never the lead: the ruling that overturned it leads instead
+        # (its best sentence for the question, cited here; the status notes say what happened).
+        later = self._overturner(decisive.hit.doc_id, filters)
+        if later is not None:
+            # Its sentence that says what it decided (the search leans to "upphäver"), else the one chosen.
+            ruling = self._best_sentence(question, later) + [p for p in chosen if p.hit.doc_id == later]
+            if ruling:
+                decisive = next((p for p in ruling if self._decides(p, False)), ruling[0])
+                same = [p for p in chosen if p.hit.doc_id == later and (p.start, p.end) == (decisive.start, decisive.end)]
+                if same:
+                    decisive = same[0]
+                else:
+                    of_ruling = [p for p in chosen if p.hit.doc_id == later]
+                    if len(of_ruling) >= MAX_PER_DOCUMENT:  # it takes the place of the ruling's weaker sentence
+                        weakest = min(of_ruling, key=lambda p: p.score)
+                        chosen = [p for p in chosen if p is not weakest]
+                    chosen.append(decisive)
+        rest = [p for p in chosen if p is not decisive]
         doc_order = {p.hit.doc_id: i for i, p in reversed(list(enumerate(chosen)))}
-        chosen.sort(key=lambda p: (doc_order[p.hit.doc_id], p.start))
+        chosen = [decisive, *sorted(rest, key=lambda p: (doc_order[p.hit.doc_id], p.start))]
         citations: list[dict[str, Any]] = []
         parts: list[str] = []
         for passage in chosen:
             n = _citation_number(citations, passage)
             parts.append(f"{_one_line(passage.text)} [{n}]")
-        body = " ".join(parts)
+        # One line that answers, its source named ("Dom i mål 9917-22 (2023-01-30): …"), then the
+        # supporting quotes.
+        body = f"{_source_label(decisive.hit)}: {parts[0]}" + (f"\n\n{' '.join(parts[1:])}" if len(parts) > 1 else "")
         if self._judgeable(question, language, chosen) and not any(_overlap(terms, self._terms(f"{p.hit.title}\n{p.hit.section or ''}\n{p.text}")) for p in chosen):
             # Not one quote, nor its document's title or section, shares a word with the question
             # (its glossary rendering included): the passages are near it in meaning, not an answer.
@@ -274,6 +305,47 @@ class AnswerComposer:
             lead = RELATED_LEAD_IN[language].format(covers=covers or "–")
             return Answer(question=question, answer=f"{lead}\n\n{body}", found=True, citations=citations, language=language, coverage="related")
         return Answer(question=question, answer=f"{LEAD_IN[language]}\n\n{body}", found=True, citations=citations, language=language, coverage="direct")
+
+    def _overturner(self, doc_id: str, filters: SearchFilters | None = None) -> str | None:
+        """The document that finally overturned `doc_id`, when one is indexed and dated within the
+        question's time (`until`, `as_of`): asked about the state before the ruling, the decision
+        still stood."""
+        try:
+            from lagrum.legal.graph import relation_graph
+            from lagrum.legal.status import final_overturner
+        except ImportError:
+            return None
+        final = final_overturner(relation_graph(self.service), doc_id)
+        if not final:
+            return None
+        date, limits = final.get("date"), [d for d in (filters.until if filters else None, filters.as_of if filters else None) if d]
+        if date and any(date > limit for limit in limits):
+            return None
+        return final["doc_id"]
+
+    def _best_sentence(self, question: str, doc_id: str) -> list[Passage]:
+        """`doc_id`'s sentence that decides (under its operative heading), else its sentence
+        sharing most words with the question: retrieval restricted to the document."""
+        hits = self.service.retriever.search(question, limit=3, filters=SearchFilters(doc_ids=(doc_id,)))
+        terms = self._query_terms(question)
+        best: Passage | None = None
+        for hit in hits:
+            for start, end in _sentences_of(hit):
+                text = hit.text[start - hit.start : end - hit.start]
+                if not _quotable(text) or needs_context(text, hit.doc_type):
+                    continue
+                passage = Passage(hit, start, end, text, 0.0, 0)
+                passage.score = float(self._decides(passage, False)) + _overlap(terms, self._terms(text)) / 10
+                if best is None or passage.score > best.score:
+                    best = passage
+        return [best] if best is not None else []
+
+    @staticmethod
+    def _decides(passage: Passage, wants_figure: bool) -> bool:
+        """A sentence of an operative part (under a heading such as "Domslut", "Beslut", "IMY:s
+        beslut" in its passage, or in a passage of that section), or one with a figure for a
+        question asking for one."""
+        return _in_operative_part(passage.hit, passage.start) or (wants_figure and bool(_FIGURE.search(passage.text)))
 
     def _judgeable(self, question: str, language: str, chosen: list[Passage]) -> bool:
         """Whether shared words can tell an answer from related material: the quotes are in the
@@ -364,6 +436,26 @@ def _citation_number(citations: list[dict[str, Any]], passage: Passage) -> int:
     n = len(citations) + 1
     citations.append(citation_from_hit(n, passage.hit, passage.start, passage.end, passage.text))
     return n
+
+
+def _in_operative_part(hit: Hit, start: int) -> bool:
+    """Whether the sentence at document offset `start` is under an operative heading: the nearest
+    heading line above it in the passage ("Domslut", "Förvaltningsrättens avgörande"; a short line
+    without a sentence's end), else the passage's own section label."""
+    before = hit.text[: max(0, start - hit.start)].splitlines()
+    for line in reversed(before):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) <= 80 and not line.endswith((".", "?", "!", ":", ";", ",")):
+            return is_operative_section(line)
+    return is_operative_section(hit.section)
+
+
+def _source_label(hit: Hit) -> str:
+    """The decisive quote's source as the answer names it: its title and date."""
+    title = " ".join((hit.title or hit.doc_id).split())
+    return f"{title} ({hit.date})" if hit.date else title
 
 
 def _overlap(query: set[int], sentence: set[int]) -> float:

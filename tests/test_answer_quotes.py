@@ -2,7 +2,7 @@
 
 The sentence rules (`lagrum.citations.needs_context`) on sentences written here and on real ones
 read from ../shared/realdata; the composer's behaviour on the bundled corpus (real e5, a real
-Qdrant Edge shard) and on real JO and IMY decisions.
+Qdrant Edge shard) and on two real JO decisions.
 """
 
 from __future__ import annotations
@@ -112,11 +112,11 @@ def real_service(corpus_settings, embedder, tmp_path_factory):
     from lagrum.app.service import LagrumService
     from lagrum.index import Index
 
-    files = [_real("ferenda-lagen-nu", "jo", "jo-2004-1000.xhtml"), _real("imy-decisions", "record_0002.json"), _real("imy-decisions", "record_0003.json")]
+    files = [_real("ferenda-lagen-nu", "jo", "jo-2004-1000.xhtml"), _real("ferenda-lagen-nu", "jo", "jo-2012-6356.xhtml")]
     settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-quotes-real"))
     service = LagrumService(Index.open(settings, create=True, embedder=embedder))
     summary = service.add_documents(list(iter_documents(files)))
-    assert summary["failed"] == 0 and summary["ingested"] == 3, summary
+    assert summary["failed"] == 0 and summary["ingested"] == 2, summary
     yield service
     service.close()
 
@@ -130,3 +130,31 @@ def test_real_jo_answer_quotes_stand_alone(real_service):
         assert "jo-2004-1000" in [c["doc_id"] for c in result["citations"]]
         assert all(_stands_alone(c) for c in result["citations"]), [c["quote"] for c in result["citations"]]
         assert not any(c["quote"].startswith(("Han ", "Hon ")) for c in result["citations"])
+
+
+def test_the_ruling_that_overturned_a_decision_leads_and_the_decision_follows(corpus_service):
+    """Test material (tests/data/legal): a decision of 2019 overturned by a ruling of 2020. The
+    answer's first line is the ruling, its source named; the decision follows with its status note.
+    Asked about the time before the ruling, the decision leads (it then still stood)."""
+    from lagrum.filters import SearchFilters
+
+    result = corpus_service.ask("Får ett lagerbolag kamerabevaka personalen vid packborden?")
+    doc_ids = [c["doc_id"] for c in result["citations"]]
+    assert doc_ids[0] == "test-dom-lagerkameror" and "test-beslut-lagerkameror" in doc_ids, doc_ids
+    body = result["answer"].split("\n\n")
+    lead = next(part for part in body if part.startswith("Dom om kamerabevakning av lagerpersonal"))
+    assert lead.startswith("Dom om kamerabevakning av lagerpersonal (fiktivt testmaterial) (2020-02-11): ") and lead.rstrip().endswith("[1]")
+    assert any("upphävts" in note for note in result["notes"])
+    before = corpus_service.ask("Får ett lagerbolag kamerabevaka personalen vid packborden?", filters=SearchFilters(until="2019-12-31"))
+    assert before["citations"][0]["doc_id"] == "test-beslut-lagerkameror"
+
+
+def test_the_operative_part_leads_an_answer_about_a_decision(corpus_service):
+    """A decision's sentence under its "Beslut"/"Domslut" heading leads over its background."""
+    from lagrum.answer import _in_operative_part
+    from lagrum.retrieval import Hit
+
+    text = "Beslut efter tillsyn\n\nBakgrund\n\nBolaget filmade personalen.\n\nIMY:s beslut\n\nIMY förelägger bolaget att sluta filma.\n\nSkäl för beslutet\n\nFilmningen saknar rättslig grund."
+    hit = Hit(doc_id="x", chunk_id="x#0", score=1.0, title="x", date=None, doc_type="beslut", source="test", url="", language="sv", text=text, start=0, end=len(text))
+    at = {s: text.index(s) for s in ("Bolaget filmade", "IMY förelägger", "Filmningen saknar")}
+    assert [_in_operative_part(hit, at[s]) for s in at] == [False, True, False]

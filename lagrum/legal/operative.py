@@ -59,6 +59,24 @@ _END_OF_OPERATIVE = re.compile(r"^(?:(?:Dom|Beslut) \d{4}-\d{2}-\d{2}\b|BILAGA|B
 # A lower instance as ferenda's reports name it: "Kammarrätten i Göteborg (2011-11-02, Nyström, ...)".
 _INSTANCE = re.compile(r"\b((?:[A-ZÅÄÖ][\w-]*(?:rätten|domstolen|nämnden|inspektionen|myndigheten|verket|kassan|styrelsen)|Skatteverket)(?: i [A-ZÅÄÖ][\w-]+)?) \((\d{4}-\d{2}-\d{2})[ ,]")
 
+# A passage's section label naming the operative part: "DOMSLUT", "Beslut", "IMY:s beslut",
+# "Integritetsskyddsmyndighetens beslut", "Högsta förvaltningsdomstolens avgörande", "JO:s bedömning"
+# is reasoning, not the operative part; "Skäl för beslutet" and "Beslut efter tillsyn" are not either.
+_OPERATIVE_SECTION = re.compile(
+    r"^\s*(?:domslut|beslut|slutligt beslut|avgörande|(?:[\wåäö:]+\s+){0,3}[\wåäö]+(?:s|:s) (?:avgörande|domslut|beslut))\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_operative_section(label: str | None) -> bool:
+    """Whether a passage's section label (`Chunk.section`) names a decision's or ruling's operative part.
+
+    >>> [is_operative_section(s) for s in ("DOMSLUT", "Integritetsskyddsmyndighetens beslut", "IMY:s beslut", "Skäl för beslutet", "Bakgrund")]
+    [True, True, True, False, False]
+    """
+    return bool(label) and bool(_OPERATIVE_SECTION.match(label))
+
+
 _NUMBER = r"((?:[A-ZÅÄÖ]{1,5}[ -])?\d[\w/.:-]*\d(?:/[A-Z])?)"
 _LABELLED_NUMBER = re.compile(
     rf"\b(mål|ärende(?:na|t)?|ärendenr|ärendenummer|dnr|diarienr|diarienummer)(?:\s+nr)?\.?\s+{_NUMBER}(?:\s+och\s+{_NUMBER})?",

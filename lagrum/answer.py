@@ -69,6 +69,20 @@ RELATED_LEAD_IN = {
     "sv": "Kunskapsbasen besvarar inte frågan direkt. Källorna nedan tar upp närliggande frågor ({covers}) och visas som relaterat material, inte som svar:",
     "en": "The knowledge base does not answer this question directly. The sources below discuss related matters ({covers}) and are shown as related material, not as the answer:",
 }
+RELATED_NAMES_LEAD_IN = {
+    "sv": "Kunskapsbasen innehåller inget om {names}. Källorna nedan tar upp närliggande frågor ({covers}) och visas som relaterat material, inte som svar:",
+    "en": "The knowledge base holds nothing about {names}. The sources below discuss related matters ({covers}) and are shown as related material, not as the answer:",
+}
+# Capitalised words of a question that name no one in particular: the country, the parts of law,
+# kinds of bodies, and words capitalised only because they open a question.
+_GENERIC_NAMES = frozenset(
+    """sweden swedish swede swedes sverige svensk svenska eu european europe article articles section sections
+    chapter chapters act acts law laws court courts regulation regulations directive government parliament
+    parliamentary supreme administrative agency authority authorities board ombudsman municipality region
+    county council data protection privacy appeal appeals tribunal office inspectorate""".split()
+)
+_NAME_RUN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:(?:\s+(?:and|of|for|the|och|för))*\s+[A-ZÅÄÖÉ][\w&-]*)+")
+_NAME_TOKEN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:'s|’s|')?")
 NOT_FOUND = {
     "sv": "Kunskapsbasen innehåller inget som besvarar frågan.",
     "en": "The knowledge base holds nothing that answers this question.",
@@ -298,6 +312,13 @@ class AnswerComposer:
         # One line that answers, its source named ("Dom i mål 9917-22 (2023-01-30): …"), then the
         # supporting quotes.
         body = f"{_source_label(decisive.hit)}: {parts[0]}" + (f"\n\n{' '.join(parts[1:])}" if len(parts) > 1 else "")
+        unknown = self._unknown_names(question)
+        if unknown:
+            # The question names someone or something (a company, a platform) that no indexed
+            # document mentions: whatever the passages say, they are not about it.
+            covers = "; ".join(dict.fromkeys(p.hit.title for p in chosen if p.hit.title))
+            lead = RELATED_NAMES_LEAD_IN[language].format(names=", ".join(unknown), covers=covers or "–")
+            return Answer(question=question, answer=f"{lead}\n\n{body}", found=True, citations=citations, language=language, coverage="related")
         if self._judgeable(question, language, chosen) and not any(_overlap(terms, self._terms(f"{p.hit.title}\n{p.hit.section or ''}\n{p.text}")) for p in chosen):
             # Not one quote, nor its document's title or section, shares a word with the question
             # (its glossary rendering included): the passages are near it in meaning, not an answer.
@@ -346,6 +367,45 @@ class AnswerComposer:
         beslut" in its passage, or in a passage of that section), or one with a figure for a
         question asking for one."""
         return _in_operative_part(passage.hit, passage.start) or (wants_figure and bool(_FIGURE.search(passage.text)))
+
+    def _unknown_names(self, question: str) -> list[str]:
+        """Names in `question` that occur in no indexed document: capitalised words that do not open
+        a sentence, are not a name the registry knows (authorities, courts, statutes, in Swedish or
+        English), not a word of the English glossary and not generic (`_GENERIC_NAMES`), looked up
+        in the BM25 index (also without a Swedish genitive -s). Identifiers with digits are left to
+        retrieval."""
+        try:
+            from lagrum.legal.query import blank_names
+        except ImportError:
+            return []
+        registry = self.service.retriever.query_registry
+        text = blank_names(question, registry) if registry is not None else question
+        glossary = _glossary_words(registry)  # English words the glossary renders in Swedish
+        unknown: list[str] = []
+        # Words of a capitalised run that contains a generic word ("Security Guards Act", "Patent
+        # and Market Court of Appeal") make an English name of a body or statute, not a party.
+        institutional: set[str] = set()
+        for run in _NAME_RUN.finditer(text):
+            words = re.findall(r"[\w&-]+", run.group())
+            if any(w.casefold() in _GENERIC_NAMES for w in words):
+                institutional.update(words)
+        for match in _NAME_TOKEN.finditer(text):
+            before = text[: match.start()].rstrip()
+            if not before or before.endswith((".", "?", "!", ":", "–", "-", "\"", "”")):
+                continue  # opens a sentence
+            word = re.sub(r"(?:'s|’s|')$", "", match.group())
+            if word in institutional:
+                continue
+            if len(word) < 3 or any(c.isdigit() for c in word) or word.casefold() in _GENERIC_NAMES or word.casefold() in glossary:
+                continue
+            forms = [word] + ([word[:-1]] if word.endswith("s") and len(word) > 4 else [])
+            if not any(self._in_index(form) for form in forms) and word not in unknown:
+                unknown.append(word)
+        return unknown
+
+    def _in_index(self, word: str) -> bool:
+        query = self.service.index.bm25.query(word)
+        return bool(query.indices) and bool(self.service.index.store.search_sparse(query, 1))
 
     def _judgeable(self, question: str, language: str, chosen: list[Passage]) -> bool:
         """Whether shared words can tell an answer from related material: the quotes are in the
@@ -436,6 +496,18 @@ def _citation_number(citations: list[dict[str, Any]], passage: Passage) -> int:
     n = len(citations) + 1
     citations.append(citation_from_hit(n, passage.hit, passage.start, passage.end, passage.text))
     return n
+
+
+_GLOSSARY_WORDS: dict[int, frozenset[str]] = {}
+
+
+def _glossary_words(registry: Any) -> frozenset[str]:
+    if registry is None or not hasattr(registry, "glossary"):
+        return frozenset()
+    key = id(registry)
+    if key not in _GLOSSARY_WORDS:
+        _GLOSSARY_WORDS[key] = frozenset(w.casefold() for phrase in registry.glossary() for w in phrase.split())
+    return _GLOSSARY_WORDS[key]
 
 
 def _in_operative_part(hit: Hit, start: int) -> bool:

@@ -158,3 +158,18 @@ def test_the_operative_part_leads_an_answer_about_a_decision(corpus_service):
     hit = Hit(doc_id="x", chunk_id="x#0", score=1.0, title="x", date=None, doc_type="beslut", source="test", url="", language="sv", text=text, start=0, end=len(text))
     at = {s: text.index(s) for s in ("Bolaget filmade", "IMY förelägger", "Filmningen saknar")}
     assert [_in_operative_part(hit, at[s]) for s in at] == [False, True, False]
+
+
+def test_a_question_about_someone_no_document_mentions_is_related_material(corpus_service):
+    """The bundled corpus has news about IMY's and Datainspektionen's decisions but nothing about
+    Spotify: a question naming it gets the passages as related material, saying what is missing.
+    Names the documents do carry (Telia, in the genitive; Irene Krohn) leave the answer direct."""
+    spotify = corpus_service.ask("Hur stor sanktionsavgift fick Spotify av IMY?")
+    if spotify["found"]:
+        assert spotify["coverage"] == "related"
+        assert "Kunskapsbasen innehåller inget om Spotify." in spotify["answer"]
+    else:
+        assert spotify["coverage"] == "none"
+    for question in ("Vad sa Irene Krohn om Telias planer?", "What did Telia's press officer say about recording screens?"):
+        result = corpus_service.ask(question)
+        assert result["found"] and result["coverage"] == "direct", (question, result["answer"])

@@ -110,6 +110,16 @@ def _expansions(text: str, language: str, registry: Registry, provisions: list[s
     return _new_words(text, terms), _new_words(text, cross)
 
 
+def blank_names(text: str, registry: Registry | None = None) -> str:
+    """`text` with every name the registry knows (authorities, courts, statutes, in any of their
+    written forms and in English) blanked out, offsets kept.
+
+    >>> blank_names("What did the Data Inspection Board decide?").split()
+    ['What', 'did', 'the', 'decide?']
+    """
+    return _alias_terms(text, registry if registry is not None else default_registry())[1]
+
+
 def _alias_terms(text: str, registry: Registry) -> tuple[list[str], str]:
     """Equivalent names for the names in `text`, and `text` with those names blanked out."""
     matcher, aliases = _alias_matcher(registry)

@@ -40,7 +40,7 @@ RELATION_TYPES = (
     "overturns", "overturned_by", "appeals", "upholds", "replaces", "repealed_by", "amends", "cites",
 )
 INVERSE_RELATIONS = {"overturns": "overturned_by", "overturned_by": "overturns"}
-KINDS = ("exact", "paraphrase", "provision", "general", "status", "ood")
+KINDS = ("exact", "paraphrase", "provision", "general", "status", "ood", "near-domain")
 # Minimum number of questions per language and kind; "ood" must match exactly.
 MIN_PER_KIND = {"exact": 6, "paraphrase": 8, "provision": 4, "status": 2, "ood": 6}
 EXACT_OOD = 6
@@ -235,6 +235,20 @@ def check_question(number: int, item: dict[str, Any], texts: dict[str, str],
     if kind == "ood":
         if relevant or answer is not None:
             problems.append(f"{where}: out-of-domain questions need 'relevant': [] and 'answer': null.")
+        return problems
+    if kind == "near-domain":
+        # A question in the set's legal domain that its documents do not answer: `absent_terms` are
+        # the words an answer would need, and none occurs in any document (corpus/documents included).
+        if relevant or answer is not None:
+            problems.append(f"{where}: near-domain questions need 'relevant': [] and 'answer': null.")
+        terms = item.get("absent_terms")
+        if not terms or not isinstance(terms, list):
+            return problems + [f"{where}: near-domain questions list 'absent_terms' (the words an answer needs, found in no document)."]
+        for term in terms:
+            pattern = re.compile(r"(?<!\w)" + re.escape(str(term)), re.IGNORECASE)
+            found = [doc_id for doc_id, text in texts.items() if pattern.search(text)]
+            if found:
+                problems.append(f"{where}: near-domain term {term!r} occurs in {', '.join(found[:3])}; the set may answer it: change the question or the term.")
         return problems
     if not relevant or not isinstance(answer, dict):
         return problems + [f"{where}: in-domain questions need a non-empty 'relevant' and an 'answer' object."]

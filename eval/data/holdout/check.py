@@ -32,11 +32,11 @@ except ImportError:  # keep the checker runnable with a bare Python; mirrors lag
 DOC_KEYS = {"id", "title", "text", "date", "doc_type", "source", "url", "language"}
 DOC_OPTIONAL_KEYS = {"relations"}
 QUESTION_KEYS = {"id", "question", "language", "kind", "relevant", "answer"}
-KINDS = ("exact", "paraphrase", "provision", "general", "status", "ood")
+KINDS = ("exact", "paraphrase", "provision", "general", "status", "ood", "near-domain")
 LANGUAGES = ("sv", "en")
-QUESTIONS_PER_LANGUAGE = 24
+QUESTIONS_PER_LANGUAGE = 24  # besides the near-domain questions (added later, see README)
 MIN_PER_KIND = {"exact": 4, "paraphrase": 6, "provision": 2}
-EXACT_PER_KIND = {"status": 2, "ood": 5}
+EXACT_PER_KIND = {"status": 2, "ood": 5, "near-domain": 5}
 DOC_COUNT_RANGE = (18, 26)
 EN_DOC_RANGE = (3, 6)
 INVERSE = {"overturns": "overturned_by", "overturned_by": "overturns"}
@@ -182,7 +182,7 @@ def count_sentences(quote: str) -> int:
 
 def check_question(where: str, q: dict[str, Any], docs: dict[str, dict[str, Any]], report: Report) -> None:
     """Check one question's schema, its relevant ids and its answer quote."""
-    check_keys(where, q, QUESTION_KEYS, set(), report)
+    check_keys(where, q, QUESTION_KEYS, {"absent_terms"} if q.get("kind") == "near-domain" else set(), report)
     language, kind = q.get("language"), q.get("kind")
     if language not in LANGUAGES:
         report.problem(where, f"language {language!r} must be one of {', '.join(LANGUAGES)}")
@@ -204,6 +204,24 @@ def check_question(where: str, q: dict[str, Any], docs: dict[str, dict[str, Any]
     if kind == "ood":
         if relevant or answer is not None:
             report.problem(where, "an out-of-domain question needs relevant [] and answer null")
+        return
+    if kind == "near-domain":
+        # In the set's legal domain, not answered by its documents: none of `absent_terms` (the
+        # words an answer needs) occurs in any document of the set or of corpus/documents.
+        if relevant or answer is not None:
+            report.problem(where, "a near-domain question needs relevant [] and answer null")
+        terms = q.get("absent_terms")
+        if not terms or not isinstance(terms, list):
+            report.problem(where, "a near-domain question lists absent_terms (the words an answer needs, found in no document)")
+            return
+        texts = {doc_id: doc.get("text", "") for doc_id, doc in docs.items()}
+        corpus = Path(__file__).resolve().parents[3] / "corpus" / "documents"
+        texts.update({path.name: path.read_text(encoding="utf-8", errors="replace") for path in sorted(corpus.glob("*")) if path.is_file()})
+        for term in terms:
+            pattern = re.compile(r"(?<!\w)" + re.escape(str(term)), re.IGNORECASE)
+            found = [name for name, text in texts.items() if pattern.search(text)]
+            if found:
+                report.problem(where, f"near-domain term {term!r} occurs in {', '.join(found[:3])}; the set may answer it: change the question or the term")
         return
     if not relevant:
         report.problem(where, "relevant is empty; only ood questions may have no relevant documents")
@@ -273,7 +291,7 @@ def check_counts(docs: dict[str, dict[str, Any]], questions: list[dict[str, Any]
         report.problem("documents.jsonl", "no decision→ruling pair linked only by the decision's dnr in the ruling")
     counts = Counter((q.get("language"), q.get("kind")) for q in questions)
     for language in LANGUAGES:
-        total = sum(n for (lang, _), n in counts.items() if lang == language)
+        total = sum(n for (lang, kind), n in counts.items() if lang == language and kind != "near-domain")
         if total != QUESTIONS_PER_LANGUAGE:
             report.problem("questions.jsonl", f"{total} {language} questions; expected {QUESTIONS_PER_LANGUAGE}")
         for kind, minimum in MIN_PER_KIND.items():

@@ -255,23 +255,8 @@ KILLERS = {
         "os.environ['LAGRUM_EMBED_PASSAGE_BATCH'] = '1'\n"  # every document in a call of its own
         "from lagrum.app.cli import main\n"
     ),
-    # ingest.pipeline.IngestPipeline, which the CLI ran before (and the test fixtures still use).
-    "ingest-pipeline": (
-        "from ingest import pipeline\n"
-        "original = pipeline.IngestPipeline._write_batch\n"
-        "def killer(self, batch, summary, progress):\n"
-        "    count[0] += 1\n"
-        "    if count[0] == 2:\n"
-        "        self.index.store.put_document({**batch[0].record, 'state': 'pending'})\n"
-        "        self.index.store.delete_chunks(batch[0].document.id)\n"
-        "        os.kill(os.getpid(), 9)\n"
-        "    return original(self, batch, summary, progress)\n"
-        "pipeline.IngestPipeline._write_batch = killer\n"
-        "pipeline.EMBED_BATCH = 1\n"
-        "from lagrum.app import pipelines\n"
-        "pipelines.PipelineIngest = pipeline.IngestPipeline\n"
-        "from lagrum.app.cli import main\n"
-    ),
+    # ingest.pipeline.IngestPipeline (the test fixtures' path) is killed mid-write in
+    # tests/test_store_safety.py; the CLI no longer runs it.
 }
 
 

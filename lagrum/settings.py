@@ -128,6 +128,8 @@ class Settings:
     embed_max_batch: int = 32
     embed_passage_slice: int = 8
     embed_passage_batch: int = 64  # passages per call when no question was asked in the last 30 s
+    # A folder where the embedder keeps the vectors it computed (lagrum.vector_cache); None: no cache.
+    embed_cache: Path | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -166,6 +168,7 @@ class Settings:
             embed_max_batch=int(_bounded(env, "LAGRUM_EMBED_MAX_BATCH", 32, 1, 256, whole=True)),
             embed_passage_slice=int(_bounded(env, "LAGRUM_EMBED_PASSAGE_SLICE", 8, 1, 256, whole=True)),
             embed_passage_batch=int(_bounded(env, "LAGRUM_EMBED_PASSAGE_BATCH", 64, 1, 1024, whole=True)),
+            embed_cache=Path(env["LAGRUM_EMBED_CACHE"]) if env.get("LAGRUM_EMBED_CACHE") else None,
         )
 
     def with_(self, **changes) -> "Settings":

@@ -7,7 +7,11 @@ shard only once, so the live HTTP server runs in a thread of this process on the
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,6 +26,16 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 API_KEY = "test-key-not-secret"
 # FastAPI's TestClient sends `Host: testserver`; LiveServer requests name 127.0.0.1.
 TEST_HOSTS = ("testserver", "127.0.0.1", "localhost")
+
+# Many tests index the same documents (the bundled corpus, a few real statutes), in this process
+# and in the `lagrum` processes they start. The real e5 vectors of a text are computed once per
+# test session and kept in a session-private vector cache (lagrum.vector_cache), which `lagrum`
+# subprocesses inherit through the environment. Tests that count model calls or time the model
+# build their own `E5Embedder`, which has no cache unless given one.
+if not os.environ.get("LAGRUM_EMBED_CACHE"):
+    _vector_cache = tempfile.mkdtemp(prefix="lagrum-test-vectors-")
+    os.environ["LAGRUM_EMBED_CACHE"] = _vector_cache
+    atexit.register(shutil.rmtree, _vector_cache, True)
 
 
 @pytest.fixture(scope="session")

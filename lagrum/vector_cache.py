@@ -6,8 +6,9 @@ with the real corpus as distractors (`lagrum eval --with real`, some 17 minutes 
 2-core machine), or a second index of the same documents. With `LAGRUM_EMBED_CACHE=DIR` the
 embedder keeps each vector it computes in `DIR/vectors-<model>.sqlite` and looks there first.
 
-The key is the SHA-256 of the text as the model reads it (normalised and cut, `E5Embedder.fit`)
-with its kind (passage or query); the file names the model, so vectors of two models never mix.
+Only passages are kept: a question costs one short call, and `lagrum eval` and the benchmarks
+time the model on questions. The key is the SHA-256 of the text as the model reads it
+(normalised and cut, `E5Embedder.fit`) with its kind; the file names the model, so vectors of two models never mix.
 Several processes may share one directory (SQLite's own locking). The cache can only save time:
 a file that cannot be opened, read or written is reported once on stderr and the embedder goes
 on without it, and a vector of the wrong size is treated as absent.

@@ -25,10 +25,9 @@ def test_a_second_embedder_on_the_same_folder_reads_the_vectors_the_first_comput
     again = second.embed_passages(TEXTS + ["Ett tredje stycke, nytt."])
     assert np.array_equal(again[:2], passages)  # bit-identical: the same float32 bytes
     assert list(second.batcher.trace) == [("passage", 1)]  # only the new text reached the model
+    # Questions are always embedded by the model (latency figures time the model, not the cache).
     assert np.array_equal(second.embed_query("kameror på jobbet"), query)
-    assert second.batcher.stats.query_calls == 0
-    # A passage and a query of the same text are different vectors (e5's prefixes): kept apart.
-    assert not np.array_equal(second.embed_query(TEXTS[0]), passages[0])
+    assert second.batcher.stats.query_calls == 1
     uncached = E5Embedder(NO_WINDOW)
     assert np.array_equal(uncached.embed_passages(TEXTS[:1])[0], passages[0])
 

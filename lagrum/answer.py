@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import threading
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from lagrum.legal.operative import is_operative_section
+from lagrum.documents import STATUTE_TYPES
 from lagrum.citations import MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
@@ -38,8 +40,33 @@ RANK_DECAY = 2.0  # rank weight RANK_DECAY / (rank + RANK_DECAY): 1, 0.67, 0.5, 
 # "Integritetsskyddsmyndighetens beslut") decides the question; one with a figure answers a question
 # asking for one ("Hur stor sanktionsavgift ...?"). Either weighs as much as about one shared word.
 DECISIVE_BONUS = 0.3
+# Authority and time: among the chosen sentences the lead is the most binding source's, a step of
+# AUTHORITY_STEP per tier (four steps from news to a statute in force weigh less than one place of
+# document rank: a far weaker passage of a statute does not lead over the decision that answers).
+AUTHORITY_TIERS = {"lag": 4, "förordning": 4, "dom": 3, "beslut": 2, "vägledning": 1, "förarbete": 1}
+AUTHORITY_STEP = 0.05
 _ASKS_FOR_A_FIGURE = re.compile(r"\b(?:hur (?:stor|stort|stora|mycket|många|lång|långa|länge|högt|hög)|vilket belopp|vilken summa|how (?:much|many|large|long|high|big)|what (?:amount|sum|fine))\b", re.IGNORECASE)
-_FIGURE = re.compile(r"\d")
+# A figure is a quantity: a number with its unit or currency ("200 000 kronor", "12 miljoner",
+# "72 timmar", "20 000 000 EUR", "4 %"), not any digit (a list's "2.", an SFS number, a date).
+_FIGURE = re.compile(
+    r"\d(?:[\d\u00a0 .,]*\d)?\s*(?:\([^)]{1,30}\)\s*)?(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|dagar|dag\b|timmar|timme|veckor|vecka|månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
+    re.IGNORECASE,
+)
+# Questions about a document as a whole, answered by a part its structure names (`_structural_lead`):
+# what a decision or ruling decided, and what a statute is about.
+_ASKS_FOR_OUTCOME = re.compile(
+    r"\b(?:vad (?:beslutade|beslöt|avgjorde|dömde|fastställde|kom \w+(?: \w+)? fram till)|vilket beslut|hur (?:dömde|beslutade|avgjorde)|utgången"
+    r"|what did (?:\w+ ){1,8}?(?:decide|rule|hold|conclude|order|do)\b|what was the (?:outcome|decision|ruling|verdict)|how did (?:\w+ ){1,6}?(?:rule|decide))",
+    re.IGNORECASE,
+)
+_ASKS_FOR_SCOPE = re.compile(
+    r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
+    re.IGNORECASE,
+)
+# A provision's paragraph or an operative sentence found by structure is quoted whole, up to this
+# (longer than other quotes, MAX_QUOTE_CHARS: a lawyer reads the provision, not a fragment of it).
+MAX_LEAD_CHARS = 1200
+OPENING_CHUNKS = 6  # a ruling's operative part and a statute's opening provision are in its first chunks
 RELATIVE_BAR = 0.35  # a sentence scoring under this share of the best one is not quoted
 PASSAGES = 12  # retrieved chunks, narrowed by `_reading_list` to what the composer reads
 READ_DOCUMENTS = 4  # documents the composer reads, best first
@@ -103,6 +130,7 @@ class Passage:
     text: str
     score: float = 0.0
     position: int = 0
+    overlap: float = 0.0  # shared query terms (`_overlap`)
 
 
 @dataclass
@@ -278,13 +306,36 @@ class AnswerComposer:
                 # Rank of the passage dominates; shared terms, the operative part (or the figure
                 # asked for) and an early position break ties.
                 score = RANK_DECAY / (rank + RANK_DECAY) + 0.35 * overlap - 0.02 * position
-                candidates.append(Passage(hit, start, end, text, score, position))
+                candidates.append(Passage(hit, start, end, text, score, position, overlap))
         chosen = _choose(candidates, max(1, min(limit, MAX_SENTENCES)))
         if not chosen:
             return Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         # The decisive quote first (the best-scoring one), then the others by document as first
         # chosen and by position in the text.
-        decisive = max(chosen, key=lambda p: (p.score + DECISIVE_BONUS * self._decides(p, wants_figure), -chosen.index(p)))
+        # Among them the binding and current source leads (`_authority`): a provision in force, a
+        # court's ruling, an authority's decision, guidance, and news last.
+        # Only a passage matching the question as well as the best one (as many shared words) is
+        # a source that answers; a weaker one of a statute does not lead for being a statute.
+        today = (filters.as_of if filters and filters.as_of else None) or datetime.date.today().isoformat()
+        best = max(chosen, key=lambda p: (p.score + DECISIVE_BONUS * self._decides(p, wants_figure), -chosen.index(p)))
+        decisive = max(
+            (p for p in chosen if p.overlap >= best.overlap),
+            key=lambda p: (p.score + DECISIVE_BONUS * self._decides(p, wants_figure) + AUTHORITY_STEP * _authority(p.hit, today), -chosen.index(p)),
+        )
+        # Asked what a decision or ruling decided, or what a statute is about, the lead is that
+        # document's operative part or its opening provision, wherever it stands in the document.
+        opening = self._structural_lead(question, decisive.hit, hits, wants_figure)
+        if opening is not None:
+            same = [p for p in chosen if p.hit.doc_id == opening.hit.doc_id and p.start == opening.start]
+            if same:
+                decisive = same[0]
+            else:
+                of_document = [p for p in chosen if p.hit.doc_id == opening.hit.doc_id]
+                if len(of_document) >= MAX_PER_DOCUMENT:
+                    weakest = min(of_document, key=lambda p: p.score)
+                    chosen = [p for p in chosen if p is not weakest]
+                chosen.append(opening)
+                decisive = opening
         # An overturned decision is never the lead: the ruling that overturned it leads instead
         # (its best sentence for the question, cited here; the status notes say what happened).
         later = self._overturner(decisive.hit.doc_id, filters)
@@ -344,6 +395,62 @@ class AnswerComposer:
         if date and any(date > limit for limit in limits):
             return None
         return final["doc_id"]
+
+    def _structural_lead(self, question: str, hit: Hit, hits: list[Hit] | None = None, wants_figure: bool = False) -> Passage | None:
+        """The sentence that answers a question about a document as a whole or about one of its
+        parts, found by the document's structure, not by shared words:
+
+        * the question names a provision of the leading document ("21 kap. 7 § OSL", "Article 83(5)
+          GDPR"): that provision's first sentence, or its numbered paragraph's;
+        * it asks what a decision or ruling decided (`_ASKS_FOR_OUTCOME`): its operative part (under
+          "Domslut", "Beslut", "IMY:s beslut", ...), as far as one quote holds it; asked for a
+          figure, the operative sentence stating one;
+        * it asks what a statute is about or regulates (`_ASKS_FOR_SCOPE`): its opening provision's
+          first sentence, in the wording in force.
+
+        None when the question is of another kind or the document has no such part."""
+        today = datetime.date.today().isoformat()
+        in_force = lambda chunk, start: not (chunk.valid_until and chunk.valid_until < today)  # noqa: E731
+        named = _named_provisions(self.service.retriever.plan(question).provisions, hit.doc_id)
+        if named:
+            own = [h for h in hits or [] if h.doc_id == hit.doc_id]
+            for chapter, section, paragraph in named:
+                for chunks in (own, lambda: [Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)]):
+                    chunks = chunks() if callable(chunks) else chunks
+                    covering = sorted((c for c in chunks if _provision_label_covers(c.section, chapter, section) and in_force(c, c.start)), key=lambda c: c.start)
+                    if section.startswith("art. "):  # an article's chunk holds it alone; its paragraphs are numbered "5."
+                        tests = [lambda chunk, start, text: paragraph is None or text.lstrip().startswith(f"{paragraph}. ")]
+                    else:  # a chunk may hold several sections ("7–8 §§"): the one that opens with the named one
+                        tests = [lambda chunk, start, text: text.lstrip().startswith(f"{section} § ")]
+                        tests.append(lambda chunk, start, text: _provision_label_covers(chunk.section, chapter, section) and "–" not in (chunk.section or ""))
+                    for test in tests:
+                        lead = self._first_statement(covering, test)
+                        if lead is not None:
+                            return lead
+            return None
+        if hit.doc_type in ("dom", "beslut") and _ASKS_FOR_OUTCOME.search(question) or (hit.doc_type in ("dom", "beslut") and wants_figure):
+            operative = lambda chunk, start, text: _in_operative_part(chunk, start) and (not wants_figure or bool(_FIGURE.search(text)))  # noqa: E731
+            chunks = [Hit.from_payload(payload, 0.0) for payload in self.service.index.store.chunks_of(hit.doc_id)[:OPENING_CHUNKS]]
+            lead = self._first_statement(sorted(chunks, key=lambda c: not is_operative_section(c.section)), operative)
+            return _extended(lead, operative) if lead is not None and not wants_figure else lead
+        if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
+            chunks = [Hit.from_payload(payload, 0.0) for payload in self.service.index.store.chunks_of(hit.doc_id)[:OPENING_CHUNKS]]
+            return self._first_statement(chunks, lambda chunk, start, text: in_force(chunk, start))
+        return None
+
+    @staticmethod
+    def _first_statement(chunks: list[Hit], wanted: Any) -> Passage | None:
+        """The first complete, quotable statement of `chunks` (in their order) that `wanted(chunk, start, text)` accepts."""
+        for chunk in chunks:
+            for position, (start, end) in enumerate(_sentences_of(chunk)):
+                text = chunk.text[start - chunk.start : end - chunk.start]
+                # A complete statement: the head's "Mål nr / meddelat i Stockholm ..." lines are not.
+                if not text.rstrip().endswith((".", ":")) or len(text.strip()) < 25 or "\n" in text.strip():
+                    continue
+                if not _quotable(text, MAX_LEAD_CHARS) or needs_context(text, chunk.doc_type) or not wanted(chunk, start, text):
+                    continue
+                return Passage(chunk, start, end, text, 0.0, position)
+        return None
 
     def _best_sentence(self, question: str, doc_id: str) -> list[Passage]:
         """`doc_id`'s sentence that decides (under its operative heading), else its sentence
@@ -519,6 +626,59 @@ def _in_operative_part(hit: Hit, start: int) -> bool:
         if len(line) <= 80 and not line.endswith((".", "?", "!", ":", ";", ",")):
             return is_operative_section(line)
     return is_operative_section(hit.section)
+
+
+def _named_provisions(provisions: list[str], doc_id: str) -> list[tuple[str | None, str | None, str | None]]:
+    """The (chapter, section, paragraph) of each provision the query names in document `doc_id`:
+    "SFS 2009:400 21 kap. 7 §" in sfs-2009-400 -> ("21", "7", None); "EU 2016/679 art. 83.5" in
+    eu-2016-679 -> (None, "art. 83", "5")."""
+    named: list[tuple[str | None, str | None, str | None]] = []
+    for canonical in provisions:
+        sfs = re.match(r"SFS (\d{4}):(\d+)(?: (\d+ ?[a-z]?) kap\.)?(?: (\d+(?: [a-z])?) §)?$", canonical)
+        if sfs and f"sfs-{sfs.group(1)}-{sfs.group(2)}" == doc_id and sfs.group(4):
+            named.append((sfs.group(3), sfs.group(4), None))
+        eu = re.match(r"EU (\d{4})/(\d+) art\. (\d+)(?:\.(\d+))?", canonical)
+        if eu and f"eu-{eu.group(1)}-{eu.group(2)}" == doc_id:
+            named.append((None, f"art. {eu.group(3)}", eu.group(4)))
+    return named
+
+
+def _provision_label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
+    """Whether a chunk labelled `label` holds the provision: "art. 83" for an article, else a
+    statute section ("21 kap. 7 §", "21 kap. 5–7 §§"; `lagrum.retrieval._label_covers`)."""
+    if section and section.startswith("art. "):
+        return bool(label) and label.split(" (")[0].strip() == section
+    from lagrum.retrieval import _label_covers
+
+    return _label_covers(label, chapter, section)
+
+
+def _extended(lead: Passage, wanted: Any) -> Passage:
+    """`lead` with the sentences that follow it in its passage while `wanted` accepts them and one
+    quote holds them all (the whole operative part of a short ruling: "... avslår yrkandet om
+    förhandsavgörande. Högsta förvaltningsdomstolen avvisar överklagandet.")."""
+    chunk, end = lead.hit, lead.end
+    for start, stop in _sentences_of(chunk):
+        if start < end:
+            continue
+        text = chunk.text[start - chunk.start : stop - chunk.start]
+        whole = chunk.text[lead.start - chunk.start : stop - chunk.start]
+        if len(whole.strip()) > MAX_QUOTE_CHARS or "\n\n" in chunk.text[end - chunk.start : start - chunk.start] or not wanted(chunk, start, text):
+            break
+        if needs_context(text, chunk.doc_type) not in (None, "reference") or not _quotable(text):
+            break
+        end = stop
+    if end == lead.end:
+        return lead
+    return Passage(chunk, lead.start, end, chunk.text[lead.start - chunk.start : end - chunk.start], lead.score, lead.position)
+
+
+def _authority(hit: Hit, today: str) -> int:
+    """How binding `hit`'s source is (`AUTHORITY_TIERS`); a statute wording no longer in force on
+    `today` (its `valid_until` passed) counts as nothing: it may be quoted, never as the lead."""
+    if hit.doc_type in STATUTE_TYPES and hit.valid_until and hit.valid_until < today:
+        return -AUTHORITY_TIERS["lag"]
+    return AUTHORITY_TIERS.get(hit.doc_type, 0)
 
 
 def _source_label(hit: Hit) -> str:

@@ -132,11 +132,11 @@ def needs_context(text: str, doc_type: str | None = None) -> str | None:
     return None
 
 
-def _quotable(text: str) -> bool:
+def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
     from lagrum.text import is_boilerplate_line
 
     stripped = text.strip()
-    if len(stripped) < MIN_QUOTE_CHARS or len(stripped) > MAX_QUOTE_CHARS:
+    if len(stripped) < MIN_QUOTE_CHARS or len(stripped) > max_chars:
         return False
     if not _SENTENCE_END.search(stripped) and "\n" not in stripped:
         return False  # a heading or a caption, not a statement

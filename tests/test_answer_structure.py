@@ -1,0 +1,128 @@
+"""The decisive passage first, found by the documents' structure (issue 16), on real documents.
+
+A question about what a ruling decided leads with its operative part; one asking for a figure,
+with the operative sentence stating it; one about what a statute regulates, with its opening
+provision; one naming a provision, with that provision (not its neighbour in the same passage).
+Real e5, a real Qdrant Edge shard, documents read from ../shared/realdata.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lagrum.answer import _FIGURE, _authority, _named_provisions
+from lagrum.retrieval import Hit
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
+FILES = (
+    ("domstol-avgoranden", "HFD", "HFD-3857-25.json"),  # HFD: two operative sentences
+    ("domstol-avgoranden", "HD", "record_003.json"),  # HD ÖF 5877-24: a head that reads "HÖGSTA DOMSTOLENS BESLUT"
+    ("ferenda-lagen-nu", "dv", "AD-2013-63.xhtml"),  # AD 2013 nr 63: damages in the operative part
+    ("rkrattsbaser-sfs-json", "sfs-2023-421.json"),  # lag om ordningsvakter
+    ("rkrattsbaser-sfs-json", "sfs-1994-260.json"),  # lag om offentlig anställning: 7 § shares a passage with 7 a–7 d §§
+)
+
+
+def _real(*parts: str) -> Path:
+    path = REALDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"REALDATA MISSING: {path}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def service(corpus_settings, embedder, tmp_path_factory):
+    from ingest.loaders import iter_documents
+    from lagrum.app.service import LagrumService
+    from lagrum.index import Index
+
+    files = [_real(*parts) for parts in FILES]
+    settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-structure"))
+    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
+    summary = service.add_documents(list(iter_documents(files)))
+    assert summary["failed"] == 0 and summary["ingested"] == len(FILES), summary
+    yield service
+    service.close()
+
+
+def _lead(service, question: str) -> dict:
+    result = service.ask(question)
+    assert result["found"] and result["citations"], result["answer"]
+    lead = result["citations"][0]
+    # The lead is verbatim and the answer's first line names its source.
+    text = service.get_document(lead["doc_id"])["text"]
+    assert text[lead["start"] : lead["end"]] == lead["quote"]
+    return lead
+
+
+@pytest.mark.parametrize(
+    "question, doc_id, quoted",
+    [
+        # The whole operative part, both of its sentences, in one quote.
+        ("Vad beslutade Högsta förvaltningsdomstolen i mål 3857-25?", "hfd-3857-25", ("avslår yrkandet om", "avvisar överklagandet")),
+        ("What did the Supreme Administrative Court decide in case 3857-25?", "hfd-3857-25", ("avvisar överklagandet",)),
+        # Not the head's "Mål nr / meddelat i Stockholm ..." under the title "HÖGSTA DOMSTOLENS BESLUT".
+        ("Vad beslutade Högsta domstolen i mål ÖF 5877-24?", "hd-of-5877-24", ("Högsta domstolen ändrar Mark- och miljööverdomstolens beslut",)),
+    ],
+)
+def test_a_question_about_the_outcome_leads_with_the_operative_part(service, question, doc_id, quoted):
+    lead = _lead(service, question)
+    assert lead["doc_id"] == doc_id, lead
+    for words in quoted:
+        assert words in lead["quote"], lead["quote"]
+
+
+def test_a_question_for_a_figure_leads_with_the_operative_sentence_stating_it(service):
+    lead = _lead(service, "How much did the law firm have to pay the receptionist it asked for a doctor's note during parental leave (AD 2013 no 63)?")
+    assert lead["doc_id"] == "ad-2013-63" and "30 000 kr" in lead["quote"], lead
+
+
+def test_a_question_about_what_a_statute_regulates_leads_with_its_opening_provision(service):
+    lead = _lead(service, "Vad reglerar lagen (2023:421) om ordningsvakter?")
+    assert lead["doc_id"] == "sfs-2023-421", lead
+    assert lead["quote"].startswith("1 § Denna lag innehåller bestämmelser om under vilka förutsättningar"), lead["quote"]
+
+
+def test_a_named_section_leads_even_when_its_passage_opens_with_another(service):
+    lead = _lead(service, "Vad säger 7 § lagen (1994:260) om offentlig anställning om bisysslor?")
+    assert lead["doc_id"] == "sfs-1994-260" and lead["quote"].startswith("7 § "), lead["quote"]
+
+
+def test_named_provisions_of_the_leading_document():
+    assert _named_provisions(["SFS 2009:400 21 kap. 7 §"], "sfs-2009-400") == [("21", "7", None)]
+    assert _named_provisions(["EU 2016/679 art. 83.5"], "eu-2016-679") == [(None, "art. 83", "5")]
+    assert _named_provisions(["SFS 2009:400 21 kap. 7 §"], "sfs-1994-260") == []  # another document's provision
+    assert _named_provisions(["SFS 2009:400"], "sfs-2009-400") == []  # the statute, no provision
+
+
+@pytest.mark.parametrize(
+    "text, figure",
+    [
+        ("förpliktar Arbetsdomstolen bolaget att till S.J. betala 30 000 kr", True),
+        ("en administrativ sanktionsavgift på 12 miljoner (tolv miljoner) kronor", True),
+        ("Bildmaterialet får bevaras i högst 72 timmar.", True),
+        ("upp till 20 000 000 EUR eller 4 % av den totala globala årsomsättningen", True),
+        # A digit is not a figure: a list's number, an SFS number, a date.
+        ("2. För ärenden enligt lagen (2007:592) om kassaregister", False),
+        ("1. Denna lag träder i kraft den 1 juni 2012.", False),
+    ],
+)
+def test_a_figure_is_a_quantity_with_its_unit(text, figure):
+    assert bool(_FIGURE.search(text)) is figure
+
+
+def _hit(doc_type: str, valid_until: str | None = None) -> Hit:
+    return Hit(doc_id="d", chunk_id="d:0", score=0.0, title="", date=None, doc_type=doc_type, source="", url="", language="sv", text="", start=0, end=0, valid_until=valid_until)
+
+
+def test_authority_orders_statute_ruling_decision_guidance_news():
+    today = "2026-12-01"
+    tiers = [_authority(_hit(t), today) for t in ("lag", "dom", "beslut", "vägledning", "nyhet")]
+    assert tiers == sorted(tiers, reverse=True) and len(set(tiers)) == 5, tiers
+    # A wording no longer in force is never preferred for being a statute: below the news item.
+    assert _authority(_hit("lag", valid_until="2020-01-01"), today) < _authority(_hit("nyhet"), today)
+    assert _authority(_hit("lag", valid_until="2030-01-01"), today) == _authority(_hit("lag"), today)

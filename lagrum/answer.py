@@ -308,6 +308,11 @@ class AnswerComposer:
                 score = RANK_DECAY / (rank + RANK_DECAY) + 0.35 * overlap - 0.02 * position
                 candidates.append(Passage(hit, start, end, text, score, position, overlap))
         chosen = _choose(candidates, max(1, min(limit, MAX_SENTENCES)))
+        if not chosen and hits:
+            # The passages read hold no quotable statement (a ruling's head, its parties), yet the
+            # question may be about a part the document's structure names: that part is the answer.
+            lead = self._structural_lead(question, hits[0], hits, wants_figure)
+            chosen = [lead] if lead is not None else []
         if not chosen:
             return Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         # The decisive quote first (the best-scoring one), then the others by document as first

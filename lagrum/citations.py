@@ -21,6 +21,7 @@ MIN_QUOTE_CHARS = 25
 MAX_QUOTE_CHARS = 600
 
 _SENTENCE_END = re.compile(r"[.!?…][”\"’»)]*$")
+_STATEMENT_LINE_END = re.compile(r"[.!?…:;][”\"’»)]*$")
 
 
 def citation_from_hit(n: int, hit: Hit, start: int, end: int, quote: str) -> dict[str, Any]:
@@ -133,6 +134,7 @@ def needs_context(text: str, doc_type: str | None = None) -> str | None:
 
 
 def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
+    from lagrum.cleaning import CONTACT_DETAILS
     from lagrum.text import is_boilerplate_line
 
     stripped = text.strip()
@@ -140,4 +142,8 @@ def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
         return False
     if not _SENTENCE_END.search(stripped) and "\n" not in stripped:
         return False  # a heading or a caption, not a statement
+    if not any(_STATEMENT_LINE_END.search(line.rstrip()) for line in stripped.splitlines()):
+        return False  # a block of heading lines ("Mål nr / meddelat i Stockholm den …"), or a sentence cut off
+    if CONTACT_DETAILS.search(stripped):
+        return False  # an address, an e-mail, a reply instruction: a letter's furniture
     return not any(is_boilerplate_line(line) for line in stripped.splitlines() if line.strip())

@@ -126,3 +126,31 @@ def test_authority_orders_statute_ruling_decision_guidance_news():
     # A wording no longer in force is never preferred for being a statute: below the news item.
     assert _authority(_hit("lag", valid_until="2020-01-01"), today) < _authority(_hit("nyhet"), today)
     assert _authority(_hit("lag", valid_until="2030-01-01"), today) == _authority(_hit("lag"), today)
+
+
+@pytest.mark.parametrize(
+    "text, quotable",
+    [
+        # IMY's letters of inquiry (imy-decisions): contact details and reply instructions inside sentences.
+        ("Det går också att skicka era svar till: Integritetsskyddsmyndigheten, Box 8114, 104 20 Stockholm.", False),
+        ("Ange IMY-2026-4550 när ni svarar.", False),
+        ("Miljödata i Karlskrona AB Ronnebygatan 46 371 14 Karlskrona Tillsyn enligt dataskyddsförordningen – begäran om information.", False),
+        ("Om ni har frågor kan ni skriva till imy@imy.se och ange ärendets nummer.", False),
+        # A ruling's head: lines that end no statement.
+        ("Mål nr 3857-25\nmeddelat i Stockholm den 29 januari 2026", False),
+        # Statements, amounts and wrapped statute lines stay quotable.
+        ("Integritetsskyddsmyndigheten beslutar att bolaget ska betala en administrativ sanktionsavgift på 200 000 kronor.", True),
+        ("10 § Arbetsgivaren ska se till att alla arbetstagare har tillräckliga kunskaper\nom arbetet, och riskerna i arbetet.", True),
+    ],
+)
+def test_contact_details_and_head_lines_are_never_quoted(text, quotable):
+    from lagrum.citations import _quotable
+
+    assert _quotable(text) is quotable
+
+
+def test_a_ruling_whose_read_passages_are_its_head_still_answers_from_its_operative_part(service):
+    # In this small index the English question reads only HFD 3857-25's head and parties, neither
+    # of which holds a statement; the operative part is found by structure.
+    lead = _lead(service, "What did the Supreme Administrative Court decide in case 3857-25?")
+    assert "Högsta förvaltningsdomstolen avvisar överklagandet." in lead["quote"]

@@ -213,6 +213,8 @@ class AnswerComposer:
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
         if best is None or best < FLOOR:
             return False
+        if self._names_a_retrieved_statute(question, hits):
+            return True
         vector = self.service.index.embedder.embed_query(question)
         background = float(np.max(self._background_vectors() @ vector))
         passage = best - background
@@ -221,6 +223,22 @@ class AnswerComposer:
             return passage > MARGIN
         title = float(np.max(np.asarray(list(titles.values()), dtype=np.float32) @ vector)) - background
         return passage + title > COMBINED_MARGIN
+
+    def _names_a_retrieved_statute(self, question: str, hits: list[Hit]) -> bool:
+        """Whether the question names a statute or regulation (by number, title or short name:
+        "enligt semesterlagen", "under the Working Hours Act", "Article 88 GDPR") whose own text is
+        among the best retrieved documents. Such a question is about a document the index holds,
+        whatever its distance to the everyday topics: long statutes sit as far from a short
+        question as a weather report does, so the bar alone refuses them."""
+        named = set()
+        for canonical in self.service.retriever.plan(question).provisions:
+            match = re.match(r"(SFS|EU) (\d{4})[:/](\d+)", canonical)
+            if match:
+                named.add(f"{match.group(1).lower()}-{match.group(2)}-{match.group(3)}")
+        if not named:
+            return False
+        leading = list(dict.fromkeys(h.doc_id for h in hits))[:READ_DOCUMENTS]
+        return any(doc_id in named for doc_id in leading)
 
     def warm_up(self) -> None:
         """Build the relevance bar's topic vectors now (the server calls this at start), so the

@@ -154,3 +154,21 @@ def test_a_ruling_whose_read_passages_are_its_head_still_answers_from_its_operat
     # of which holds a statement; the operative part is found by structure.
     lead = _lead(service, "What did the Supreme Administrative Court decide in case 3857-25?")
     assert "Högsta förvaltningsdomstolen avvisar överklagandet." in lead["quote"]
+
+
+@pytest.mark.parametrize(
+    "question, names",
+    [
+        ("May a state employee have a side job under the Public Employment Act?", True),  # english name, registry
+        ("Vad säger lagen (1994:260) om offentlig anställning om bisysslor?", True),  # its number
+        ("Får en statligt anställd ha en bisyssla?", False),  # names no statute: the relevance bar decides
+        ("What does the Police Act say about the use of force?", False),  # a statute this index does not hold
+    ],
+)
+def test_a_question_naming_a_retrieved_statute_is_about_the_index(service, question, names):
+    # Long statutes sit as far from a short question as the everyday topics do; a question that
+    # names one the index returns is not refused for it (`Composer._names_a_retrieved_statute`).
+    hits = service.retriever.search(question, limit=12)
+    assert service.composer._names_a_retrieved_statute(question, hits) is names
+    if names:
+        assert service.ask(question)["found"]

@@ -172,3 +172,17 @@ def test_a_question_naming_a_retrieved_statute_is_about_the_index(service, quest
     assert service.composer._names_a_retrieved_statute(question, hits) is names
     if names:
         assert service.ask(question)["found"]
+
+
+@pytest.mark.parametrize(
+    "heading, assessment",
+    [
+        ("Bedömning", True), ("IMY:s bedömning", True), ("JO:s bedömning", True), ("SKÄLEN FÖR AVGÖRANDET", True),
+        ("Skäl för beslutet", True), ("DOMSKÄL", True), ("Motivering av beslutet", True),
+        ("DOMSLUT", False), ("Bakgrund", False), ("Beslut", False), ("Vad som har kommit fram i ärendet", False),
+    ],
+)
+def test_the_reasoning_is_recognised_by_its_heading(heading, assessment):
+    from lagrum.answer import _ASSESSMENT_HEADING
+
+    assert bool(_ASSESSMENT_HEADING.match(heading)) is assessment

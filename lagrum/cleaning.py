@@ -104,9 +104,10 @@ LETTERHEAD_LINES = tuple(
 )
 # Contact details inside a sentence of a letter ("Det går också att skicka era svar till:
 # Integritetsskyddsmyndigheten, Box 8114, 104 20 Stockholm.", a letterhead run into the first line,
-# "Ange IMY-2026-4550 när ni svarar."): kept in the text, never quoted as evidence.
+# "Ange IMY-2026-4550 när ni svarar.", a web address, a "Kopia till:" line): kept in the text,
+# never quoted as evidence.
 CONTACT_DETAILS = re.compile(
-    r"\bBox \d{1,5}\b|(?<!\d)\d{3} ?\d{2} [A-ZÅÄÖ][a-zåäö]+(?![\w-])|[\w.+-]+@[\w-]+\.\w{2,}|\bAnge [A-ZÅÄÖ]{2,5}-\d{4}-\d+ när ni svarar\b"
+    r"\bBox \d{1,5}\b|(?<!\d)\d{3} ?\d{2} [A-ZÅÄÖ][a-zåäö]+(?![\w-])|[\w.+-]+@[\w-]+\.\w{2,}|\bAnge [A-ZÅÄÖ]{2,5}-\d{4}-\d+ när ni svarar\b|\bhttps?://\S+|^Kopia till\s*:"
 )
 # Phrases that mark the whole line wherever they occur: comment policies and the like.
 # Specific enough never to occur in legal text.

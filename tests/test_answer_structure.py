@@ -136,6 +136,7 @@ def test_authority_orders_statute_ruling_decision_guidance_news():
         ("Ange IMY-2026-4550 när ni svarar.", False),
         ("Miljödata i Karlskrona AB Ronnebygatan 46 371 14 Karlskrona Tillsyn enligt dataskyddsförordningen – begäran om information.", False),
         ("Om ni har frågor kan ni skriva till imy@imy.se och ange ärendets nummer.", False),
+        ("Kopia till: Dataskyddsombudet Information om IMY:s behandling av personuppgifter https://www.imy.se/behandling-av-personuppgifter", False),
         # A ruling's head: lines that end no statement.
         ("Mål nr 3857-25\nmeddelat i Stockholm den 29 januari 2026", False),
         # Statements, amounts and wrapped statute lines stay quotable.

@@ -647,18 +647,24 @@ def _glossary_words(registry: Any) -> frozenset[str]:
     return frozenset(w.casefold() for phrase in registry.glossary() for w in phrase.split())
 
 
-def _in_operative_part(hit: Hit, start: int) -> bool:
-    """Whether the sentence at document offset `start` is under an operative heading: the nearest
-    heading line above it in the passage ("Domslut", "Förvaltningsrättens avgörande"; a short line
-    without a sentence's end), else the passage's own section label."""
+def _heading_above(hit: Hit, start: int) -> str | None:
+    """The heading the sentence at document offset `start` stands under: the nearest heading line
+    above it in the passage (a short line without a sentence's end), else the passage's own
+    section label."""
     before = hit.text[: max(0, start - hit.start)].splitlines()
     for line in reversed(before):
         line = line.strip()
         if not line:
             continue
         if len(line) <= 80 and not line.endswith((".", "?", "!", ":", ";", ",")):
-            return is_operative_section(line)
-    return is_operative_section(hit.section)
+            return line
+    return hit.section
+
+
+def _in_operative_part(hit: Hit, start: int) -> bool:
+    """Whether the sentence at document offset `start` is under an operative heading ("Domslut",
+    "Förvaltningsrättens avgörande"; `_heading_above`)."""
+    return is_operative_section(_heading_above(hit, start))
 
 
 def _named_provisions(provisions: list[str], doc_id: str) -> list[tuple[str | None, str | None, str | None]]:
@@ -715,17 +721,10 @@ def _authority(hit: Hit, today: str) -> int:
 
 
 def _in_assessment(hit: Hit, start: int) -> bool:
-    """Whether the sentence at document offset `start` is under an assessment heading (the nearest
-    heading line above it in the passage, else the passage's section label): "Bedömning", "IMY:s
-    bedömning", "Skälen för avgörandet", "Domskäl", "Motivering av beslutet"."""
-    before = hit.text[: max(0, start - hit.start)].splitlines()
-    for line in reversed(before):
-        line = line.strip()
-        if not line:
-            continue
-        if len(line) <= 80 and not line.endswith((".", "?", "!", ":", ";", ",")):
-            return bool(_ASSESSMENT_HEADING.match(line))
-    return bool(hit.section and _ASSESSMENT_HEADING.match(hit.section))
+    """Whether the sentence at document offset `start` is under an assessment heading
+    (`_heading_above`): "Bedömning", "IMY:s bedömning", "Skälen för avgörandet", "Domskäl"."""
+    heading = _heading_above(hit, start)
+    return bool(heading and _ASSESSMENT_HEADING.match(heading))
 
 
 def _source_label(hit: Hit) -> str:

@@ -35,6 +35,7 @@ from lagrum.documents import Chunk, Document
 from lagrum.errors import InputError
 from lagrum.index import Index
 from lagrum.legal.references import EXTRACTOR_VERSION
+from lagrum.legal.segments import SEGMENTS_VERSION
 from lagrum.store.base import ChunkPoint, SparseVector, point_id
 from lagrum.store.limits import PayloadRefused, check_payload
 
@@ -255,7 +256,7 @@ class IngestPipeline:
 
     def _prepare(self, document: Document) -> _Pending | None:
         content_hash = document.content_hash(
-            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|{self._annotation_id}|title-vectors"
+            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|{self._annotation_id}|title-vectors|segments{SEGMENTS_VERSION}"
         )
         existing = self.index.store.get_document(document.id, with_text=False)
         _check_derived_id(document, existing)

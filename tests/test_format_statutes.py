@@ -181,8 +181,8 @@ def test_unwrapped_text_joins_a_paragraph_but_keeps_headings_apart():
     assert doc.text.startswith("1 kap. Inledande bestämmelser\n\nFörordningens innehåll\n\n1 § Denna förordning innehåller")
     assert "2 kap. Externa rapporteringskanaler och förfaranden för rapportering och uppföljning\n\n" in doc.text
     labels = [s.label for s in statute_segments(doc.text)]
-    assert labels[:3] == ["1 kap. 1 §", "1 kap. 2 §", "2 kap. 1 §"] and labels[-1] == "3 kap. 1 §"
-    assert len(labels) == 19
+    assert labels[:3] == ["1 kap. 1 §", "1 kap. 2 §", "2 kap. 1 §"] and labels[-2:] == ["3 kap. 1 §", "övergångsbestämmelser"]
+    assert len(labels) == 20  # 19 sections and the transitional provisions
 
 
 # --- Riksdagen open data --------------------------------------------------------------------
@@ -320,3 +320,17 @@ def test_a_statute_citing_anothers_number_links_to_it(statute_index):
     assert "sfs-2025-681" in [b["doc_id"] for b in graph.targets("sfs-2007-827", "cited_by")]
     # Its amendments are named in the register; they are not indexed, so they stay external.
     assert {"type": "amended_by", "target": "SFS 2024:189"} in graph.external["sfs-2007-827"]
+
+
+def test_transitional_provisions_are_not_the_last_section():
+    """OSL's consolidated text ends with its transitional provisions ("Övergångsbestämmelser",
+    the amending SFS numbers, "1. Denna lag träder i kraft den 30 juni 2009 ..."): they are their
+    own segment, so a quote from them is never cited as 44 kap. 5 §."""
+    from lagrum.legal.segments import statute_segments
+
+    doc = read_one(SFS_JSON / "sfs-2009-400.json")
+    segments = statute_segments(doc.text)
+    last_section, transitional = segments[-2], segments[-1]
+    assert last_section.label == "44 kap. 5 §" and transitional.label == "övergångsbestämmelser"
+    assert "Denna lag träder i kraft den 30 juni 2009" in doc.text[transitional.start : transitional.end]
+    assert "träder i kraft den 30 juni 2009" not in doc.text[last_section.start : last_section.end]

@@ -164,8 +164,9 @@ def union_key(components: list[Component], settings: Any) -> str:
     """A hash of what the union holds: every component's source bytes, the extractor version and
     the embedder and chunking settings (any change gives a new union directory)."""
     from lagrum.legal.references import EXTRACTOR_VERSION
+    from lagrum.legal.segments import SEGMENTS_VERSION
 
-    digest = hashlib.sha256(f"refs{EXTRACTOR_VERSION}|{settings.embedder}|{settings.chunk_tokens}|{settings.chunk_overlap}".encode("utf-8"))
+    digest = hashlib.sha256(f"refs{EXTRACTOR_VERSION}|segments{SEGMENTS_VERSION}|{settings.embedder}|{settings.chunk_tokens}|{settings.chunk_overlap}".encode("utf-8"))
     for component in sorted(components, key=lambda c: c.name):
         digest.update(f"\0{component.name}\0".encode("utf-8"))
         for path in sorted(component.sources + component.realdata):

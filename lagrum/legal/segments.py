@@ -28,7 +28,13 @@ _SECTION_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?({_NUMBER})[ \t]*§", re.MULTI
 _ARTICLE_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?Artikel[ \t]+(\d+[ \t]?[a-z]?)[ \t]*$", re.MULTILINE)
 _EU_CHAPTER_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?KAPITEL[ \t]+([IVXLC]+)[ \t]*$", re.MULTILINE)
 # "Bilaga 1" or "Bilaga 2 Tabell ..." as a heading line: an appendix after the last section.
+# Part of every document's content hash (ingest.pipeline): a change in how statutes are segmented
+# re-chunks them on the next ingest. 2: transitional provisions are their own segment.
+SEGMENTS_VERSION = 2
 _APPENDIX_LINE = re.compile(r"^[ \t]*Bilaga[ \t]+(?:\d{1,2}|[A-Z])\b[^\n]*$", re.MULTILINE)
+# The consolidated text's transitional provisions after the last section, under their own heading
+# and the amending SFS numbers ("Övergångsbestämmelser\n\n2009:400\n\n1. Denna lag träder i kraft ...").
+_TRANSITIONAL_LINE = re.compile(r"^[ \t]*Övergångsbestämmelser[ \t]*$", re.MULTILINE)
 _RECITAL_LINE = re.compile(r"^[ \t]*\((\d{1,3})\)[ \t]+\S", re.MULTILINE)
 
 
@@ -107,13 +113,15 @@ def statute_segments(text: str) -> list[StatuteSegment] | None:
     starts[0] = _attach_opening_headings(text, starts[0])
     for i in range(1, len(starts)):
         starts[i] = _attach_headings(text, starts[i - 1], starts[i])
-    # Appendices after the last section ("Bilaga 1 ...") are their own segments, not part of it.
-    appendices = [m.start() for m in _APPENDIX_LINE.finditer(text, starts[-1]) if is_heading_line(m.group(0))]
+    # Transitional provisions and appendices after the last section ("Övergångsbestämmelser",
+    # "Bilaga 1 ...") are their own segments, not part of it: "44 kap. 5 §" is not the entry into force.
+    tail = [(m.start(), "bilaga " + m.group(0).split(None, 2)[1]) for m in _APPENDIX_LINE.finditer(text, starts[-1]) if is_heading_line(m.group(0))]
+    tail += [(m.start(), "övergångsbestämmelser") for m in _TRANSITIONAL_LINE.finditer(text, starts[-1])][:1]
     names: list[str | None] = [None] * len(markers)
-    for position in appendices:
+    for position, name in sorted(tail):
         markers.append((position, None, None))
         starts.append(_skip_space(text, position))
-        names.append("bilaga " + text[position:].split(None, 2)[1])
+        names.append(name)
     segments: list[StatuteSegment] = []
     if text[: starts[0]].strip():
         segments.append(StatuteSegment(_skip_space(text, 0), _rstrip_end(text, 0, starts[0]), None, None))

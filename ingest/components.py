@@ -131,11 +131,11 @@ class LegalSplitter:
         computes it: the embedder, BM25, the budget, the annotator's version and names."""
         from lagrum.lexical import Bm25Encoder
 
-        from ingest.pipeline import _annotation_id, default_annotator
+        from ingest.pipeline import _annotation_id, default_annotator, hash_key
 
         self.warm_up()
         tokens, overlap = self.budget()
-        return f"{self._embedder.id}|{Bm25Encoder().config_id}|{tokens}|{overlap}|{_annotation_id(default_annotator())}|title-vectors"
+        return hash_key(self._embedder.id, Bm25Encoder().config_id, tokens, overlap, _annotation_id(default_annotator()))
 
     @component.output_types(documents=list[Document], sources=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:

@@ -255,9 +255,7 @@ class IngestPipeline:
     # --- steps ----------------------------------------------------------------------
 
     def _prepare(self, document: Document) -> _Pending | None:
-        content_hash = document.content_hash(
-            f"{self.index.embedder.id}|{self.index.bm25.config_id}|{self.chunk_tokens}|{self.chunk_overlap}|{self._annotation_id}|title-vectors|segments{SEGMENTS_VERSION}"
-        )
+        content_hash = document.content_hash(hash_key(self.index.embedder.id, self.index.bm25.config_id, self.chunk_tokens, self.chunk_overlap, self._annotation_id))
         existing = self.index.store.get_document(document.id, with_text=False)
         _check_derived_id(document, existing)
         if existing and existing.get("content_hash") == content_hash and existing.get("state") == "complete":
@@ -403,6 +401,13 @@ def default_annotator() -> Callable[[Document, list[Chunk], dict[str, Any]], Non
     except ImportError:
         return None
     return annotate_document
+
+
+def hash_key(embedder_id: str, bm25_id: str, chunk_tokens: int, chunk_overlap: int, annotation_id: str) -> str:
+    """What a document's content hash covers besides the document itself: the embedder, BM25,
+    the chunk budget, the annotator's version and names, title vectors and the statute
+    segmenter's version. A change in any re-chunks and re-embeds the document on the next ingest."""
+    return f"{embedder_id}|{bm25_id}|{chunk_tokens}|{chunk_overlap}|{annotation_id}|title-vectors|segments{SEGMENTS_VERSION}"
 
 
 def _annotation_id(annotate: Callable[..., None] | None) -> str:

@@ -67,7 +67,7 @@ _ASKS_FOR_OUTCOME = re.compile(
     re.IGNORECASE,
 )
 _ASKS_FOR_SCOPE = re.compile(
-    r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
+    r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|vad är syftet med|vilket syfte har|what is the (?:purpose|aim|object) of|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
     re.IGNORECASE,
 )
 # A provision's paragraph or an operative sentence found by structure is quoted whole, up to this

@@ -515,3 +515,15 @@ def test_imy_contents_headed_innehall_gives_numbered_sections():
     for heading in ("1.2.4 Moderaternas rättsliga grund för behandlingen", "2.1.2 IMY:s bedömning", "3 Val av ingripande"):
         assert heading in found, (heading, found)
     assert "............" not in doc.text
+
+
+def test_imy_letter_of_inquiry_keeps_addressee_and_title_apart_from_its_first_sentence():
+    # The PDF text runs the addressee, the letter's title and its first sentence into one line;
+    # a quote of that "sentence" would name Region Västmanland and a heading as if it were prose.
+    doc = load_one(real("imy-decisions/record_0007.json"))
+    assert doc.id == "imy-region-vastmanland"
+    lines = doc.text.split("\n")
+    assert "Region Västmanland" in lines
+    title = next(line for line in lines if line.startswith("Tillsyn enligt dataskyddsförordningen"))
+    assert title.endswith("begäran om information"), title
+    assert any(line.startswith("Integritetsskyddsmyndigheten (IMY) är tillsynsmyndighet") for line in lines)

@@ -171,6 +171,10 @@ def restructure(text: str, title: str = "") -> str:
     text = re.sub(r"\s*(Diarienummer:\s*\S+(?:\s+Ert diarienummer:\s*\S+)?\s+Datum:\s*\d{4}-\d{2}-\d{2})\s*", r"\n\1\n", text, count=1)
     # The decision's first heading follows the letter's title directly, with no sentence end.
     text = re.sub(r"^(.{0,400}?)\s+((?:Integritetsskyddsmyndighetens|Datainspektionens) beslut)\s+(?=[A-ZÅÄÖ])", r"\1\n\n\2\n", text, count=1)
+    # A letter of inquiry opens with the addressee, then its title ("Region Västmanland Tillsyn
+    # enligt dataskyddsförordningen - begäran om information Integritetsskyddsmyndigheten (IMY)
+    # är ..."): the title is a heading of its own and the addressee a line before it.
+    text = re.sub(r"^(.{0,300}?)\s+(Tillsyn enligt \S+(?: \S+){0,4}? [–-] [A-ZÅÄÖa-zåäö][a-zåäö]+(?: [a-zåäö]+){0,5})\s+(?=[A-ZÅÄÖ])", r"\1\n\n\2\n\n", text, count=1)
     text = _break_at_headings(text, headings)
     text = re.sub(r"\s*(Om ni har frågor om ärendet,? (?:kan ni )?kontakta\b)", r"\n\n\1", text)
     text = re.sub(r"\s*(_{5,})\s*", "\n\n", text)

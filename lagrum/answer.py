@@ -28,7 +28,8 @@ from lagrum.documents import STATUTE_TYPES
 from lagrum.citations import MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
-from lagrum.retrieval import Hit
+from lagrum.retrieval import Hit, _label_covers
+from lagrum.store.base import point_id
 from lagrum.text import MAX_QUERY_CHARS
 
 MAX_QUESTION_CHARS = MAX_QUERY_CHARS
@@ -237,11 +238,7 @@ class AnswerComposer:
         among the best retrieved documents. Such a question is about a document the index holds,
         whatever its distance to the everyday topics: long statutes sit as far from a short
         question as a weather report does, so the bar alone refuses them."""
-        named = set()
-        for canonical in self.service.retriever.plan(question).provisions:
-            match = re.match(r"(SFS|EU) (\d{4})[:/](\d+)", canonical)
-            if match:
-                named.add(f"{match.group(1).lower()}-{match.group(2)}-{match.group(3)}")
+        named = {_statute_doc_id(canonical) for canonical in self.service.retriever.plan(question).provisions} - {None}
         if not named:
             return False
         leading = list(dict.fromkeys(h.doc_id for h in hits))[:READ_DOCUMENTS]
@@ -359,16 +356,7 @@ class AnswerComposer:
         # document's operative part or its opening provision, wherever it stands in the document.
         opening = self._structural_lead(question, decisive.hit, hits, wants_figure)
         if opening is not None:
-            same = [p for p in chosen if p.hit.doc_id == opening.hit.doc_id and p.start == opening.start]
-            if same:
-                decisive = same[0]
-            else:
-                of_document = [p for p in chosen if p.hit.doc_id == opening.hit.doc_id]
-                if len(of_document) >= MAX_PER_DOCUMENT:
-                    weakest = min(of_document, key=lambda p: p.score)
-                    chosen = [p for p in chosen if p is not weakest]
-                chosen.append(opening)
-                decisive = opening
+            chosen, decisive = _with_lead(chosen, opening)
         # An overturned decision is never the lead: the ruling that overturned it leads instead
         # (its best sentence for the question, cited here; the status notes say what happened).
         later = self._overturner(decisive.hit.doc_id, filters)
@@ -376,16 +364,7 @@ class AnswerComposer:
             # Its sentence that says what it decided (the search leans to "upphäver"), else the one chosen.
             ruling = self._best_sentence(question, later) + [p for p in chosen if p.hit.doc_id == later]
             if ruling:
-                decisive = next((p for p in ruling if self._decides(p, False)), ruling[0])
-                same = [p for p in chosen if p.hit.doc_id == later and (p.start, p.end) == (decisive.start, decisive.end)]
-                if same:
-                    decisive = same[0]
-                else:
-                    of_ruling = [p for p in chosen if p.hit.doc_id == later]
-                    if len(of_ruling) >= MAX_PER_DOCUMENT:  # it takes the place of the ruling's weaker sentence
-                        weakest = min(of_ruling, key=lambda p: p.score)
-                        chosen = [p for p in chosen if p is not weakest]
-                    chosen.append(decisive)
+                chosen, decisive = _with_lead(chosen, next((p for p in ruling if self._decides(p, False)), ruling[0]))
         rest = [p for p in chosen if p is not decisive]
         doc_order = {p.hit.doc_id: i for i, p in reversed(list(enumerate(chosen)))}
         chosen = [decisive, *sorted(rest, key=lambda p: (doc_order[p.hit.doc_id], p.start))]
@@ -463,13 +442,22 @@ class AnswerComposer:
             return None
         if hit.doc_type in ("dom", "beslut") and _ASKS_FOR_OUTCOME.search(question) or (hit.doc_type in ("dom", "beslut") and wants_figure):
             operative = lambda chunk, start, text: _in_operative_part(chunk, start) and (not wants_figure or bool(_FIGURE.search(text)))  # noqa: E731
-            chunks = [Hit.from_payload(payload, 0.0) for payload in self.service.index.store.chunks_of(hit.doc_id)[:OPENING_CHUNKS]]
+            chunks = self._opening_chunks(hit.doc_id)
             lead = self._first_statement(sorted(chunks, key=lambda c: not is_operative_section(c.section)), operative)
             return _extended(lead, operative) if lead is not None and not wants_figure else lead
         if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
-            chunks = [Hit.from_payload(payload, 0.0) for payload in self.service.index.store.chunks_of(hit.doc_id)[:OPENING_CHUNKS]]
-            return self._first_statement(chunks, lambda chunk, start, text: in_force(chunk, start))
+            return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start))
         return None
+
+    def _opening_chunks(self, doc_id: str) -> list[Hit]:
+        """The document's first OPENING_CHUNKS passages, read by their ids (`{doc_id}#{index}`, as
+        the ingest pipeline writes them) rather than by scrolling all of a long statute's chunks;
+        documents written under other ids (the Haystack document store) are scrolled."""
+        store = self.service.index.store
+        ids = [point_id(f"{doc_id}#{index}") for index in range(OPENING_CHUNKS)]
+        found = store.payloads(ids)
+        payloads = [found[i] for i in ids if i in found] or store.chunks_of(doc_id)[:OPENING_CHUNKS]
+        return [Hit.from_payload(payload, 0.0) for payload in payloads]
 
     @staticmethod
     def _first_statement(chunks: list[Hit], wanted: Any) -> Passage | None:
@@ -667,19 +655,42 @@ def _in_operative_part(hit: Hit, start: int) -> bool:
     return is_operative_section(_heading_above(hit, start))
 
 
+def _with_lead(chosen: list[Passage], lead: Passage) -> tuple[list[Passage], Passage]:
+    """`chosen` holding `lead`, and the lead: the chosen sentence of its document starting where it
+    starts when there is one (it leads as chosen); otherwise `lead` is added, in the place of its
+    document's weakest sentence when that document already has MAX_PER_DOCUMENT."""
+    same = [p for p in chosen if p.hit.doc_id == lead.hit.doc_id and p.start == lead.start]
+    if same:
+        return chosen, same[0]
+    of_document = [p for p in chosen if p.hit.doc_id == lead.hit.doc_id]
+    if len(of_document) >= MAX_PER_DOCUMENT:
+        weakest = min(of_document, key=lambda p: p.score)
+        chosen = [p for p in chosen if p is not weakest]
+    return [*chosen, lead], lead
+
+
 def _named_provisions(provisions: list[str], doc_id: str) -> list[tuple[str | None, str | None, str | None]]:
     """The (chapter, section, paragraph) of each provision the query names in document `doc_id`:
     "SFS 2009:400 21 kap. 7 §" in sfs-2009-400 -> ("21", "7", None); "EU 2016/679 art. 83.5" in
     eu-2016-679 -> (None, "art. 83", "5")."""
     named: list[tuple[str | None, str | None, str | None]] = []
     for canonical in provisions:
-        sfs = re.match(r"SFS (\d{4}):(\d+)(?: (\d+ ?[a-z]?) kap\.)?(?: (\d+(?: [a-z])?) §)?$", canonical)
-        if sfs and f"sfs-{sfs.group(1)}-{sfs.group(2)}" == doc_id and sfs.group(4):
-            named.append((sfs.group(3), sfs.group(4), None))
-        eu = re.match(r"EU (\d{4})/(\d+) art\. (\d+)(?:\.(\d+))?", canonical)
-        if eu and f"eu-{eu.group(1)}-{eu.group(2)}" == doc_id:
-            named.append((None, f"art. {eu.group(3)}", eu.group(4)))
+        if _statute_doc_id(canonical) != doc_id:
+            continue
+        sfs = re.match(r"SFS \S+(?: (\d+ ?[a-z]?) kap\.)?(?: (\d+(?: [a-z])?) §)?$", canonical)
+        if sfs and sfs.group(2):
+            named.append((sfs.group(1), sfs.group(2), None))
+        eu = re.match(r"EU \S+ art\. (\d+)(?:\.(\d+))?", canonical)
+        if eu:
+            named.append((None, f"art. {eu.group(1)}", eu.group(2)))
     return named
+
+
+def _statute_doc_id(canonical: str) -> str | None:
+    """The document id the official readers give the statute or EU act a canonical provision
+    belongs to: "SFS 2009:400 21 kap. 7 §" -> "sfs-2009-400", "EU 2016/679 art. 88" -> "eu-2016-679"."""
+    match = re.match(r"(SFS|EU) (\d{4})[:/](\d+)\b", canonical)
+    return f"{match.group(1).lower()}-{match.group(2)}-{match.group(3)}" if match else None
 
 
 def _provision_label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
@@ -687,8 +698,6 @@ def _provision_label_covers(label: str | None, chapter: str | None, section: str
     statute section ("21 kap. 7 §", "21 kap. 5–7 §§"; `lagrum.retrieval._label_covers`)."""
     if section and section.startswith("art. "):
         return bool(label) and label.split(" (")[0].strip() == section
-    from lagrum.retrieval import _label_covers
-
     return _label_covers(label, chapter, section)
 
 

@@ -27,10 +27,10 @@ _SECTION_LINE = re.compile(rf"^[ \t]*(?:#+[ \t]*)?({_NUMBER})[ \t]*§", re.MULTI
 # EU acts: "Artikel 88" alone on a line, "KAPITEL IX" alone on a line, recitals "(12) Text".
 _ARTICLE_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?Artikel[ \t]+(\d+[ \t]?[a-z]?)[ \t]*$", re.MULTILINE)
 _EU_CHAPTER_LINE = re.compile(r"^[ \t]*(?:#+[ \t]*)?KAPITEL[ \t]+([IVXLC]+)[ \t]*$", re.MULTILINE)
-# "Bilaga 1" or "Bilaga 2 Tabell ..." as a heading line: an appendix after the last section.
 # Part of every document's content hash (ingest.pipeline): a change in how statutes are segmented
 # re-chunks them on the next ingest. 2: transitional provisions are their own segment.
 SEGMENTS_VERSION = 2
+# "Bilaga 1" or "Bilaga 2 Tabell ..." as a heading line: an appendix after the last section.
 _APPENDIX_LINE = re.compile(r"^[ \t]*Bilaga[ \t]+(?:\d{1,2}|[A-Z])\b[^\n]*$", re.MULTILINE)
 # The consolidated text's transitional provisions after the last section, under their own heading
 # and the amending SFS numbers ("Övergångsbestämmelser\n\n2009:400\n\n1. Denna lag träder i kraft ...").

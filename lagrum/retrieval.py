@@ -38,6 +38,8 @@ RRF_K = 60
 # that document first: its chunks get more than any other chunk can gather from the ranked lists
 # (dense 1 + BM25 0.5 + exact 1 at rank one is 2.5/61) and the provision boost (1/60) together.
 OWN_BOOST = 3.0 / RRF_K
+# A digit next to a separator followed by more (":", "-", "/") or next to a letter.
+_IDENTIFIER_TOKEN = re.compile(r"\d[:/\-–]\w|\w[:/\-–]\d|\d[A-Za-zÅÄÖåäö]|[A-Za-zÅÄÖåäö]\d")
 _BARE_SFS = re.compile(r"(?<![\w/:])(\d{4}):(\d{1,5})(?![\w/:])")
 _BARE_CELEX = re.compile(r"(?<![\w])(?:CELEX\s*:?\s*)?(\d{5}[A-Z]\d{4})(?![\w])")
 # Förarbeten by their number, as the Riksdagen reader writes their identifiers ("prop. 2017/18:105").
@@ -132,8 +134,10 @@ class QueryPlan:
 
     @property
     def exact_text(self) -> str:
-        """Identifier-like tokens (they contain digits): `DI-2019-9903`, `9918-21`, `2018:1200`."""
-        return " ".join(t.strip("?.,;()") for t in self.text.split() if any(c.isdigit() for c in t))
+        """Identifier-like tokens: digits joined to more by a separator or to letters (`DI-2019-9903`,
+        `9918-21`, `2018:1200`, `C-311/18`, `32016R0679`). A bare number ("2022", "11 §", "30 000")
+        is a year, a section or an amount that any number of documents contain, not an identifier."""
+        return " ".join(t for t in (t.strip("?.,;()") for t in self.text.split()) if _IDENTIFIER_TOKEN.search(t))
 
     @property
     def own_numbers(self) -> "OwnNumbers":

@@ -51,6 +51,6 @@ def test_swedish_questions_read_a_narrower_window_of_documents():
     assert [h.doc_id for h in _reading_list([best, between], DOCUMENT_DELTAS["en"])] == ["best", "between"]
 
 
-def test_reading_list_keeps_at_most_two_chunks_of_a_document():
-    kept = _reading_list([hit("a", 0), hit("a", 1), hit("a", 2), hit("b", 0)])
-    assert [h.chunk_id for h in kept] == ["a#0", "a#1", "b#0"]
+def test_reading_list_keeps_at_most_three_chunks_of_a_document():
+    kept = _reading_list([hit("a", 0), hit("a", 1), hit("a", 2), hit("a", 3), hit("b", 0)])
+    assert [h.chunk_id for h in kept] == ["a#0", "a#1", "a#2", "b#0"]

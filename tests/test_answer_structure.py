@@ -187,3 +187,36 @@ def test_the_reasoning_is_recognised_by_its_heading(heading, assessment):
     from lagrum.answer import _ASSESSMENT_HEADING
 
     assert bool(_ASSESSMENT_HEADING.match(heading)) is assessment
+
+
+@pytest.mark.parametrize(
+    "heading, facts",
+    [
+        ("Bakgrund", True), ("Bakgrund och syfte med granskningen", True), ("YRKANDEN I HÖGSTA DOMSTOLEN M.M.", True),
+        ("Anmälan från Mattias R. (JO:s ärende dnr 6356-2012)", True), ("Redogörelse för tillsynsärendet", True),
+        ("Utredning", True), ("PARTER", True), ("Yttrande", True), ("2.1 Bakgrund", True), ("Parternas inställning", True),
+        ("Vad som har kommit fram i ärendet", True),
+        ("Bedömning", False), ("DOMSLUT", False), ("Skälen för avgörandet", False), ("Utredningsskyldighet", False),
+        ("Partiets ansvar", False), ("Sammantagen intresseavvägning", False),
+    ],
+)
+def test_the_facts_and_claims_are_recognised_by_their_heading(heading, facts):
+    from lagrum.answer import _FACTS_HEADING
+
+    assert bool(_FACTS_HEADING.match(heading)) is facts
+
+
+def test_a_sentence_under_the_facts_heading_weighs_less_than_one_under_the_assessment():
+    """The same sentence, in a ruling's "Bakgrund" and in its "Skäl": the story of the case is not
+    what was decided about it. A statute's section has no such part."""
+    from lagrum.answer import _in_assessment, _in_facts
+
+    def ruling(heading: str, doc_type: str = "dom") -> Hit:
+        text = f"{heading}\n\nBolaget har spelat in skärmarna under hela arbetsdagen."
+        return Hit("d", "d#1", 0.0, "t", None, doc_type, "s", "", "sv", text, 100, 100 + len(text))
+
+    start = 100 + len("Bakgrund\n\n")
+    assert _in_facts(ruling("Bakgrund"), start) and not _in_assessment(ruling("Bakgrund"), start)
+    start = 100 + len("Skäl\n\n")
+    assert _in_assessment(ruling("Skäl"), start) and not _in_facts(ruling("Skäl"), start)
+    assert not _in_facts(ruling("Bakgrund", "lag"), 100 + len("Bakgrund\n\n"))

@@ -69,9 +69,10 @@ AUTHORITY_TIERS = {"lag": 4, "förordning": 4, "dom": 3, "beslut": 2, "vägledni
 AUTHORITY_STEP = 0.05
 _ASKS_FOR_A_FIGURE = re.compile(r"\b(?:hur (?:stor|stort|stora|mycket|många|lång|långa|länge|högt|hög)|vilket belopp|vilken summa|how (?:much|many|large|long|high|big)|what (?:amount|sum|fine))\b", re.IGNORECASE)
 # A figure is a quantity: a number with its unit or currency ("200 000 kronor", "12 miljoner",
-# "72 timmar", "20 000 000 EUR", "4 %"), not any digit (a list's "2.", an SFS number, a date).
+# "72 timmar", "20 000 000 EUR", "4 %", "trettiotusen (30 000) kr"), not any digit (a list's "2.", an SFS
+# number, a date).
 _FIGURE = re.compile(
-    r"\d(?:[\d\u00a0 .,]*\d)?\s*(?:\([^)]{1,30}\)\s*)?(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|dagar|dag\b|timmar|timme|veckor|vecka|månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
+    r"\d(?:[\d\u00a0 .,]*\d)?\)?\s*(?:\([^)]{1,30}\)\s*)?(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|dagar|dag\b|timmar|timme|veckor|vecka|månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
     re.IGNORECASE,
 )
 # Questions about a document as a whole, answered by a part its structure names (`_structural_lead`):
@@ -85,6 +86,8 @@ _ASKS_FOR_SCOPE = re.compile(
     r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|vad är syftet med|vilket syfte har|what is the (?:purpose|aim|object) of|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
     re.IGNORECASE,
 )
+# The first line of an annex: a lower court's ruling printed after the document's own ("Bilaga A").
+_ANNEX_LINE = re.compile(r"(?:bilaga|appendix|annex)\s+(?:[A-Z]|\d{1,2})\b", re.IGNORECASE)
 # A provision's paragraph or an operative sentence found by structure is quoted whole, up to this
 # (longer than other quotes, MAX_QUOTE_CHARS: a lawyer reads the provision, not a fragment of it).
 MAX_LEAD_CHARS = 1200
@@ -370,7 +373,11 @@ class AnswerComposer:
         )
         # Asked what a decision or ruling decided, or what a statute is about, the lead is that
         # document's operative part or its opening provision, wherever it stands in the document.
-        opening = self._structural_lead(question, decisive.hit, hits, wants_figure)
+        # A question naming a document by its own number (a case, a diary number, an SFS number) is
+        # about that document, which retrieval ranks first (`lagrum.retrieval.OWN_BOOST`), whatever
+        # another document's sentence scores.
+        named = bool(self.service.retriever.plan(question).own_numbers)
+        opening = self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
         if opening is not None:
             chosen, decisive = _with_lead(chosen, opening)
         # An overturned decision is never the lead: the ruling that overturned it leads instead
@@ -459,6 +466,8 @@ class AnswerComposer:
         if hit.doc_type in ("dom", "beslut") and _ASKS_FOR_OUTCOME.search(question) or (hit.doc_type in ("dom", "beslut") and wants_figure):
             operative = lambda chunk, start, text: _in_operative_part(chunk, start) and (not wants_figure or bool(_FIGURE.search(text)))  # noqa: E731
             chunks = self._opening_chunks(hit.doc_id)
+            if not any(is_operative_section(c.section) for c in chunks):
+                chunks += self._operative_chunks(hit.doc_id)
             lead = self._first_statement(sorted(chunks, key=lambda c: not is_operative_section(c.section)), operative)
             return _extended(lead, operative) if lead is not None and not wants_figure else lead
         if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
@@ -474,6 +483,18 @@ class AnswerComposer:
         found = store.payloads(ids)
         payloads = [found[i] for i in ids if i in found] or store.chunks_of(doc_id)[:OPENING_CHUNKS]
         return [Hit.from_payload(payload, 0.0) for payload in payloads]
+
+    def _operative_chunks(self, doc_id: str) -> list[Hit]:
+        """The passages of the document's own operative part wherever it stands (the Labour Court
+        writes its DOMSLUT last), not an annexed lower court's: passages from the first one that
+        opens an annex ("Bilaga A", "BILAGA 1") on are another ruling's."""
+        chunks = [Hit.from_payload(payload, 0.0) for payload in self.service.index.store.chunks_of(doc_id)]
+        own = []
+        for chunk in sorted(chunks, key=lambda c: c.start):
+            if _ANNEX_LINE.match(chunk.text.lstrip()):
+                break
+            own.append(chunk)
+        return [c for c in own if is_operative_section(c.section)]
 
     @staticmethod
     def _first_statement(chunks: list[Hit], wanted: Any) -> Passage | None:

@@ -24,6 +24,9 @@ FILES = (
     ("ferenda-lagen-nu", "dv", "AD-2013-63.xhtml"),  # AD 2013 nr 63: damages in the operative part
     ("rkrattsbaser-sfs-json", "sfs-2023-421.json"),  # lag om ordningsvakter
     ("rkrattsbaser-sfs-json", "sfs-1994-260.json"),  # lag om offentlig anställning: 7 § shares a passage with 7 a–7 d §§
+    # MÖD P 13176-25: its own DOMSLUT under "MARK- OCH MILJÖÖVERDOMSTOLENS DOMSLUT", the lower court's annexed after it
+    ("domstol-avgoranden", "hovratter-specialdomstolar", "record_003.json"),
+    ("ferenda-lagen-nu", "dv", "AD-1994-103.xhtml"),  # AD 1994 nr 103: 56 passages, its DOMSLUT the last one
 )
 
 
@@ -67,6 +70,8 @@ def _lead(service, question: str) -> dict:
         ("What did the Supreme Administrative Court decide in case 3857-25?", "hfd-3857-25", ("avvisar överklagandet",)),
         # Not the head's "Mål nr / meddelat i Stockholm ..." under the title "HÖGSTA DOMSTOLENS BESLUT".
         ("Vad beslutade Högsta domstolen i mål ÖF 5877-24?", "hd-of-5877-24", ("Högsta domstolen ändrar Mark- och miljööverdomstolens beslut",)),
+        # The court's own operative part, not the annexed lower court's ("Mark- och miljödomstolen avslår överklagandet").
+        ("Vad beslutade Mark- och miljööverdomstolen i mål P 13176-25?", "mod-p-13176-25", ("Mark- och miljööverdomstolen ändrar mark- och miljödomstolens dom",)),
     ],
 )
 def test_a_question_about_the_outcome_leads_with_the_operative_part(service, question, doc_id, quoted):
@@ -79,6 +84,13 @@ def test_a_question_about_the_outcome_leads_with_the_operative_part(service, que
 def test_a_question_for_a_figure_leads_with_the_operative_sentence_stating_it(service):
     lead = _lead(service, "How much did the law firm have to pay the receptionist it asked for a doctor's note during parental leave (AD 2013 no 63)?")
     assert lead["doc_id"] == "ad-2013-63" and "30 000 kr" in lead["quote"], lead
+
+
+def test_an_operative_part_at_the_end_of_a_long_ruling_is_found(service):
+    """AD 1994 nr 103 writes its DOMSLUT after 55 passages of facts and reasoning; the amount stands
+    in words with the figures in brackets ("trettiotusen (30 000) kr")."""
+    lead = _lead(service, "Hur stort allmänt skadestånd fick fackförbunden av Stora Kraft i AD 1994 nr 103?")
+    assert lead["doc_id"] == "ad-1994-103" and "förpliktar" in lead["quote"] and "(30 000) kr" in lead["quote"], lead
 
 
 def test_a_question_about_what_a_statute_regulates_leads_with_its_opening_provision(service):
@@ -105,6 +117,7 @@ def test_named_provisions_of_the_leading_document():
         ("förpliktar Arbetsdomstolen bolaget att till S.J. betala 30 000 kr", True),
         ("en administrativ sanktionsavgift på 12 miljoner (tolv miljoner) kronor", True),
         ("Bildmaterialet får bevaras i högst 72 timmar.", True),
+        ("utge allmänt skadestånd med trettiotusen (30 000) kr.", True),  # the amount in words, then in figures
         ("upp till 20 000 000 EUR eller 4 % av den totala globala årsomsättningen", True),
         # A digit is not a figure: a list's number, an SFS number, a date.
         ("2. För ärenden enligt lagen (2007:592) om kassaregister", False),

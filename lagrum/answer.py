@@ -415,21 +415,31 @@ class AnswerComposer:
         return Answer(question=question, answer=f"{LEAD_IN[language]}\n\n{body}", found=True, citations=citations, language=language, coverage="direct")
 
     def _overturner(self, doc_id: str, filters: SearchFilters | None = None) -> str | None:
-        """The document that finally overturned `doc_id`, when one is indexed and dated within the
-        question's time (`until`, `as_of`): asked about the state before the ruling, the decision
-        still stood."""
+        """The document that finally overturned `doc_id`, or the last instance that upheld that
+        ruling, when one is indexed and dated within the question's time (`until`, `as_of`): asked
+        about the state before the ruling, the decision still stood."""
         try:
-            from lagrum.legal.graph import relation_graph
+            from lagrum.legal.graph import relation_graph, standing
             from lagrum.legal.status import final_overturner
         except ImportError:
             return None
-        final = final_overturner(relation_graph(self.service), doc_id)
+        graph = relation_graph(self.service)
+        final = final_overturner(graph, doc_id)
         if not final:
             return None
-        date, limits = final.get("date"), [d for d in (filters.until if filters else None, filters.as_of if filters else None) if d]
-        if date and any(date > limit for limit in limits):
+        limits = [d for d in (filters.until if filters else None, filters.as_of if filters else None) if d]
+        if final.get("date") and any(final["date"] > limit for limit in limits):
             return None
-        return final["doc_id"]
+        # The last word: a higher instance that upheld the overturning ruling ("Kammarrätten avslår
+        # överklagandet. Förvaltningsrättens dom står därmed fast") leads in its place.
+        chain = (standing(graph, doc_id) or {}).get("chain", [])
+        last = final["doc_id"]
+        for _ in range(len(chain)):
+            upheld = [s for s in chain if s["on"] == last and s["outcome"] == "upheld" and not (s.get("date") and any(s["date"] > limit for limit in limits))]
+            if not upheld:
+                break
+            last = max(upheld, key=lambda s: s.get("date") or "")["doc_id"]
+        return last
 
     def _structural_lead(self, question: str, hit: Hit, hits: list[Hit] | None = None, wants_figure: bool = False) -> Passage | None:
         """The sentence that answers a question about a document as a whole or about one of its

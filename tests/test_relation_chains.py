@@ -148,3 +148,23 @@ def test_lagrum_related_and_the_api_show_the_chain(chain_index):
             related = json.loads(response.read())
     assert [i["doc_id"] for i in related["overturns"]] == ["chain-beslut"]
     assert [i["doc_id"] for i in related["overturned_by"]] == ["chain-kr"]
+
+
+def test_asked_whether_the_decision_stands_the_last_instance_leads(tmp_path, embedder):
+    """Decision overturned by the förvaltningsrätt, whose ruling the kammarrätt upheld: the answer
+    leads with the kammarrätt's ruling (the last word), not the förvaltningsrätt's it upheld."""
+    from ingest.loaders import documents_from_records
+    from lagrum.app.service import LagrumService
+    from lagrum.index import Index
+    from lagrum.settings import Settings
+
+    service = LagrumService(Index.open(Settings().with_(data_dir=tmp_path / "data"), create=True, embedder=embedder))
+    try:
+        summary = service.add_documents(documents_from_records([DECISION, FIRST, SECOND_UPHOLDS], origin="chain"))
+        assert summary["failed"] == 0, summary["errors"]
+        result = service.ask("Gäller Tillsynsnämndens föreläggande att radera loggarna över inloggningar?")
+        assert result["found"], result["answer"]
+        assert result["citations"][0]["doc_id"] == "chain-kr", [(c["doc_id"], c["quote"]) for c in result["citations"]]
+        assert "chain-fr" in {c["doc_id"] for c in result["citations"]} or result["notes"], result
+    finally:
+        service.close()

@@ -86,6 +86,10 @@ _ASKS_FOR_SCOPE = re.compile(
     r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|vad är syftet med|vilket syfte har|what is the (?:purpose|aim|object) of|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
     re.IGNORECASE,
 )
+# A section named by its number alone ("4 §", "12 a §"), in a question about a document the registry
+# does not know as a statute.
+_BARE_SECTION = re.compile(r"(?<![\w§])(?:(\d{1,2}) ?kap\.\s*)?(\d{1,3}(?: ?[a-z])?) ?§(?!§)")
+_BARE_SECTION_EN = re.compile(r"\b(?:chapter (\d{1,2}),? )?section (\d{1,3}(?: ?[a-z])?)\b", re.IGNORECASE)
 # The first line of an annex: a lower court's ruling printed after the document's own ("Bilaga A").
 _ANNEX_LINE = re.compile(r"(?:bilaga|appendix|annex)\s+(?:[A-Z]|\d{1,2})\b", re.IGNORECASE)
 # A provision's paragraph or an operative sentence found by structure is quoted whole, up to this
@@ -376,7 +380,7 @@ class AnswerComposer:
         # A question naming a document by its own number (a case, a diary number, an SFS number) is
         # about that document, which retrieval ranks first (`lagrum.retrieval.OWN_BOOST`), whatever
         # another document's sentence scores.
-        named = bool(self.service.retriever.plan(question).own_numbers)
+        named = bool(self.service.retriever.plan(question).own_numbers) or bool(_BARE_SECTION.search(question) or _BARE_SECTION_EN.search(question))
         opening = self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
         if opening is not None:
             chosen, decisive = _with_lead(chosen, opening)
@@ -473,6 +477,18 @@ class AnswerComposer:
                         if lead is not None:
                             return lead
             return None
+        bare = _BARE_SECTION.search(question) or _BARE_SECTION_EN.search(question)
+        if bare:
+            # "4 § i kommunens riktlinjer", "13 § AFS 2023:1": a section of a document the registry
+            # does not resolve (guidelines, a policy, an authority's regulations) is found by its number.
+            chapter, section = bare.group(1), " ".join(bare.group(2).split())
+            starts = lambda chunk, start, text: text.lstrip().startswith(f"{section} § ") and (chapter is None or _label_covers(chunk.section, chapter, None))  # noqa: E731
+            own = sorted((h for h in hits or [] if h.doc_id == hit.doc_id), key=lambda c: c.start)
+            lead = self._first_statement(own, starts, wrapped=True)
+            if lead is None:
+                lead = self._first_statement([Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)], starts, wrapped=True)
+            if lead is not None:
+                return lead
         if hit.doc_type in ("dom", "beslut") and _ASKS_FOR_OUTCOME.search(question) or (hit.doc_type in ("dom", "beslut") and wants_figure):
             operative = lambda chunk, start, text: _in_operative_part(chunk, start) and (not wants_figure or bool(_FIGURE.search(text)))  # noqa: E731
             chunks = self._opening_chunks(hit.doc_id)
@@ -507,13 +523,16 @@ class AnswerComposer:
         return [c for c in own if is_operative_section(c.section)]
 
     @staticmethod
-    def _first_statement(chunks: list[Hit], wanted: Any) -> Passage | None:
-        """The first complete, quotable statement of `chunks` (in their order) that `wanted(chunk, start, text)` accepts."""
+    def _first_statement(chunks: list[Hit], wanted: Any, wrapped: bool = False) -> Passage | None:
+        """The first complete, quotable statement of `chunks` (in their order) that `wanted(chunk, start, text)` accepts.
+
+        `wrapped`: a statement may run over several lines (a PDF's hard-wrapped provision, found by
+        its opening "13 § "); otherwise a line break means a head's lines, not a statement."""
         for chunk in chunks:
             for position, (start, end) in enumerate(_sentences_of(chunk)):
                 text = chunk.text[start - chunk.start : end - chunk.start]
                 # A complete statement: the head's "Mål nr / meddelat i Stockholm ..." lines are not.
-                if not text.rstrip().endswith((".", ":")) or len(text.strip()) < 25 or "\n" in text.strip():
+                if not text.rstrip().endswith((".", ":")) or len(text.strip()) < 25 or ("\n" in text.strip() and not wrapped):
                     continue
                 if not _quotable(text, MAX_LEAD_CHARS) or needs_context(text, chunk.doc_type) or not wanted(chunk, start, text):
                     continue

@@ -27,6 +27,7 @@ FILES = (
     # MÖD P 13176-25: its own DOMSLUT under "MARK- OCH MILJÖÖVERDOMSTOLENS DOMSLUT", the lower court's annexed after it
     ("domstol-avgoranden", "hovratter-specialdomstolar", "record_003.json"),
     ("ferenda-lagen-nu", "dv", "AD-1994-103.xhtml"),  # AD 1994 nr 103: 56 passages, its DOMSLUT the last one
+    ("afs-arbetsmiljoverket", "AFS-2023-1.pdf"),  # the registry does not know AFS numbers; its PDF lines are hard-wrapped
 )
 
 
@@ -84,6 +85,14 @@ def test_a_question_about_the_outcome_leads_with_the_operative_part(service, que
 def test_a_question_for_a_figure_leads_with_the_operative_sentence_stating_it(service):
     lead = _lead(service, "How much did the law firm have to pay the receptionist it asked for a doctor's note during parental leave (AD 2013 no 63)?")
     assert lead["doc_id"] == "ad-2013-63" and "30 000 kr" in lead["quote"], lead
+
+
+@pytest.mark.parametrize("question", ["Vad säger 13 § i AFS 2023:1?", "What does section 13 of AFS 2023:1 say?"])
+def test_a_section_named_by_its_number_alone_leads(service, question):
+    """A section of a document the registry does not resolve is found by its number, and its
+    wrapped lines (a PDF's) are one statement; not the cover page that matches "AFS 2023:1"."""
+    lead = _lead(service, question)
+    assert lead["doc_id"] == "afs-2023-1" and lead["quote"].startswith("13 § Arbetsgivaren ska omedelbart"), lead["quote"]
 
 
 def test_an_operative_part_at_the_end_of_a_long_ruling_is_found(service):
@@ -152,6 +161,11 @@ def test_authority_orders_statute_ruling_decision_guidance_news():
         ("Kopia till: Dataskyddsombudet Information om IMY:s behandling av personuppgifter https://www.imy.se/behandling-av-personuppgifter", False),
         # A ruling's head: lines that end no statement.
         ("Mål nr 3857-25\nmeddelat i Stockholm den 29 januari 2026", False),
+        # The rest of a sentence the layout cut: AFS 2023:1's running head on every PDF page.
+        ("med arbetsgivaransvar;\nAFS 2023:1", False),
+        ("och att arbetsgivaren har dokumenterat bedömningen skriftligt.", False),
+        # A lettered point of an article opens in lower case and stands.
+        ("a) behandlingen är nödvändig för att fullgöra ett avtal i vilket den registrerade är part.", True),
         # Statements, amounts and wrapped statute lines stay quotable.
         ("Integritetsskyddsmyndigheten beslutar att bolaget ska betala en administrativ sanktionsavgift på 200 000 kronor.", True),
         ("10 § Arbetsgivaren ska se till att alla arbetstagare har tillräckliga kunskaper\nom arbetet, och riskerna i arbetet.", True),

@@ -69,10 +69,10 @@ AUTHORITY_TIERS = {"lag": 4, "förordning": 4, "dom": 3, "beslut": 2, "vägledni
 AUTHORITY_STEP = 0.05
 _ASKS_FOR_A_FIGURE = re.compile(r"\b(?:hur (?:stor|stort|stora|mycket|många|lång|långa|länge|högt|hög)|vilket belopp|vilken summa|how (?:much|many|large|long|high|big)|what (?:amount|sum|fine))\b", re.IGNORECASE)
 # A figure is a quantity: a number with its unit or currency ("200 000 kronor", "12 miljoner",
-# "72 timmar", "20 000 000 EUR", "4 %", "trettiotusen (30 000) kr"), not any digit (a list's "2.", an SFS
+# "72 timmar", "20 000 000 EUR", "4 %", "trettiotusen (30 000) kr", "SEK 5,000,000"), not any digit (a list's "2.", an SFS
 # number, a date).
 _FIGURE = re.compile(
-    r"\d(?:[\d\u00a0 .,]*\d)?\)?\s*(?:\([^)]{1,30}\)\s*)?(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|dagar|dag\b|timmar|timme|veckor|vecka|månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
+    r"(?:\b(?:SEK|EUR|USD)|[€$£])\s?\d|\d(?:[\d\u00a0 .,]*\d)?\)?\s*(?:\([^)]{1,30}\)\s*)?(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|dagar|dag\b|timmar|timme|veckor|vecka|månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
     re.IGNORECASE,
 )
 # Questions about a document as a whole, answered by a part its structure names (`_structural_lead`):
@@ -489,7 +489,8 @@ class AnswerComposer:
                 lead = self._first_statement([Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)], starts, wrapped=True)
             if lead is not None:
                 return lead
-        if hit.doc_type in ("dom", "beslut") and _ASKS_FOR_OUTCOME.search(question) or (hit.doc_type in ("dom", "beslut") and wants_figure):
+        # What a decision "is about" is what it decided: its operative part too.
+        if hit.doc_type in ("dom", "beslut") and (_ASKS_FOR_OUTCOME.search(question) or _ASKS_FOR_SCOPE.search(question) or wants_figure):
             operative = lambda chunk, start, text: _in_operative_part(chunk, start) and (not wants_figure or bool(_FIGURE.search(text)))  # noqa: E731
             chunks = self._opening_chunks(hit.doc_id)
             if not any(is_operative_section(c.section) for c in chunks):

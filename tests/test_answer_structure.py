@@ -71,6 +71,8 @@ def _lead(service, question: str) -> dict:
         ("What did the Supreme Administrative Court decide in case 3857-25?", "hfd-3857-25", ("avvisar överklagandet",)),
         # Not the head's "Mål nr / meddelat i Stockholm ..." under the title "HÖGSTA DOMSTOLENS BESLUT".
         ("Vad beslutade Högsta domstolen i mål ÖF 5877-24?", "hd-of-5877-24", ("Högsta domstolen ändrar Mark- och miljööverdomstolens beslut",)),
+        # What a decision is about is what it decided.
+        ("Vad handlar Högsta domstolens mål ÖF 5877-24 om?", "hd-of-5877-24", ("Högsta domstolen ändrar Mark- och miljööverdomstolens beslut",)),
         # The court's own operative part, not the annexed lower court's ("Mark- och miljödomstolen avslår överklagandet").
         ("Vad beslutade Mark- och miljööverdomstolen i mål P 13176-25?", "mod-p-13176-25", ("Mark- och miljööverdomstolen ändrar mark- och miljödomstolens dom",)),
     ],
@@ -127,6 +129,7 @@ def test_named_provisions_of_the_leading_document():
         ("en administrativ sanktionsavgift på 12 miljoner (tolv miljoner) kronor", True),
         ("Bildmaterialet får bevaras i högst 72 timmar.", True),
         ("utge allmänt skadestånd med trettiotusen (30 000) kr.", True),  # the amount in words, then in figures
+        ("IMY imposes an administrative fine of SEK 5,000,000 on the company.", True),  # the currency first
         ("upp till 20 000 000 EUR eller 4 % av den totala globala årsomsättningen", True),
         # A digit is not a figure: a list's number, an SFS number, a date.
         ("2. För ärenden enligt lagen (2007:592) om kassaregister", False),

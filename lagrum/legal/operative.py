@@ -63,7 +63,8 @@ _INSTANCE = re.compile(r"\b((?:[A-ZÅÄÖ][\w-]*(?:rätten|domstolen|nämnden|in
 # "Integritetsskyddsmyndighetens beslut", "Högsta förvaltningsdomstolens avgörande", "JO:s bedömning"
 # is reasoning, not the operative part; "Skäl för beslutet" and "Beslut efter tillsyn" are not either.
 _OPERATIVE_SECTION = re.compile(
-    r"^\s*(?:domslut|beslut|slutligt beslut|avgörande|(?:[\wåäö:-]+\s+){0,3}[\wåäö]+(?:s|:s) (?:avgörande|domslut|beslut))\.?\s*$",
+    r"^\s*(?:domslut|beslut|slutligt beslut|avgörande|(?:[\wåäö:-]+\s+){0,3}[\wåäö]+(?:s|:s) (?:avgörande|domslut|beslut)"
+    r"|decision|judgment|ruling|operative part|(?:[\w:-]+\s+){0,3}[\w]+(?:'s|’s|s') (?:decision|judgment|ruling))\.?\s*$",
     re.IGNORECASE,
 )
 
@@ -75,6 +76,8 @@ def is_operative_section(label: str | None) -> bool:
     [True, True, True, False, False]
     >>> is_operative_section("MARK- OCH MILJÖÖVERDOMSTOLENS DOMSLUT")  # a court whose name is hyphenated
     True
+    >>> [is_operative_section(s) for s in ("IMY's decision", "Decision", "Summary of the decision", "IMY's assessment")]
+    [True, True, False, False]
     """
     return bool(label) and bool(_OPERATIVE_SECTION.match(label))
 

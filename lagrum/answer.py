@@ -772,16 +772,17 @@ def _provision_label_covers(label: str | None, chapter: str | None, section: str
 
 
 def _extended(lead: Passage, wanted: Any) -> Passage:
-    """`lead` with the sentences that follow it in its passage while `wanted` accepts them and one
-    quote holds them all (the whole operative part of a short ruling: "... avslår yrkandet om
-    förhandsavgörande. Högsta förvaltningsdomstolen avvisar överklagandet.")."""
+    """`lead` with the sentences that follow it in its passage, its paragraphs included, while
+    `wanted` accepts them and one lead quote (MAX_LEAD_CHARS) holds them all: the whole operative
+    part ("... avslår yrkandet om förhandsavgörande. Högsta förvaltningsdomstolen avvisar
+    överklagandet."; "IMY konstaterar att ... IMY beslutar att bolaget ska betala ...")."""
     chunk, end = lead.hit, lead.end
     for start, stop in _sentences_of(chunk):
         if start < end:
             continue
         text = chunk.text[start - chunk.start : stop - chunk.start]
         whole = chunk.text[lead.start - chunk.start : stop - chunk.start]
-        if len(whole.strip()) > MAX_QUOTE_CHARS or "\n\n" in chunk.text[end - chunk.start : start - chunk.start] or not wanted(chunk, start, text):
+        if len(whole.strip()) > MAX_LEAD_CHARS or not wanted(chunk, start, text):
             break
         if needs_context(text, chunk.doc_type) not in (None, "reference") or not _quotable(text):
             break

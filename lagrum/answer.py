@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from lagrum.legal.operative import is_operative_section
+from lagrum.sentences import is_heading_line
 from lagrum.documents import STATUTE_TYPES
 from lagrum.citations import MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
 from lagrum.filters import SearchFilters
@@ -463,17 +464,24 @@ class AnswerComposer:
         named = _named_provisions(self.service.retriever.plan(question).provisions, hit.doc_id)
         if named:
             own = [h for h in hits or [] if h.doc_id == hit.doc_id]
+            everything: list[Hit] = []
             for chapter, section, paragraph in named:
-                for chunks in (own, lambda: [Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)]):
-                    chunks = chunks() if callable(chunks) else chunks
-                    covering = sorted((c for c in chunks if _provision_label_covers(c.section, chapter, section) and in_force(c, c.start)), key=lambda c: c.start)
-                    if section.startswith("art. "):  # an article's chunk holds it alone; its paragraphs are numbered "5."
-                        tests = [lambda chunk, start, text: paragraph is None or text.lstrip().startswith(f"{paragraph}. ")]
-                    else:  # a chunk may hold several sections ("7–8 §§"): the one that opens with the named one
-                        tests = [lambda chunk, start, text: text.lstrip().startswith(f"{section} § ")]
-                        tests.append(lambda chunk, start, text: _provision_label_covers(chunk.section, chapter, section) and "–" not in (chunk.section or ""))
-                    for test in tests:
-                        lead = self._first_statement(covering, test)
+                if section.startswith("art. "):  # an article's chunk holds it alone; its paragraphs are numbered "5."
+                    # Without a paragraph named, the article's first ("1. ..."), else its first statement.
+                    tests = [lambda chunk, start, text: text.lstrip().startswith(f"{paragraph or 1}. ")]
+                    if paragraph is None:
+                        tests.append(lambda chunk, start, text: True)
+                else:  # a chunk may hold several sections ("7–8 §§"): the one that opens with the named one
+                    tests = [lambda chunk, start, text: text.lstrip().startswith(f"{section} § ")]
+                    tests.append(lambda chunk, start, text: _provision_label_covers(chunk.section, chapter, section) and "–" not in (chunk.section or ""))
+                for test in tests:
+                    # The retrieved passages first; the provision's opening may be in one not retrieved.
+                    for source in ("own", "all"):
+                        if source == "all" and not everything:
+                            everything = [Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)]
+                        chunks = own if source == "own" else everything
+                        covering = sorted((c for c in chunks if _provision_label_covers(c.section, chapter, section) and in_force(c, c.start)), key=lambda c: c.start)
+                        lead = self._first_statement(covering, test, points=True)
                         if lead is not None:
                             return lead
             return None
@@ -484,9 +492,9 @@ class AnswerComposer:
             chapter, section = bare.group(1), " ".join(bare.group(2).split())
             starts = lambda chunk, start, text: text.lstrip().startswith(f"{section} § ") and (chapter is None or _label_covers(chunk.section, chapter, None))  # noqa: E731
             own = sorted((h for h in hits or [] if h.doc_id == hit.doc_id), key=lambda c: c.start)
-            lead = self._first_statement(own, starts, wrapped=True)
+            lead = self._first_statement(own, starts, wrapped=True, points=True)
             if lead is None:
-                lead = self._first_statement([Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)], starts, wrapped=True)
+                lead = self._first_statement([Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)], starts, wrapped=True, points=True)
             if lead is not None:
                 return lead
         # What a decision "is about" is what it decided: its operative part too.
@@ -524,16 +532,22 @@ class AnswerComposer:
         return [c for c in own if is_operative_section(c.section)]
 
     @staticmethod
-    def _first_statement(chunks: list[Hit], wanted: Any, wrapped: bool = False) -> Passage | None:
+    def _first_statement(chunks: list[Hit], wanted: Any, wrapped: bool = False, points: bool = False) -> Passage | None:
         """The first complete, quotable statement of `chunks` (in their order) that `wanted(chunk, start, text)` accepts.
 
         `wrapped`: a statement may run over several lines (a PDF's hard-wrapped provision, found by
-        its opening "13 § "); otherwise a line break means a head's lines, not a statement."""
+        its opening "13 § "); otherwise a line break means a head's lines, not a statement.
+        `points`: a provision's sentence that introduces points ("... utnämna ett dataskyddsombud
+        om" then "a) ...", "b) ..."; "... av den som" then "1. ...", "2. ...") holds its points."""
         for chunk in chunks:
-            for position, (start, end) in enumerate(_sentences_of(chunk)):
+            spans = _sentences_of(chunk)
+            for position, (start, end) in enumerate(spans):
                 text = chunk.text[start - chunk.start : end - chunk.start]
+                if points and not text.rstrip().endswith((".", "!", "?")) and not is_heading_line(text.strip()):
+                    end = _through_points(chunk, spans, position)
+                    text = chunk.text[start - chunk.start : end - chunk.start]
                 # A complete statement: the head's "Mål nr / meddelat i Stockholm ..." lines are not.
-                if not text.rstrip().endswith((".", ":")) or len(text.strip()) < 25 or ("\n" in text.strip() and not wrapped):
+                if not text.rstrip().endswith((".", ":")) or len(text.strip()) < 25 or ("\n" in text.strip() and not (wrapped or points)):
                     continue
                 if not _quotable(text, MAX_LEAD_CHARS) or needs_context(text, chunk.doc_type) or not wanted(chunk, start, text):
                     continue
@@ -790,6 +804,25 @@ def _extended(lead: Passage, wanted: Any) -> Passage:
     if end == lead.end:
         return lead
     return Passage(chunk, lead.start, end, chunk.text[lead.start - chunk.start : end - chunk.start], lead.score, lead.position)
+
+
+# A point of a provision: "a) ", "b) ", or a numbered item "1. ", "2. ".
+_POINT = re.compile(r"\s*(?:[a-zåäö]{1,3}\)|\d{1,2}\.)\s")
+_LETTERED_POINT = re.compile(r"\s*[a-zåäö]{1,3}\)\s")
+_NUMBERED_POINT = re.compile(r"\s*\d{1,2}\.\s")
+
+
+def _through_points(chunk: Hit, spans: list[tuple[int, int]], position: int) -> int:
+    """The end of the sentence at `spans[position]` with the points that follow it, while one lead
+    quote (MAX_LEAD_CHARS) holds them; its own end when no point follows."""
+    start, end = spans[position]
+    # A numbered paragraph's points are lettered ("1. ... om" then "a)"); "2." is the next paragraph.
+    point = _LETTERED_POINT if _NUMBERED_POINT.match(chunk.text[start - chunk.start : end - chunk.start]) else _POINT
+    for next_start, next_end in spans[position + 1 :]:
+        if not point.match(chunk.text[next_start - chunk.start : next_end - chunk.start]) or next_end - start > MAX_LEAD_CHARS:
+            break
+        end = next_end
+    return end
 
 
 def _authority(hit: Hit, today: str) -> int:

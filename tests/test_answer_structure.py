@@ -250,3 +250,21 @@ def test_a_sentence_under_the_facts_heading_weighs_less_than_one_under_the_asses
     start = 100 + len("Skäl\n\n")
     assert _in_assessment(ruling("Skäl"), start) and not _in_facts(ruling("Skäl"), start)
     assert not _in_facts(ruling("Bakgrund", "lag"), 100 + len("Bakgrund\n\n"))
+
+
+def test_a_provision_sentence_introducing_points_holds_them():
+    """MADE-UP article text (not law): a numbered paragraph's points are lettered, and the next
+    numbered paragraph is not one of them; a section's numbered items are its points."""
+    from lagrum.answer import _through_points
+    from lagrum.citations import _sentences_of
+
+    def chunk(text: str) -> Hit:
+        return Hit("d", "d#0", 0.0, "t", None, "lag", "s", "", "sv", text, 0, len(text), section="art. 99")
+
+    article = chunk("1. Den ansvarige ska utse ett ombud om\n\na) behandlingen sker hos en myndighet,\n\nb) den sker i stor omfattning.\n\n2. Ett ombud får utses för flera.")
+    spans = _sentences_of(article)
+    end = _through_points(article, spans, 0)
+    assert article.text[:end].endswith("den sker i stor omfattning.") and "2. Ett ombud" not in article.text[:end]
+    section = chunk("25 § Myndigheten får ta ut en avgift av den som\n1. bryter mot kravet i 9 §,\n2. bryter mot kravet i 10 §.\n\nAvgiften tillfaller staten.")
+    end = _through_points(section, _sentences_of(section), 0)
+    assert section.text[:end].endswith("kravet i 10 §.") and "tillfaller" not in section.text[:end]

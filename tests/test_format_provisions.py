@@ -282,3 +282,13 @@ def test_official_statute_json_is_not_taken_for_a_provisions_file():
     if not path.exists():
         pytest.skip(f"REALDATA MISSING: {path} (see /work/shared/realdata/SOURCES.md)")
     assert detect(".json", path.read_bytes(), path.name).name == "sfs-json"
+
+
+def test_a_named_section_leads_with_its_points(provisions_index):
+    """25 § kamerabevakningslagen is one sentence over four numbered points: the lead holds them all."""
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask("Vad säger 25 § kamerabevakningslagen om sanktionsavgift?")
+    lead = result["citations"][0]
+    assert lead["doc_id"] == "sfs-2018-1200" and lead["quote"].startswith("25 § "), lead["quote"]
+    assert all(f"{n}. " in lead["quote"] for n in (1, 2, 3, 4)), lead["quote"]

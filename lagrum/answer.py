@@ -56,6 +56,8 @@ _ASSESSMENT_HEADING = re.compile(
 # holdout and real sets' gold answers in decisions and rulings, one of about a hundred stands
 # under such a heading (the rule comes from how rulings are written, not from those sets).
 FACTS_PENALTY = ASSESSMENT_BONUS
+_DECISION_OPENS = re.compile(r"\bI (?:sitt |ett )?beslut(?:et)? den \d{1,2} \w+ \d{4} anförde (?:JO|justitieombudsmannen|chefsjustitieombudsmannen) [^.\n]{0,60}?följande\.", re.IGNORECASE)
+_PARTIES_HEADING = re.compile(r"^\s*(?:parter|klagande|motpart(?:er)?|ombud|offentlig försvarare|tilltalad|parties)\s*:?\s*$", re.IGNORECASE)
 _FACTS_HEADING = re.compile(
     r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?(?:(?:målets|ärendets|kort|närmare)\s+)?"
     r"(?:bakgrund(?:en)?|yrkanden?|parter(?:nas\s+(?:yrkanden|inställning|talan|argument))?|anmälan|anmälningar(?:na)?|anmälningen"
@@ -348,6 +350,8 @@ class AnswerComposer:
                         continue
                 elif reason is not None:  # a speaker's line or a question: never evidence on its own
                     continue
+                if hit.doc_type in ("dom", "beslut") and _PARTIES_HEADING.match(_heading_above(hit, start) or ""):
+                    continue  # the parties and their counsel: a ruling's head, never evidence
                 overlap = _overlap(terms, self._terms(text))
                 # Rank of the passage dominates; shared terms, the operative part (or the figure
                 # asked for) and an early position break ties.
@@ -504,6 +508,9 @@ class AnswerComposer:
             if not any(is_operative_section(c.section) for c in chunks):
                 chunks += self._operative_chunks(hit.doc_id)
             lead = self._first_statement(sorted(chunks, key=lambda c: not is_operative_section(c.section)), operative)
+            if lead is None and not wants_figure and not any(is_operative_section(c.section) for c in chunks):
+                # No operative part (JO writes none): the decision ends its assessment with what it concludes.
+                return self._conclusion(hit.doc_id)
             return _extended(lead, operative) if lead is not None and not wants_figure else lead
         if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
             return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start))
@@ -518,6 +525,34 @@ class AnswerComposer:
         found = store.payloads(ids)
         payloads = [found[i] for i in ids if i in found] or store.chunks_of(doc_id)[:OPENING_CHUNKS]
         return [Hit.from_payload(payload, 0.0) for payload in payloads]
+
+    def _conclusion(self, doc_id: str) -> Passage | None:
+        """The last statement of a decision's assessment (its passages under "Bedömning", "JO:s
+        bedömning", "Skäl"...), before any annex: where a decision without an operative part says
+        what it concludes ("U.O. kan inte undgå allvarlig kritik för sitt agerande.")."""
+        chunks = sorted((Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(doc_id)), key=lambda c: c.start)
+        own = []
+        for chunk in chunks:
+            if _ANNEX_LINE.match(chunk.text.lstrip()):
+                break
+            own.append(chunk)
+        assessed = [c for c in own if c.section and _ASSESSMENT_HEADING.match(c.section)]
+        # JO's older decisions have no headings: "I sitt beslut den 17 november 2004 anförde JO
+        # Lundin följande." opens the decision itself, which ends with what JO concludes.
+        marked = [c for c in own if _DECISION_OPENS.search(c.text)]
+        if not assessed and marked:
+            opens = marked[0].start + _DECISION_OPENS.search(marked[0].text).end()
+            assessed = [c for c in own if c.end > opens]
+        if not assessed:
+            return None
+        last = assessed[-1]
+        for position, (start, end) in reversed(list(enumerate(_sentences_of(last)))):
+            if marked and not assessed[0].section and start < opens:
+                break
+            text = last.text[start - last.start : end - last.start]
+            if text.rstrip().endswith(".") and "\n" not in text.strip() and _quotable(text, MAX_LEAD_CHARS) and not needs_context(text, last.doc_type):
+                return Passage(last, start, end, text, 0.0, position)
+        return None
 
     def _operative_chunks(self, doc_id: str) -> list[Hit]:
         """The passages of the document's own operative part wherever it stands (the Labour Court

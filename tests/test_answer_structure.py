@@ -268,3 +268,41 @@ def test_a_provision_sentence_introducing_points_holds_them():
     section = chunk("25 § Myndigheten får ta ut en avgift av den som\n1. bryter mot kravet i 9 §,\n2. bryter mot kravet i 10 §.\n\nAvgiften tillfaller staten.")
     end = _through_points(section, _sentences_of(section), 0)
     assert section.text[:end].endswith("kravet i 10 §.") and "tillfaller" not in section.text[:end]
+
+
+@pytest.fixture(scope="module")
+def jo_service(corpus_settings, embedder, tmp_path_factory):
+    from ingest.loaders import iter_documents
+    from lagrum.app.service import LagrumService
+    from lagrum.index import Index
+
+    files = [_real("ferenda-lagen-nu", "jo", "jo-2004-1000.xhtml"), _real("ferenda-lagen-nu", "jo", "jo-2012-6356.xhtml")]
+    settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-jo"))
+    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
+    summary = service.add_documents(list(iter_documents(files)))
+    assert summary["failed"] == 0 and summary["ingested"] == len(files), summary
+    yield service
+    service.close()
+
+
+def test_a_decision_without_an_operative_part_leads_with_what_it_concludes(jo_service):
+    """JO's decision of 2004 has no headings; "I sitt beslut den 17 november 2004 anförde JO Lundin
+    följande." opens the decision, which ends with the criticism."""
+    lead = _lead(jo_service, "Vad kom JO fram till om ledamoten i socialförsäkringsnämnden som ringde upp den försäkrade?")
+    assert lead["doc_id"] == "jo-2004-1000" and "allvarlig kritik" in lead["quote"], lead["quote"]
+
+
+def test_the_decision_in_brief_is_its_operative_summary_and_an_assessment_ends_with_its_conclusion(jo_service):
+    from lagrum.legal.operative import is_operative_section
+
+    assert is_operative_section("Beslutet i korthet") and is_operative_section("Summary of the decision")
+    # JO 6356-2012 writes "Beslutet i korthet:" inline, not as a heading; its "Bedömning" ends with the decision.
+    lead = _lead(jo_service, "Vad beslutade JO om förbudet mot att filma Utbildningsstyrelsens sammanträde i Värmdö?")
+    assert lead["doc_id"] == "jo-2012-6356" and lead["quote"].startswith("Ärendet avslutas med den kritik"), lead["quote"]
+
+
+def test_the_parties_and_their_counsel_are_never_quoted():
+    from lagrum.answer import _PARTIES_HEADING
+
+    assert all(_PARTIES_HEADING.match(h) for h in ("PARTER", "Klagande", "Motpart", "Ombud"))
+    assert not any(_PARTIES_HEADING.match(h) for h in ("Partiets ansvar", "Bakgrund", "DOMSLUT"))

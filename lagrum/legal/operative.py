@@ -64,7 +64,9 @@ _INSTANCE = re.compile(r"\b((?:[A-ZÅÄÖ][\w-]*(?:rätten|domstolen|nämnden|in
 # is reasoning, not the operative part; "Skäl för beslutet" and "Beslut efter tillsyn" are not either.
 _OPERATIVE_SECTION = re.compile(
     r"^\s*(?:domslut|beslut|slutligt beslut|avgörande|(?:[\wåäö:-]+\s+){0,3}[\wåäö]+(?:s|:s) (?:avgörande|domslut|beslut)"
-    r"|decision|judgment|ruling|operative part|(?:[\w:-]+\s+){0,3}[\w]+(?:'s|’s|s') (?:decision|judgment|ruling))\.?\s*$",
+    r"|decision|judgment|ruling|operative part|(?:[\w:-]+\s+){0,3}[\w]+(?:'s|’s|s') (?:decision|judgment|ruling)"
+    # The decision in brief, as JO and IMY head it: what was decided, in the decision's own words.
+    r"|beslutet i korthet|sammanfattning av beslutet|summary of the decision|the decision in brief)\s*[.:]?\s*$",
     re.IGNORECASE,
 )
 
@@ -76,8 +78,8 @@ def is_operative_section(label: str | None) -> bool:
     [True, True, True, False, False]
     >>> is_operative_section("MARK- OCH MILJÖÖVERDOMSTOLENS DOMSLUT")  # a court whose name is hyphenated
     True
-    >>> [is_operative_section(s) for s in ("IMY's decision", "Decision", "Summary of the decision", "IMY's assessment")]
-    [True, True, False, False]
+    >>> [is_operative_section(s) for s in ("IMY's decision", "Decision", "Summary of the decision", "Beslutet i korthet", "IMY's assessment")]
+    [True, True, True, True, False]
     """
     return bool(label) and bool(_OPERATIVE_SECTION.match(label))
 

@@ -350,7 +350,7 @@ class AnswerComposer:
                         continue
                 elif reason is not None:  # a speaker's line or a question: never evidence on its own
                     continue
-                if hit.doc_type in ("dom", "beslut") and _PARTIES_HEADING.match(_heading_above(hit, start) or ""):
+                if hit.doc_type in ("dom", "beslut") and _under_parties(hit, start):
                     continue  # the parties and their counsel: a ruling's head, never evidence
                 overlap = _overlap(terms, self._terms(text))
                 # Rank of the passage dominates; shared terms, the operative part (or the figure
@@ -873,6 +873,13 @@ def _in_assessment(hit: Hit, start: int) -> bool:
     (`_heading_above`): "Bedömning", "IMY:s bedömning", "Skälen för avgörandet", "Domskäl"."""
     heading = _heading_above(hit, start)
     return bool(heading and _ASSESSMENT_HEADING.match(heading))
+
+
+def _under_parties(hit: Hit, start: int) -> bool:
+    """Whether the sentence at `start` lists a ruling's parties: under a "PARTER" heading, or right
+    after a "Parter:" line (ferenda's reports write the label with its colon)."""
+    before = [line.strip() for line in hit.text[: max(0, start - hit.start)].splitlines() if line.strip()]
+    return bool(_PARTIES_HEADING.match(_heading_above(hit, start) or "") or (before and _PARTIES_HEADING.match(before[-1])))
 
 
 def _in_facts(hit: Hit, start: int) -> bool:

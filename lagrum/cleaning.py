@@ -108,6 +108,8 @@ LETTERHEAD_LINES = tuple(
 # never quoted as evidence.
 CONTACT_DETAILS = re.compile(
     r"\bBox \d{1,5}\b|(?<!\d)\d{3} ?\d{2} [A-ZÅÄÖ][a-zåäö]+(?![\w-])|[\w.+-]+@[\w-]+\.\w{2,}|\bAnge [A-ZÅÄÖ]{2,5}-\d{4}-\d+ när ni svarar\b|\bhttps?://\S+|^Kopia till\s*:"
+    # A letter's reply instruction: "Vänligen svara senast den 1 april 2026.", "Svara skriftligt till IMY senast den ...".
+    r"|\b[Ss]vara (?:skriftligt )?(?:till [A-ZÅÄÖ]{2,5} )?senast den\b"
 )
 # Phrases that mark the whole line wherever they occur: comment policies and the like.
 # Specific enough never to occur in legal text.

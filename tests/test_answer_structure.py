@@ -162,6 +162,8 @@ def test_authority_orders_statute_ruling_decision_guidance_news():
         ("Miljödata i Karlskrona AB Ronnebygatan 46 371 14 Karlskrona Tillsyn enligt dataskyddsförordningen – begäran om information.", False),
         ("Om ni har frågor kan ni skriva till imy@imy.se och ange ärendets nummer.", False),
         ("Kopia till: Dataskyddsombudet Information om IMY:s behandling av personuppgifter https://www.imy.se/behandling-av-personuppgifter", False),
+        ("Vänligen svara senast den 1 april 2026.", False),
+        ("Era svar Svara skriftligt till IMY senast den 24 november 2025.", False),
         # A ruling's head: lines that end no statement.
         ("Mål nr 3857-25\nmeddelat i Stockholm den 29 januari 2026", False),
         # The rest of a sentence the layout cut: AFS 2023:1's running head on every PDF page.
@@ -302,7 +304,11 @@ def test_the_decision_in_brief_is_its_operative_summary_and_an_assessment_ends_w
 
 
 def test_the_parties_and_their_counsel_are_never_quoted():
-    from lagrum.answer import _PARTIES_HEADING
+    from lagrum.answer import _PARTIES_HEADING, _under_parties
 
-    assert all(_PARTIES_HEADING.match(h) for h in ("PARTER", "Klagande", "Motpart", "Ombud"))
+    assert all(_PARTIES_HEADING.match(h) for h in ("PARTER", "Klagande", "Motpart", "Ombud", "Parter:"))
     assert not any(_PARTIES_HEADING.match(h) for h in ("Partiets ansvar", "Bakgrund", "DOMSLUT"))
+    # ferenda's reports: "Parter:" with its colon, then the parties (MADE-UP names).
+    text = "Parter:\n\nExempelbolaget AB; A.B.\n\nNr 1"
+    hit = Hit("d", "d#0", 0.0, "t", None, "dom", "s", "", "sv", text, 0, len(text))
+    assert _under_parties(hit, text.index("Exempelbolaget")) and not _under_parties(hit, text.index("Nr 1"))

@@ -7,6 +7,8 @@ shard only once, so the live HTTP server runs in a thread of this process on the
 
 from __future__ import annotations
 
+import contextlib
+
 import atexit
 import os
 import shutil
@@ -110,3 +112,20 @@ def live_server(corpus_settings, corpus_service):
 
     with LiveServer(create_app(corpus_settings, service=corpus_service)) as server:
         yield server
+
+
+@contextlib.contextmanager
+def service_over(files, settings: Settings, embedder):
+    """A `LagrumService` over a fresh index at `settings` holding exactly `files` (real readers,
+    the real e5 model, a real Qdrant Edge shard); every file must ingest."""
+    from ingest.loaders import iter_documents
+    from lagrum.app.service import LagrumService
+    from lagrum.index import Index
+
+    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
+    try:
+        summary = service.add_documents(list(iter_documents(files)))
+        assert summary["failed"] == 0 and summary["ingested"] == len(files), summary
+        yield service
+    finally:
+        service.close()

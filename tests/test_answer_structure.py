@@ -15,6 +15,7 @@ import pytest
 
 from lagrum.answer import _FIGURE, _authority, _named_provisions
 from lagrum.retrieval import Hit
+from tests.conftest import service_over
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
@@ -40,17 +41,9 @@ def _real(*parts: str) -> Path:
 
 @pytest.fixture(scope="module")
 def service(corpus_settings, embedder, tmp_path_factory):
-    from ingest.loaders import iter_documents
-    from lagrum.app.service import LagrumService
-    from lagrum.index import Index
-
     files = [_real(*parts) for parts in FILES]
-    settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-structure"))
-    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
-    summary = service.add_documents(list(iter_documents(files)))
-    assert summary["failed"] == 0 and summary["ingested"] == len(FILES), summary
-    yield service
-    service.close()
+    with service_over(files, corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-structure")), embedder) as service:
+        yield service
 
 
 def _lead(service, question: str) -> dict:
@@ -274,17 +267,9 @@ def test_a_provision_sentence_introducing_points_holds_them():
 
 @pytest.fixture(scope="module")
 def jo_service(corpus_settings, embedder, tmp_path_factory):
-    from ingest.loaders import iter_documents
-    from lagrum.app.service import LagrumService
-    from lagrum.index import Index
-
     files = [_real("ferenda-lagen-nu", "jo", "jo-2004-1000.xhtml"), _real("ferenda-lagen-nu", "jo", "jo-2012-6356.xhtml")]
-    settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-jo"))
-    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
-    summary = service.add_documents(list(iter_documents(files)))
-    assert summary["failed"] == 0 and summary["ingested"] == len(files), summary
-    yield service
-    service.close()
+    with service_over(files, corpus_settings.with_(data_dir=tmp_path_factory.mktemp("answer-jo")), embedder) as service:
+        yield service
 
 
 def test_a_decision_without_an_operative_part_leads_with_what_it_concludes(jo_service):

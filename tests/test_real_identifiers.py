@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from lagrum.retrieval import QueryPlan
+from tests.conftest import service_over
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
@@ -44,20 +45,12 @@ def test_identifiers_are_numbers_with_structure_not_bare_numbers(query, exact):
 
 @pytest.fixture(scope="module")
 def service(corpus_settings, embedder, tmp_path_factory):
-    from ingest.loaders import iter_documents
-    from lagrum.app.service import LagrumService
-    from lagrum.index import Index
-
     files = [REALDATA / "imy-decisions" / name for name in FILES]
     missing = [f for f in files if not f.exists()]
     if missing:
         pytest.skip(f"REALDATA MISSING: {missing[0]}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
-    settings = corpus_settings.with_(data_dir=tmp_path_factory.mktemp("real-identifiers"))
-    service = LagrumService(Index.open(settings, create=True, embedder=embedder))
-    summary = service.add_documents(list(iter_documents(files)))
-    assert summary["failed"] == 0 and summary["ingested"] == len(FILES), summary
-    yield service
-    service.close()
+    with service_over(files, corpus_settings.with_(data_dir=tmp_path_factory.mktemp("real-identifiers")), embedder) as service:
+        yield service
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ import numpy as np
 from lagrum.legal.operative import is_operative_section
 from lagrum.sentences import is_heading_line
 from lagrum.documents import STATUTE_TYPES
-from lagrum.citations import MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
+from lagrum.citations import LETTERED_POINT, MAX_QUOTE_CHARS, _quotable, _sentences_of, citation_from_hit, needs_context
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
 from lagrum.retrieval import Hit, _label_covers
@@ -93,6 +93,14 @@ _ASKS_FOR_SCOPE = re.compile(
 # does not know as a statute.
 _BARE_SECTION = re.compile(r"(?<![\w§])(?:(\d{1,2}) ?kap\.\s*)?(\d{1,3}(?: ?[a-z])?) ?§(?!§)")
 _BARE_SECTION_EN = re.compile(r"\b(?:chapter (\d{1,2}),? )?section (\d{1,3}(?: ?[a-z])?)\b", re.IGNORECASE)
+
+
+def _bare_section(question: str) -> re.Match | None:
+    """The section a question names by its number alone ("4 §", "3 kap. 12 a §", "section 13"):
+    groups (chapter or None, section)."""
+    return _BARE_SECTION.search(question) or _BARE_SECTION_EN.search(question)
+
+
 # The first line of an annex: a lower court's ruling printed after the document's own ("Bilaga A").
 _ANNEX_LINE = re.compile(r"(?:bilaga|appendix|annex)\s+(?:[A-Z]|\d{1,2})\b", re.IGNORECASE)
 # A provision's paragraph or an operative sentence found by structure is quoted whole, up to this
@@ -385,7 +393,7 @@ class AnswerComposer:
         # A question naming a document by its own number (a case, a diary number, an SFS number) is
         # about that document, which retrieval ranks first (`lagrum.retrieval.OWN_BOOST`), whatever
         # another document's sentence scores.
-        named = bool(self.service.retriever.plan(question).own_numbers) or bool(_BARE_SECTION.search(question) or _BARE_SECTION_EN.search(question))
+        named = bool(self.service.retriever.plan(question).own_numbers) or _bare_section(question) is not None
         opening = self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
         if opening is not None:
             chosen, decisive = _with_lead(chosen, opening)
@@ -482,14 +490,14 @@ class AnswerComposer:
                     # The retrieved passages first; the provision's opening may be in one not retrieved.
                     for source in ("own", "all"):
                         if source == "all" and not everything:
-                            everything = [Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)]
+                            everything = self._chunks(hit.doc_id)
                         chunks = own if source == "own" else everything
                         covering = sorted((c for c in chunks if _provision_label_covers(c.section, chapter, section) and in_force(c, c.start)), key=lambda c: c.start)
                         lead = self._first_statement(covering, test, points=True)
                         if lead is not None:
                             return lead
             return None
-        bare = _BARE_SECTION.search(question) or _BARE_SECTION_EN.search(question)
+        bare = _bare_section(question)
         if bare:
             # "4 § i kommunens riktlinjer", "13 § AFS 2023:1": a section of a document the registry
             # does not resolve (guidelines, a policy, an authority's regulations) is found by its number.
@@ -498,7 +506,7 @@ class AnswerComposer:
             own = sorted((h for h in hits or [] if h.doc_id == hit.doc_id), key=lambda c: c.start)
             lead = self._first_statement(own, starts, wrapped=True, points=True)
             if lead is None:
-                lead = self._first_statement([Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(hit.doc_id)], starts, wrapped=True, points=True)
+                lead = self._first_statement(self._chunks(hit.doc_id), starts, wrapped=True, points=True)
             if lead is not None:
                 return lead
         # What a decision "is about" is what it decided: its operative part too.
@@ -526,28 +534,38 @@ class AnswerComposer:
         payloads = [found[i] for i in ids if i in found] or store.chunks_of(doc_id)[:OPENING_CHUNKS]
         return [Hit.from_payload(payload, 0.0) for payload in payloads]
 
+    def _chunks(self, doc_id: str) -> list[Hit]:
+        """Every passage of the document, in text order."""
+        return sorted((Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(doc_id)), key=lambda c: c.start)
+
+    def _own_chunks(self, doc_id: str) -> list[Hit]:
+        """The document's own passages: up to the first that opens an annex ("Bilaga A", "BILAGA 1"),
+        after which another ruling (an annexed lower court's) is printed."""
+        own: list[Hit] = []
+        for chunk in self._chunks(doc_id):
+            if _ANNEX_LINE.match(chunk.text.lstrip()):
+                break
+            own.append(chunk)
+        return own
+
     def _conclusion(self, doc_id: str) -> Passage | None:
         """The last statement of a decision's assessment (its passages under "Bedömning", "JO:s
         bedömning", "Skäl"...), before any annex: where a decision without an operative part says
         what it concludes ("U.O. kan inte undgå allvarlig kritik för sitt agerande.")."""
-        chunks = sorted((Hit.from_payload(p, 0.0) for p in self.service.index.store.chunks_of(doc_id)), key=lambda c: c.start)
-        own = []
-        for chunk in chunks:
-            if _ANNEX_LINE.match(chunk.text.lstrip()):
-                break
-            own.append(chunk)
+        own = self._own_chunks(doc_id)
         assessed = [c for c in own if c.section and _ASSESSMENT_HEADING.match(c.section)]
-        # JO's older decisions have no headings: "I sitt beslut den 17 november 2004 anförde JO
-        # Lundin följande." opens the decision itself, which ends with what JO concludes.
-        marked = [c for c in own if _DECISION_OPENS.search(c.text)]
-        if not assessed and marked:
-            opens = marked[0].start + _DECISION_OPENS.search(marked[0].text).end()
-            assessed = [c for c in own if c.end > opens]
+        opens: int | None = None  # where the decision itself opens, when no heading says so
         if not assessed:
-            return None
+            # JO's older decisions have no headings: "I sitt beslut den 17 november 2004 anförde JO
+            # Lundin följande." opens the decision itself, which ends with what JO concludes.
+            marked = next(((c, m) for c in own for m in [_DECISION_OPENS.search(c.text)] if m), None)
+            if marked is None:
+                return None
+            opens = marked[0].start + marked[1].end()
+            assessed = [c for c in own if c.end > opens]
         last = assessed[-1]
         for position, (start, end) in reversed(list(enumerate(_sentences_of(last)))):
-            if marked and not assessed[0].section and start < opens:
+            if opens is not None and start < opens:
                 break
             text = last.text[start - last.start : end - last.start]
             if text.rstrip().endswith(".") and "\n" not in text.strip() and _quotable(text, MAX_LEAD_CHARS) and not needs_context(text, last.doc_type):
@@ -556,15 +574,8 @@ class AnswerComposer:
 
     def _operative_chunks(self, doc_id: str) -> list[Hit]:
         """The passages of the document's own operative part wherever it stands (the Labour Court
-        writes its DOMSLUT last), not an annexed lower court's: passages from the first one that
-        opens an annex ("Bilaga A", "BILAGA 1") on are another ruling's."""
-        chunks = [Hit.from_payload(payload, 0.0) for payload in self.service.index.store.chunks_of(doc_id)]
-        own = []
-        for chunk in sorted(chunks, key=lambda c: c.start):
-            if _ANNEX_LINE.match(chunk.text.lstrip()):
-                break
-            own.append(chunk)
-        return [c for c in own if is_operative_section(c.section)]
+        writes its DOMSLUT last), not an annexed lower court's (`_own_chunks`)."""
+        return [c for c in self._own_chunks(doc_id) if is_operative_section(c.section)]
 
     @staticmethod
     def _first_statement(chunks: list[Hit], wanted: Any, wrapped: bool = False, points: bool = False) -> Passage | None:
@@ -842,9 +853,8 @@ def _extended(lead: Passage, wanted: Any) -> Passage:
 
 
 # A point of a provision: "a) ", "b) ", or a numbered item "1. ", "2. ".
-_POINT = re.compile(r"\s*(?:[a-zåäö]{1,3}\)|\d{1,2}\.)\s")
-_LETTERED_POINT = re.compile(r"\s*[a-zåäö]{1,3}\)\s")
 _NUMBERED_POINT = re.compile(r"\s*\d{1,2}\.\s")
+_POINT = re.compile(rf"{LETTERED_POINT.pattern}|{_NUMBERED_POINT.pattern}")
 
 
 def _through_points(chunk: Hit, spans: list[tuple[int, int]], position: int) -> int:
@@ -852,7 +862,7 @@ def _through_points(chunk: Hit, spans: list[tuple[int, int]], position: int) -> 
     quote (MAX_LEAD_CHARS) holds them; its own end when no point follows."""
     start, end = spans[position]
     # A numbered paragraph's points are lettered ("1. ... om" then "a)"); "2." is the next paragraph.
-    point = _LETTERED_POINT if _NUMBERED_POINT.match(chunk.text[start - chunk.start : end - chunk.start]) else _POINT
+    point = LETTERED_POINT if _NUMBERED_POINT.match(chunk.text[start - chunk.start : end - chunk.start]) else _POINT
     for next_start, next_end in spans[position + 1 :]:
         if not point.match(chunk.text[next_start - chunk.start : next_end - chunk.start]) or next_end - start > MAX_LEAD_CHARS:
             break

@@ -22,7 +22,7 @@ MAX_QUOTE_CHARS = 600
 
 _SENTENCE_END = re.compile(r"[.!?…][”\"’»)]*$")
 # A lettered point of a provision ("a) behandlingen är nödvändig ...", "b) ..."): it opens in lower case.
-_LIST_POINT = re.compile(r"[a-zåäö]{1,3}\)\s")
+LETTERED_POINT = re.compile(r"\s*[a-zåäö]{1,3}\)\s")
 _STATEMENT_LINE_END = re.compile(r"[.!?…:;][”\"’»)]*$")
 
 
@@ -146,7 +146,7 @@ def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
         return False  # a heading or a caption, not a statement
     if not any(_STATEMENT_LINE_END.search(line.rstrip()) for line in stripped.splitlines()):
         return False  # a block of heading lines ("Mål nr / meddelat i Stockholm den …"), or a sentence cut off
-    if stripped[0].islower() and not _LIST_POINT.match(stripped):
+    if stripped[0].islower() and not LETTERED_POINT.match(stripped):
         return False  # the rest of a sentence the layout cut (a PDF's running head, a wrapped line)
     if CONTACT_DETAILS.search(stripped):
         return False  # an address, an e-mail, a reply instruction: a letter's furniture

@@ -70,19 +70,38 @@ _FACTS_HEADING = re.compile(
 # document rank: a far weaker passage of a statute does not lead over the decision that answers).
 AUTHORITY_TIERS = {"lag": 4, "förordning": 4, "dom": 3, "beslut": 2, "vägledning": 1, "förarbete": 1}
 AUTHORITY_STEP = 0.05
+# The words that make a question a question ("hur många", "how long", "what", "when"): they say what
+# kind of answer is wanted, not what it is about, and a sentence sharing them ("Underrättelse
+# behöver inte lämnas förrän arbetsgivaren har meddelat hur många semesterdagar ...") is not closer
+# to the answer for it. Left out of the words a quote is scored on.
+_INTERROGATIVE = re.compile(
+    r"\b(?:hur|how)\s+(?:stor|stort|stora|mycket|många|lång|långa|länge|högt|hög|ofta|much|many|large|long|high|big|often)\b"
+    r"|\b(?:what|which|when|why|who|whom|whose|where|how)\b",
+    re.IGNORECASE,
+)
 _ASKS_FOR_A_FIGURE = re.compile(r"\b(?:hur (?:stor|stort|stora|mycket|många|lång|långa|länge|högt|hög)|vilket belopp|vilken summa|how (?:much|many|large|long|high|big)|what (?:amount|sum|fine))\b", re.IGNORECASE)
 # A figure is a quantity: a number with its unit or currency ("200 000 kronor", "12 miljoner",
 # "72 timmar", "20 000 000 EUR", "4 %", "trettiotusen (30 000) kr", "SEK 5,000,000"), not any digit (a list's "2.", an SFS
 # number, a date).
+# The number may be written out ("tjugofem semesterdagar", "sex månader", "two years") and the
+# unit close a compound ("semesterdagar", "arbetsveckor").
+_NUMBER_WORD = (
+    r"\b(?:(?:tjugo|trettio|fyrtio|femtio|sextio|sjuttio|åttio|nittio|hundra|tusen)(?:en|ett|två|tre|fyra|fem|sex|sju|åtta|nio)?"
+    r"|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tretton|fjorton|femton|sexton|sjutton|arton|nitton"
+    r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred)(?:[\s-]?(?:tusen|hundra|one|two|three|four|five|six|seven|eight|nine))?(?![a-zåäö])"
+)
 _FIGURE = re.compile(
-    r"(?:\b(?:SEK|EUR|USD)|[€$£])\s?\d|\d(?:[\d\u00a0 .,]*\d)?\)?\s*(?:\([^)]{1,30}\)\s*)?(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|dagar|dag\b|timmar|timme|veckor|vecka|månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
+    r"(?:\b(?:SEK|EUR|USD)|[€$£])\s?\d|(?:\d(?:[\d\u00a0 .,]*\d)?|" + _NUMBER_WORD + r")\)?\s*(?:\([^)]{1,30}\)\s*)?"
+    r"(?:kr\b|kronor|SEK|EUR\b|euro|miljon(?:er)?|miljard(?:er)?|procent|%|[a-zåäö]*?dagar|dag\b|[a-zåäö]*?timmar|timme|[a-zåäö]*?veckor|vecka|[a-zåäö]*?månader|månad|år\b|days?\b|hours?\b|weeks?\b|months?\b|years?\b|percent|per cent)",
     re.IGNORECASE,
 )
 # Questions about a document as a whole, answered by a part its structure names (`_structural_lead`):
 # what a decision or ruling decided, and what a statute is about.
 _ASKS_FOR_OUTCOME = re.compile(
-    r"\b(?:vad (?:beslutade|beslöt|avgjorde|dömde|fastställde|kom \w+(?: \w+)? fram till)|vilket beslut|hur (?:dömde|beslutade|avgjorde)|utgången"
-    r"|what did (?:\w+ ){1,8}?(?:decide|rule|hold|conclude|order|do)\b|what was the (?:outcome|decision|ruling|verdict)|how did (?:\w+ ){1,6}?(?:rule|decide))",
+    r"\b(?:vad (?:beslutade|beslöt|avgjorde|dömde|fastställde|kom \w+(?: \w+)? fram till)|vilket beslut|hur (?:dömde|beslutade|avgjorde|avslutade|avslutades|slutade)|utgången"
+    r"|vad blev (?:utgången|resultatet|följden)|vilken (?:åtgärd|påföljd) (?:vidtog|beslutade|fick|fattade)|vilka åtgärder (?:vidtog|beslutade)"
+    r"|what did (?:\w+ ){1,8}?(?:decide|rule|hold|conclude|order|do)\b|what was the (?:outcome|decision|ruling|verdict|result)|how did (?:\w+ ){1,6}?(?:rule|decide|end|close|conclude)\b"
+    r"|what (?:action|measures?|steps?|sanction|corrective measures?) did)",
     re.IGNORECASE,
 )
 _ASKS_FOR_SCOPE = re.compile(
@@ -672,8 +691,12 @@ class AnswerComposer:
         return bool(plan.translated_text if language == "en" else plan.cross_text)
 
     def _query_terms(self, question: str) -> set[int]:
+        """The words a quote is scored on: the question's and its glossary rendering's, less the
+        interrogative ones (`_INTERROGATIVE`) unless the question holds nothing else."""
         plan = self.service.retriever.plan(question)
-        return self._terms(plan.lexical_text)
+        terms = self._terms(plan.lexical_text)
+        asking = self._terms(" ".join(m.group() for m in _INTERROGATIVE.finditer(question)))
+        return (terms - asking) or terms
 
     def _terms(self, text: str) -> set[int]:
         return set(self.service.index.bm25.query(text).indices)

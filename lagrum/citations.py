@@ -24,6 +24,12 @@ _SENTENCE_END = re.compile(r"[.!?…][”\"’»)]*$")
 # A lettered point of a provision ("a) behandlingen är nödvändig ...", "b) ..."): it opens in lower case.
 LETTERED_POINT = re.compile(r"\s*[a-zåäö]{1,3}\)\s")
 _STATEMENT_LINE_END = re.compile(r"[.!?…:;][”\"’»)]*$")
+# A line holding a date alone ("22 november 2023", "2023-11-22"): a PDF's front matter or running head.
+_DATE_LINE = re.compile(
+    r"\s*(?:\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    r"|january|february|march|may|june|july|august|october)\s+\d{4}|\d{4}-\d{2}-\d{2})\s*\n",
+    re.IGNORECASE,
+)
 
 
 def citation_from_hit(n: int, hit: Hit, start: int, end: int, quote: str) -> dict[str, Any]:
@@ -146,7 +152,10 @@ def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
         return False  # a heading or a caption, not a statement
     if not any(_STATEMENT_LINE_END.search(line.rstrip()) for line in stripped.splitlines()):
         return False  # a block of heading lines ("Mål nr / meddelat i Stockholm den …"), or a sentence cut off
-    if stripped[0].islower() and not LETTERED_POINT.match(stripped):
+    opening = stripped
+    while _DATE_LINE.match(opening):  # what follows a date line alone is where the statement opens
+        opening = opening[_DATE_LINE.match(opening).end() :].lstrip()
+    if opening[:1].islower() and not LETTERED_POINT.match(opening):
         return False  # the rest of a sentence the layout cut (a PDF's running head, a wrapped line)
     if CONTACT_DETAILS.search(stripped):
         return False  # an address, an e-mail, a reply instruction: a letter's furniture

@@ -77,6 +77,40 @@ def test_a_question_about_the_outcome_leads_with_the_operative_part(service, que
         assert words in lead["quote"], lead["quote"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hur avslutade Högsta förvaltningsdomstolen mål 3857-25?",
+        "Vad blev utgången i mål 3857-25 i Högsta förvaltningsdomstolen?",
+        "How did the Supreme Administrative Court end case 3857-25?",
+    ],
+)
+def test_how_a_case_ended_is_its_operative_part(service, question):
+    lead = _lead(service, question)
+    assert lead["doc_id"] == "hfd-3857-25" and "avvisar överklagandet" in lead["quote"], lead
+
+
+@pytest.mark.parametrize(
+    "question, outcome",
+    [
+        ("Hur avslutade IMY tillsynen av Försäkringskassan?", True),
+        ("Vilken åtgärd vidtog IMY mot Moderaterna?", True),
+        ("What action did IMY take against the party?", True),
+        ("Vilka åtgärder måste arbetsgivaren vidta?", False),  # what the law requires, not what was decided
+    ],
+)
+def test_outcome_questions_are_recognised(question, outcome):
+    from lagrum.answer import _ASKS_FOR_OUTCOME
+
+    assert bool(_ASKS_FOR_OUTCOME.search(question)) is outcome
+
+
+def test_a_date_line_on_a_cover_page_is_not_the_lead(service):
+    """AFS 2023:1's PDF opens "22 november 2023 / beslutade den 15 september 2023.": not a statement."""
+    result = service.ask("Vad säger AFS 2023:1 om dokumentation av riskbedömningar?")
+    assert all(not c["quote"].startswith("22 november 2023") for c in result["citations"]), result["citations"]
+
+
 def test_a_question_for_a_figure_leads_with_the_operative_sentence_stating_it(service):
     lead = _lead(service, "How much did the law firm have to pay the receptionist it asked for a doctor's note during parental leave (AD 2013 no 63)?")
     assert lead["doc_id"] == "ad-2013-63" and "30 000 kr" in lead["quote"], lead
@@ -123,6 +157,12 @@ def test_named_provisions_of_the_leading_document():
         ("Bildmaterialet får bevaras i högst 72 timmar.", True),
         ("utge allmänt skadestånd med trettiotusen (30 000) kr.", True),  # the amount in words, then in figures
         ("IMY imposes an administrative fine of SEK 5,000,000 on the company.", True),  # the currency first
+        # The number written out, the unit closing a compound (semesterlagen 4 §).
+        ("En arbetstagare har rätt till tjugofem semesterdagar varje semesterår.", True),
+        ("Uppsägningstiden är sex månader om arbetstagaren har varit anställd i minst tio år.", True),
+        ("The data must be deleted after two years.", True),
+        # A word that opens with a number's letters is not one ("sjukdagar", "tredje dagen").
+        ("Arbetsgivaren får begära läkarintyg för sjukdagar och från den tredje dagen.", False),
         ("upp till 20 000 000 EUR eller 4 % av den totala globala årsomsättningen", True),
         # A digit is not a figure: a list's number, an SFS number, a date.
         ("2. För ärenden enligt lagen (2007:592) om kassaregister", False),
@@ -162,6 +202,9 @@ def test_authority_orders_statute_ruling_decision_guidance_news():
         # The rest of a sentence the layout cut: AFS 2023:1's running head on every PDF page.
         ("med arbetsgivaransvar;\nAFS 2023:1", False),
         ("och att arbetsgivaren har dokumenterat bedömningen skriftligt.", False),
+        # AFS 2023:1's cover: a date line alone, then the rest of a sentence.
+        ("22 november 2023\nbeslutade den 15 september 2023.", False),
+        ("2023-11-22\nArbetsmiljöverket föreskriver följande.", True),
         # A lettered point of an article opens in lower case and stands.
         ("a) behandlingen är nödvändig för att fullgöra ett avtal i vilket den registrerade är part.", True),
         # Statements, amounts and wrapped statute lines stay quotable.

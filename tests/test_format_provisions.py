@@ -277,6 +277,17 @@ def test_semesterdagar_found_in_4_paragraf(provisions_index):
     assert record["identifiers"] == ["SFS 2018:1200"]
 
 
+def test_the_words_that_ask_do_not_pick_the_quote(provisions_index):
+    """ "Hur många semesterdagar ...": the sentence that repeats "hur många semesterdagar"
+    (semesterlagen 30 §, on notifying the employee) answers nothing; the lead states a number of days."""
+    from lagrum.answer import _FIGURE
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask("Hur många semesterdagar har en arbetstagare rätt till per år enligt semesterlagen?")
+    lead = result["citations"][0]["quote"]
+    assert "hur många semesterdagar" not in lead and _FIGURE.search(lead), lead
+
+
 def test_official_statute_json_is_not_taken_for_a_provisions_file():
     path = REALDATA / "rkrattsbaser-sfs-json" / "sfs-2018-585.json"
     if not path.exists():

@@ -253,3 +253,29 @@ def test_bench_api_with_real_refuses_without_the_real_index(tmp_path):
 
     with pytest.raises(SystemExit, match="lagrum.app.cli --data .* eval --set real"):
         bench_api.real_index(tmp_path / "data", tmp_path / "copy", print)
+
+
+def test_a_document_the_question_names_by_number_counts_as_relevant_beside_the_labels(tmp_path):
+    """A question naming a statute's number ("lagen (2099:1)") is answered by that statute too: with it
+    among the distractors, the report gives the as-labelled figure and the one with it relevant."""
+    from lagrum.app.eval_distractors import markdown_report, summary_table
+
+    # Made-up documents and a made-up statute number (fictional test material).
+    own = [{"id": "test-named-artikel", "title": "Fiktiv artikel om provlagen", "language": "sv", "doc_type": "nyhet",
+            "text": "Fiktiv nyhet. Provlagen ger den som rapporterar om fel i provverksamheten skydd mot repressalier."}]
+    other = [{"id": "test-named-lag", "title": "Fiktiv lag (2099:1) om skydd i provverksamhet", "language": "sv", "doc_type": "lag",
+              "text": "1 § Den som rapporterar om missförhållanden i provverksamhet får inte utsättas för repressalier enligt denna lag (2099:1)."}]
+    a = write_set(tmp_path / "sets" / "named", own, [q("n-1", "Vilket skydd ger lagen (2099:1) den som rapporterar om missförhållanden i provverksamhet?", ["test-named-artikel"])])
+    b = write_set(tmp_path / "sets" / "statute", other, [q("s-1", "Vad säger lagen (2099:1)?", ["test-named-lag"])])
+    root = tmp_path / "data"
+    for directory in (a, b):
+        assert build_index(QuestionSet.load(directory), Settings().with_(data_dir=root / f"eval-{directory.name}"))["failed"] == 0
+    alone = evaluate(a, Settings().with_(data_dir=root / "eval-named"), modes=["hybrid"], ask=False)
+    report = evaluate_with_distractors(a, resolve_with([str(b)], a, root), Settings(), root, alone, modes=["hybrid"], ask=False)
+    named = report["labels_with_named"]
+    assert named["questions_with_named_documents"] == [{"id": "n-1", "language": "sv", "named": ["test-named-lag"]}], named
+    # The as-labelled figure is the report's own; with the named statute relevant it is 1.0.
+    assert named["as_labelled"]["sv"]["mrr@10"] == report["with"]["retrieval"]["hybrid"]["sv"]["mrr@10"]
+    assert named["as_labelled"]["sv"]["mrr@10"] < 1.0  # the statute ranks above the article about it
+    assert named["named_relevant"]["sv"]["mrr@10"] == 1.0
+    assert "named documents relevant" in markdown_report(report) and "| named | sv |" in summary_table([report])

@@ -57,6 +57,7 @@ from lagrum.app.evaluation import (
     read_realdata,
     realdata_paths,
     realdata_root,
+    retrieval_metrics,
 )
 
 WITH_REAL = "real"
@@ -495,6 +496,7 @@ def _analyse(
                 if mode == "hybrid":
                     offenders.update(above)
                     named_counts.update(d["doc_id"] for d in row["distractors_above"] if d["named_in_question"])
+        named_labels = _with_named_documents(service, questions, relabel, owners, record)
         if ask and "ask" in alone and "ask" in with_report:
             rows_alone = alone["ask"]["per_question"]
             for qid, row in with_report["ask"]["per_question"].items():
@@ -532,7 +534,35 @@ def _analyse(
         ]
     finally:
         service.close()
-    return {"dropped": dropped, "ask_changes": ask_changes, "offenders": top}
+    return {"dropped": dropped, "ask_changes": ask_changes, "offenders": top, "labels_with_named": named_labels}
+
+
+def _with_named_documents(service: Any, questions: list[Any], relabel: dict[str, str], owners: dict[str, str], record: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """Hybrid MRR@10 and recall@5 with distractors, per language, when a document the question names
+    by its own number ("lagen (2021:890)", "21 kap. 7 § OSL", "artikel 88 i dataskyddsförordningen")
+    counts as relevant beside the labelled ones: the sets' labels name their own test documents, and
+    a real statute a question names answers it too. The as-labelled figures of the same rankings are
+    given beside them (`as_labelled`), equal to the report's `with` figures."""
+    identifiers = {doc_id: record(doc_id).get("identifiers") or [] for doc_id in owners}
+    rows: dict[str, dict[str, list[list[str]]]] = {language: {"labelled": [], "named": [], "retrieved": []} for language in LANGUAGES}
+    added: list[dict[str, Any]] = []
+    for q in questions:
+        if not q.relevant or q.language not in rows:
+            continue
+        relevant = [relabel.get(d, d) for d in q.relevant]
+        named = [d for d, ids in identifiers.items() if d not in relevant and named_in_question(q.question, ids)]
+        if named:
+            added.append({"id": q.id, "language": q.language, "named": named})
+        row = rows[q.language]
+        row["labelled"].append(relevant)
+        row["named"].append(relevant + named)
+        row["retrieved"].append(ranked_documents(service.retriever.search(q.question, limit=RETRIEVE_CHUNKS, mode="hybrid")))
+    return {
+        "mode": "hybrid",
+        "as_labelled": {language: retrieval_metrics(r["labelled"], r["retrieved"]) for language, r in rows.items()},
+        "named_relevant": {language: retrieval_metrics(r["named"], r["retrieved"]) for language, r in rows.items()},
+        "questions_with_named_documents": added,
+    }
 
 
 _BARE_SFS = re.compile(r"(?<![\d:/])(\d{4}):(\d{1,4})(?![\d:])")
@@ -640,6 +670,7 @@ def markdown_report(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['id']}: {_short(row['question'])} | {row['language']} | {row['alone']} → {row['with'] or 'not in top 10'} | {above} | {'yes' if row.get('label_gap') else ''} |"
             )
+    lines += _named_lines(report)
     if report["ask_changes"]:
         lines += ["", "## Answers that change with distractors", "", "| question | lang | change | distractors cited |", "|---|---|---|---|"]
         for row in report["ask_changes"]:
@@ -658,6 +689,27 @@ def markdown_report(report: dict[str, Any]) -> str:
                 f"| `{row['doc_id']}` | {row['from']} | {_short(row['title'], 70)} | {row['questions_pushed_down']} | {row.get('named_by_those_questions', 0)} | {row['cited_instead']} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _named_lines(report: dict[str, Any], heading: bool = True) -> list[str]:
+    """The hybrid figures with distractors when the documents a question names by number count as relevant."""
+    named = report.get("labels_with_named")
+    if not named:
+        return []
+    lines = ["", "## With distractors, the documents a question names by its number also relevant (hybrid)", ""] if heading else []
+    lines += [
+        "| set | lang | MRR@10 alone | with, as labelled | with, named documents relevant | Δ against alone | recall@5 with, as labelled → named relevant | questions naming a document |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for language in LANGUAGES:
+        alone = report["alone"]["retrieval"]["hybrid"][language]["mrr@10"]
+        labelled, relevant = named["as_labelled"][language], named["named_relevant"][language]
+        count = sum(1 for row in named["questions_with_named_documents"] if row["language"] == language)
+        lines.append(
+            f"| {report['set']} | {language} | {alone:.3f} | {labelled['mrr@10']:.3f} | {relevant['mrr@10']:.3f} | {relevant['mrr@10'] - alone:+.3f} | "
+            f"{labelled['recall@5']:.3f} → {relevant['recall@5']:.3f} | {count} |"
+        )
+    return lines
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -689,6 +741,11 @@ def summary_table(reports: list[dict[str, Any]], mode: str = "hybrid") -> str:
             near = f"{a['near_domain_refusal_rate']:.3f} → {w['near_domain_refusal_rate']:.3f}" if w["near_domain_questions"] else "–"
             cells = [f"{a[f]:.3f} → {w[f]:.3f}" for f in ("cites_relevant", "answered_in_domain", "ood_refusal_rate")]
             lines.append(f"| {report['set']} | {language} | " + " | ".join(cells) + f" | {near} |")
+    named = [line for report in reports for line in _named_lines(report, heading=False)]
+    if named:
+        # One header for all sets: each report's lines open with it.
+        header, rule = named[0], named[1]
+        lines += ["", header, rule, *(line for line in named if line not in (header, rule))]
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,15 @@ _SENTENCE_END = re.compile(r"[.!?…][”\"’»)]*$")
 # A lettered point of a provision ("a) behandlingen är nödvändig ...", "b) ..."): it opens in lower case.
 LETTERED_POINT = re.compile(r"\s*[a-zåäö]{1,3}\)\s")
 _STATEMENT_LINE_END = re.compile(r"[.!?…:;][”\"’»)]*$")
+# A line of a ruling's head naming a party or counsel ("Ombud och målsägandebiträde för 1–4: Advokat
+# H.W.", "Motpart", "Adress som ovan"): the head of a ruling, never a statement about the matter.
+_PARTY_LINE = re.compile(
+    r"^\s*(?:(?:ombud|motpart(?:er)?|klagande|sökande|tilltalad|offentlig försvarare|målsägande(?:biträde)?|särskild företrädare)"
+    r"(?:\s+(?:och|för|i)\s+[\w\s–-]{1,40}?)?\s*(?::|$)|adress som ovan\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A quote opening inside a list of references ("21, NJA 2020 s. 717 och HFD 2025 not."): a number and a comma.
+_REFERENCE_TAIL = re.compile(r"\s*\d{1,4},\s+(?:NJA|HFD|RÅ|AD|MÖD|MD|RH|NJA II|prop\.|SOU|Ds|JO|EU:C|C-\d)")
 # A line holding a date alone ("22 november 2023", "2023-11-22"): a PDF's front matter or running head.
 _DATE_LINE = re.compile(
     r"\s*(?:\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
@@ -157,6 +166,8 @@ def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
         opening = opening[_DATE_LINE.match(opening).end() :].lstrip()
     if opening[:1].islower() and not LETTERED_POINT.match(opening):
         return False  # the rest of a sentence the layout cut (a PDF's running head, a wrapped line)
+    if _PARTY_LINE.search(stripped) or _REFERENCE_TAIL.match(stripped):
+        return False  # a ruling's head (parties, counsel), or the tail of a list of references
     if CONTACT_DETAILS.search(stripped):
         return False  # an address, an e-mail, a reply instruction: a letter's furniture
     return not any(is_boilerplate_line(line) for line in stripped.splitlines() if line.strip())

@@ -107,7 +107,7 @@ LETTERHEAD_LINES = tuple(
 # "Ange IMY-2026-4550 när ni svarar.", a web address, a "Kopia till:" line): kept in the text,
 # never quoted as evidence.
 CONTACT_DETAILS = re.compile(
-    r"\bBox \d{1,5}\b|(?<!\d)\d{3} ?\d{2} [A-ZÅÄÖ][a-zåäö]+(?![\w-])|[\w.+-]+@[\w-]+\.\w{2,}|\bAnge [A-ZÅÄÖ]{2,5}-\d{4}-\d+ när ni svarar\b|\bhttps?://\S+|^Kopia till\s*:"
+    r"\bBox \d{1,5}\b|(?<!\d)\d{3} ?\d{2} [A-ZÅÄÖ][a-zåäö]+(?![\w-])|[\w.+-]+@[\w-]+\.\w{2,}|\bAnge [A-ZÅÄÖ]{2,5}-\d{4}-\d+ när ni svarar\b|\bhttps?://\S+|(?:^|\s)Kopia till\s*:"
     # A letter's reply instruction: "Vänligen svara senast den 1 april 2026.", "Svara skriftligt till IMY senast den ...".
     r"|\b[Ss]vara (?:skriftligt )?(?:till [A-ZÅÄÖ]{2,5} )?senast den\b"
 )

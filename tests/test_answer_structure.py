@@ -197,6 +197,15 @@ def test_authority_orders_statute_ruling_decision_guidance_news():
         ("Kopia till: Dataskyddsombudet Information om IMY:s behandling av personuppgifter https://www.imy.se/behandling-av-personuppgifter", False),
         ("Vänligen svara senast den 1 april 2026.", False),
         ("Era svar Svara skriftligt till IMY senast den 24 november 2025.", False),
+        # HD's heads (domstol-avgoranden): counsel and parties on lines of their own.
+        ("Ombud och målsägandebiträde för 1–4: Advokat H.W.\nMotpart", False),
+        ("Ombud: Föredraganden A.M. och A.Å.\nAdress som ovan", False),
+        ("Ombudet har yrkat ersättning för tolv timmars arbete.", True),
+        # A letter's signature and distribution list run into its appeal instructions (IMY).
+        ("Andreas Persson Kopia till: Dataskyddsombudet Hur man överklagar Om ni vill överklaga beslutet ska ni skriva till IMY.", False),
+        # The tail of a list of precedents (HFD 3857-25), not a statement; a list of sections is one.
+        ("21, NJA 2020 s. 717 och HFD 2025 not.", False),
+        ("12, 13 och 14 §§ gäller inte för arbetstagare som avses i 2 §.", True),
         # A ruling's head: lines that end no statement.
         ("Mål nr 3857-25\nmeddelat i Stockholm den 29 januari 2026", False),
         # The rest of a sentence the layout cut: AFS 2023:1's running head on every PDF page.

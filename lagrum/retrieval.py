@@ -407,6 +407,9 @@ class OwnNumbers:
                     sections.append((f"sfs {match.group(1)}", match.group(2), match.group(3)))  # a section, or a whole chapter
                 elif match:
                     documents.append(f"sfs {match.group(1)}")
+            elif canonical.startswith("EU ") and len(parts) > 3 and parts[2] == "art.":
+                # An article of an EU act ("EU 2016/679 art. 6.1 f"): the act's chunks labelled "art. 6".
+                sections.append((f"eu {parts[1]}", None, f"art. {parts[3].split('.')[0]}"))
             elif canonical.startswith("SFS ") or not canonical.startswith(("EU ",)):
                 documents.append(canonical.casefold())
         forarbeten = list(_FORARBETE.finditer(text))
@@ -425,7 +428,8 @@ class OwnNumbers:
     def doc_ids(self) -> tuple[str, ...]:
         """Document ids the official readers give the named statutes ("sfs-2021-890")."""
         statutes = [d for d in self.documents if d.startswith("sfs ")] + [p[0] for p in self.provisions]
-        return tuple(dict.fromkeys("sfs-" + s.split(" ", 1)[1].replace(":", "-") for s in statutes))
+        # "sfs 2021:890" -> "sfs-2021-890", "eu 2016/679" -> "eu-2016-679"
+        return tuple(dict.fromkeys(s.replace(" ", "-", 1).replace(":", "-").replace("/", "-") for s in statutes))
 
     def names(self, identifiers: list[str], section: str | None) -> bool:
         """True when a chunk of a document carrying `identifiers`, labelled `section`, is what the query names."""
@@ -440,6 +444,12 @@ class OwnNumbers:
 
 
 def _label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
+    if section and section.startswith("art. "):  # an EU act's article: its chunks are labelled "art. 83"
+        return bool(label) and re.match(r"art\. (\d+)\b", label) is not None and re.match(r"art\. (\d+)\b", label).group(1) == section[5:]
+    return _section_label_covers(label, chapter, section)
+
+
+def _section_label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
     """Whether a chunk labelled "2 kap. 13–16 §§" (or "16 §", "2 kap. 16 § (lydelse 2)") holds
     `chapter` `section`; with `section` None, any chunk of that chapter."""
     if not label:

@@ -75,3 +75,58 @@ def test_asked_what_was_decided_the_whole_operative_part_leads(service):
     assert "reprimand" in lead["quote"], lead["quote"]
     text = service.get_document(lead["doc_id"])["text"]
     assert text[lead["start"] : lead["end"]] == lead["quote"]
+
+
+# --- an EU act's article named by the act's name --------------------------------------------
+
+
+def test_an_eu_article_is_an_own_number_of_its_act():
+    """ "artikel 6.1 f i dataskyddsförordningen" names the GDPR's chunks labelled "art. 6", as "2 kap.
+    16 § TF" names the statute's chunks covering that section (the parser resolves the name)."""
+    from lagrum.retrieval import OwnNumbers
+
+    own = OwnNumbers.of("Vad innebär artikel 6.1 f i dataskyddsförordningen?", ["EU 2016/679 art. 6.1 f"])
+    assert own.names(["EU 2016/679", "CELEX 32016R0679"], "art. 6")
+    assert not own.names(["EU 2016/679"], "art. 61") and not own.names(["EU 2016/679"], "skäl 6")
+    assert not own.names(["SFS 2018:218"], "art. 6")
+    assert own.doc_ids == ("eu-2016-679",)
+
+
+@pytest.fixture(scope="module")
+def gdpr_service(corpus_settings, embedder, tmp_path_factory):
+    """The GDPR's articles 5–10 (the real text, cut from the official Swedish version at test time)
+    beside IMY's decision on the Moderate Party, which applies article 6.1 f at length."""
+    import dataclasses
+
+    from ingest.loaders import iter_documents
+    from lagrum.app.service import LagrumService
+    from lagrum.index import Index
+
+    gdpr, decision = REALDATA / "gdpr-sv" / "gdpr-transformed.html", REALDATA / "imy-decisions" / "record_0009.json"
+    for path in (gdpr, decision):
+        if not path.exists():
+            pytest.skip(f"REALDATA MISSING: {path}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
+    act = next(iter(iter_documents([gdpr])))
+    start, end = act.text.index("\nArtikel 5\n") + 1, act.text.index("\nArtikel 11\n")
+    excerpt = dataclasses.replace(act, text=act.text[start:end])
+    service = LagrumService(Index.open(corpus_settings.with_(data_dir=tmp_path_factory.mktemp("gdpr-articles")), create=True, embedder=embedder))
+    try:
+        summary = service.add_documents([excerpt, *iter_documents([decision])])
+        assert summary["failed"] == 0 and summary["ingested"] == 2, summary
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize(
+    "question, opens",
+    [
+        ("Vad innebär artikel 6.1 f i dataskyddsförordningen?", "1. Behandling är endast laglig"),
+        ("What does Article 6(1)(f) GDPR say?", "1. Behandling är endast laglig"),
+    ],
+)
+def test_a_named_eu_article_leads_over_a_decision_applying_it(gdpr_service, question, opens):
+    hits = gdpr_service.retriever.search(question, limit=5)
+    assert (hits[0].doc_id, hits[0].section) == ("eu-2016-679", "art. 6"), [(h.doc_id, h.section) for h in hits]
+    lead = gdpr_service.ask(question)["citations"][0]
+    assert lead["doc_id"] == "eu-2016-679" and lead["quote"].startswith(opens), lead

@@ -30,7 +30,7 @@ from lagrum.citations import LETTERED_POINT, MAX_QUOTE_CHARS, _quotable, _senten
 from lagrum.filters import SearchFilters
 from lagrum.language import detect_language
 from lagrum.retrieval import Hit, _label_covers
-from lagrum.store.base import point_id
+from lagrum.store.base import Search, point_id
 from lagrum.text import MAX_QUERY_CHARS
 
 MAX_QUESTION_CHARS = MAX_QUERY_CHARS
@@ -108,6 +108,19 @@ _ASKS_FOR_SCOPE = re.compile(
     r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|vad är syftet med|vilket syfte har|what is the (?:purpose|aim|object) of|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
     re.IGNORECASE,
 )
+# What a term means ("Vad är en personuppgiftsincident?", "Vad avses med semesterår?", "What is a
+# personal data breach?"): a statute's definition answers, wherever it stands (`_definition`).
+_ASKS_FOR_DEFINITION = re.compile(
+    r"^\s*(?:vad (?:är|betyder) (?:en |ett |begreppet |termen |uttrycket )?|vad (?:menas|avses) med (?:en |ett |begreppet |termen |uttrycket )?"
+    r"|hur definieras (?:en |ett |begreppet |termen )?|what (?:is|are) (?:a |an |the )?(?:term |concept of )?|what is meant by (?:a |an |the )?"
+    r"|what does (?:the term )?(?:a |an )?|how is (?:a |an |the )?)"
+    r"(?P<term>[^\W\d][\w-]*(?: [^\W\d][\w-]*){0,3}?)(?: mean| defined)?\s*\?\s*$",
+    re.IGNORECASE,
+)
+# How statutes define a term: "Med semesterår avses ...", "I denna lag avses med arbetsgivare ...",
+# and the numbered points of a definitions provision ("12. personuppgiftsincident: en säkerhetsincident ...").
+_DEFINES = r"(?:^|(?<=§ )|(?<=\. ))(?:[Mm]ed (?:{term})\w{{0,3}} avses\b|I denna (?:lag|förordning|balk) avses med (?:{term})\w{{0,3}}\b|\d{{1,2}}\. (?:{term})\w{{0,3}}:)"
+DEFINITION_SEARCH = 20  # statute passages searched for the term's definition
 # A section named by its number alone ("4 §", "12 a §"), in a question about a document the registry
 # does not know as a statute.
 _BARE_SECTION = re.compile(r"(?<![\w§])(?:(\d{1,2}) ?kap\.\s*)?(\d{1,3}(?: ?[a-z])?) ?§(?!§)")
@@ -274,8 +287,8 @@ class AnswerComposer:
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
         if best is None or best < FLOOR:
             return False
-        if self._names_a_retrieved_statute(question, hits):
-            return True
+        if self._names_a_retrieved_statute(question, hits) or self._definition(question, hits) is not None:
+            return True  # the index holds the statute the question names, or one defining the term it asks about
         vector = self.service.index.embedder.embed_query(question)
         background = float(np.max(self._background_vectors() @ vector))
         passage = best - background
@@ -413,7 +426,7 @@ class AnswerComposer:
         # about that document, which retrieval ranks first (`lagrum.retrieval.OWN_BOOST`), whatever
         # another document's sentence scores.
         named = bool(self.service.retriever.plan(question).own_numbers) or _bare_section(question) is not None
-        opening = self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
+        opening = self._definition(question, hits, filters) or self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
         if opening is not None:
             chosen, decisive = _with_lead(chosen, opening)
         # An overturned decision is never the lead: the ruling that overturned it leads instead
@@ -541,6 +554,48 @@ class AnswerComposer:
             return _extended(lead, operative) if lead is not None and not wants_figure else lead
         if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
             return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start))
+        return None
+
+    def _definition(self, question: str, hits: list[Hit], filters: SearchFilters | None = None) -> Passage | None:
+        """A statute's definition of the term a question asks about ("Vad är en
+        personuppgiftsincident?" -> the GDPR's "12. personuppgiftsincident: en säkerhetsincident som
+        leder till ..."), found by how statutes write definitions (`_DEFINES`), in a wording in force:
+        the retrieved statutes' passages first, then the statutes' passages BM25 finds for the term.
+        An English question's term is looked for as the glossary renders it in Swedish."""
+        match = _ASKS_FOR_DEFINITION.match(question)
+        if match is None:
+            return None
+        plan = self.service.retriever.plan(question)
+        rendered = plan.cross_text.split()
+        terms = ([plan.cross_text, *rendered] if len(rendered) > 1 else rendered) if plan.language == "en" else [match.group("term")]
+        if not terms:
+            return None
+        today = (filters.as_of if filters and filters.as_of else None) or datetime.date.today().isoformat()
+        # The term alone, and with the words definitions are written with ("avses", a provision
+        # headed "Definitioner"): a long definitions provision spreads over passages that lack them.
+        bm25, statutes = self.service.index.bm25, SearchFilters(doc_types=STATUTE_TYPES)
+        found = self.service.index.store.search_batch(
+            [Search(bm25.query(" ".join(words)), DEFINITION_SEARCH, statutes, True) for words in (terms, [*terms, "avses", "definitioner"])]
+        )
+        chunks = [h for h in hits if h.doc_type in STATUTE_TYPES] + [Hit.from_payload(p.payload, p.score) for results in found for p in results]
+        for term in terms:
+            pattern = re.compile(_DEFINES.format(term="|".join(re.escape(form) for form in _base_forms(term))), re.MULTILINE)
+            for chunk in chunks:
+                if chunk.valid_until and chunk.valid_until < today:
+                    continue
+                for paragraph in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", chunk.text):
+                    defined = pattern.search(paragraph.group())
+                    if defined is None:
+                        continue
+                    # The statement from the provision's opening (its "3 § ", a point's "12. ") or the sentence's.
+                    opening = paragraph.start() + (0 if defined.start() < 8 else defined.start())
+                    text = chunk.text[opening : paragraph.end()].rstrip()
+                    sentence = re.search(r"(?<=[.;])\s+(?=[A-ZÅÄÖ0-9])", text[defined.end() - (opening - paragraph.start()) :])
+                    if sentence is not None:
+                        text = text[: defined.end() - (opening - paragraph.start()) + sentence.start()]
+                    if len(text) > MAX_LEAD_CHARS or len(text) < 20:
+                        continue
+                    return Passage(chunk, chunk.start + opening, chunk.start + opening + len(text), text, 0.0, 0)
         return None
 
     def _opening_chunks(self, doc_id: str) -> list[Hit]:
@@ -803,6 +858,18 @@ def _in_operative_part(hit: Hit, start: int) -> bool:
     """Whether the sentence at document offset `start` is under an operative heading ("Domslut",
     "Förvaltningsrättens avgörande"; `_heading_above`)."""
     return is_operative_section(_heading_above(hit, start))
+
+
+def _base_forms(term: str) -> list[str]:
+    """The term as asked and without a Swedish definite or plural ending ("personuppgiftsincidenten"
+    -> "personuppgiftsincident", "arbetstagarna" -> "arbetstagar"), longest first."""
+    term = " ".join(term.split()).casefold()
+    forms = [term]
+    for ending in ("erna", "arna", "orna", "en", "et", "na", "n"):
+        if term.endswith(ending) and len(term) - len(ending) >= 5:
+            forms.append(term[: -len(ending)])
+            break
+    return forms
 
 
 def _with_lead(chosen: list[Passage], lead: Passage) -> tuple[list[Passage], Passage]:

@@ -288,6 +288,27 @@ def test_the_words_that_ask_do_not_pick_the_quote(provisions_index):
     assert "hur många semesterdagar" not in lead and _FIGURE.search(lead), lead
 
 
+@pytest.mark.parametrize(
+    "question, opens",
+    [
+        ("Vad avses med semesterår?", "3 § Med semesterår avses tiden från och med den 1 april"),  # refused by the bar alone
+        ("Vad menas med semesteråret?", "3 § Med semesterår avses tiden"),
+        ("Vad är kamerabevakning?", "3 § Med kamerabevakning avses"),
+    ],
+)
+def test_a_term_asked_about_leads_with_the_statute_defining_it(provisions_index, question, opens):
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask(question)
+    assert result["found"] and result["citations"][0]["quote"].startswith(opens), result["answer"]
+
+
+def test_a_term_no_statute_defines_is_still_refused_out_of_domain(provisions_index):
+    from lagrum.app.service import LagrumService
+
+    assert not LagrumService(provisions_index).ask("Vad är en tulpanlök?")["found"]
+
+
 def test_official_statute_json_is_not_taken_for_a_provisions_file():
     path = REALDATA / "rkrattsbaser-sfs-json" / "sfs-2018-585.json"
     if not path.exists():

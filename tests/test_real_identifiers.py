@@ -9,6 +9,10 @@ The first test pins the rule (it fails with every token holding a digit counted)
 guards the outcome on three real decisions; the lift itself shows in the whole real corpus (`lagrum
 eval --set real`: the two questions ranked their decision second before, first now), which this
 small index is too small to reproduce.
+
+Further down: an EU act's article named by the act's name is one of its own numbers, and a term
+asked about leads with the definition the act gives it (the GDPR's articles 4–10, cut from the
+official Swedish text at test time).
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ def test_an_eu_article_is_an_own_number_of_its_act():
 
 @pytest.fixture(scope="module")
 def gdpr_service(corpus_settings, embedder, tmp_path_factory):
-    """The GDPR's articles 5–10 (the real text, cut from the official Swedish version at test time)
+    """The GDPR's articles 4–10 (the real text, cut from the official Swedish version at test time)
     beside IMY's decision on the Moderate Party, which applies article 6.1 f at length."""
     import dataclasses
 
@@ -107,7 +111,7 @@ def gdpr_service(corpus_settings, embedder, tmp_path_factory):
         if not path.exists():
             pytest.skip(f"REALDATA MISSING: {path}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
     act = next(iter(iter_documents([gdpr])))
-    start, end = act.text.index("\nArtikel 5\n") + 1, act.text.index("\nArtikel 11\n")
+    start, end = act.text.index("\nArtikel 4\n") + 1, act.text.index("\nArtikel 11\n")
     excerpt = dataclasses.replace(act, text=act.text[start:end])
     service = LagrumService(Index.open(corpus_settings.with_(data_dir=tmp_path_factory.mktemp("gdpr-articles")), create=True, embedder=embedder))
     try:
@@ -130,3 +134,13 @@ def test_a_named_eu_article_leads_over_a_decision_applying_it(gdpr_service, ques
     assert (hits[0].doc_id, hits[0].section) == ("eu-2016-679", "art. 6"), [(h.doc_id, h.section) for h in hits]
     lead = gdpr_service.ask(question)["citations"][0]
     assert lead["doc_id"] == "eu-2016-679" and lead["quote"].startswith(opens), lead
+
+
+@pytest.mark.parametrize("question", ["Vad är en personuppgiftsincident?", "What is a personal data breach?", "Vad avses med personuppgiftsincident?"])
+def test_a_term_asked_about_leads_with_its_definition(gdpr_service, question):
+    """Article 4 defines the GDPR's terms in numbered points ("12. personuppgiftsincident: en
+    säkerhetsincident ..."); an English question finds the term as the glossary renders it."""
+    result = gdpr_service.ask(question)
+    lead = result["citations"][0]
+    assert result["coverage"] == "direct" and lead["doc_id"] == "eu-2016-679", result["answer"]
+    assert lead["quote"].startswith("12. personuppgiftsincident: en säkerhetsincident"), lead["quote"]

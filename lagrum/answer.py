@@ -121,6 +121,16 @@ _ASKS_FOR_DEFINITION = re.compile(
 # and the numbered points of a definitions provision ("12. personuppgiftsincident: en säkerhetsincident ...").
 _DEFINES = r"(?:^|(?<=§ )|(?<=\. ))(?:[Mm]ed (?:{term})\w{{0,3}} avses\b|I denna (?:lag|förordning|balk) avses med (?:{term})\w{{0,3}}\b|\d{{1,2}}\. (?:{term})\w{{0,3}}:)"
 DEFINITION_SEARCH = 20  # statute passages searched for the term's definition
+# When a statute came into force ("När började kamerabevakningslagen gälla?", "When did the
+# Whistleblower Act enter into force?"): its own transitional provision says so, under its own
+# number ("2018:1200 1. Denna lag träder i kraft den 1 augusti 2018."), before its amendments'.
+_ASKS_FOR_ENTRY_INTO_FORCE = re.compile(
+    r"\b(?:när (?:började|trädde|träder|börjar) (?:\S+ ){0,5}?(?:gälla|i kraft)|sedan när gäller|från (?:och med )?när gäller|ikraftträdande"
+    r"|when did (?:\S+ ){1,8}?(?:come|enter|go) into (?:force|effect)|when did (?:\S+ ){1,8}?(?:take effect|start to apply|begin to apply)"
+    r"|when (?:does|will) (?:\S+ ){1,8}?(?:come|enter) into force|since when (?:has|does|is))",
+    re.IGNORECASE,
+)
+_IN_FORCE_FROM = r"(?<![\d:]){number}\s+(?:1\.\s+)?(?P<sentence>(?:Denna|Lagen|Förordningen) (?:lag |förordning )?(?:träder|trädde) i kraft [^.]*\.)"
 # A section named by its number alone ("4 §", "12 a §"), in a question about a document the registry
 # does not know as a statute.
 _BARE_SECTION = re.compile(r"(?<![\w§])(?:(\d{1,2}) ?kap\.\s*)?(\d{1,3}(?: ?[a-z])?) ?§(?!§)")
@@ -284,11 +294,13 @@ class AnswerComposer:
         embedded as passages, a like-for-like comparison). Summed when titles are stored; the
         passage margin alone otherwise (indexes built before title vectors).
         """
+        if hits and (self._names_a_retrieved_statute(question, hits) or self._definition(question, hits) is not None):
+            # The index holds the statute the question names, or one defining the term it asks
+            # about: a short question sits as far from a long statute as from the floor.
+            return True
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
         if best is None or best < FLOOR:
             return False
-        if self._names_a_retrieved_statute(question, hits) or self._definition(question, hits) is not None:
-            return True  # the index holds the statute the question names, or one defining the term it asks about
         vector = self.service.index.embedder.embed_query(question)
         background = float(np.max(self._background_vectors() @ vector))
         passage = best - background
@@ -364,6 +376,7 @@ class AnswerComposer:
     def _extractive(self, question: str, language: str, hits: list[Hit], limit: int, filters: SearchFilters | None = None) -> Answer:
         terms = self._query_terms(question)
         wants_figure = bool(_ASKS_FOR_A_FIGURE.search(question))
+        wants_entry = bool(_ASKS_FOR_ENTRY_INTO_FORCE.search(question))
         candidates: list[Passage] = []
         doc_rank: dict[str, int] = {}
         for hit in hits:
@@ -392,6 +405,8 @@ class AnswerComposer:
                     continue
                 if hit.doc_type in ("dom", "beslut") and _under_parties(hit, start):
                     continue  # the parties and their counsel: a ruling's head, never evidence
+                if wants_entry and _amendment_in_force(hit, start, text):
+                    continue  # when an amending act came into force, not the statute asked about
                 overlap = _overlap(terms, self._terms(text))
                 # Rank of the passage dominates; shared terms, the operative part (or the figure
                 # asked for) and an early position break ties.
@@ -552,6 +567,10 @@ class AnswerComposer:
                 # No operative part (JO writes none): the decision ends its assessment with what it concludes.
                 return self._conclusion(hit.doc_id)
             return _extended(lead, operative) if lead is not None and not wants_figure else lead
+        if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_ENTRY_INTO_FORCE.search(question):
+            entry = self._entry_into_force(hit.doc_id)
+            if entry is not None:
+                return entry
         if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
             return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start))
         return None
@@ -596,6 +615,21 @@ class AnswerComposer:
                     if len(text) > MAX_LEAD_CHARS or len(text) < 20:
                         continue
                     return Passage(chunk, chunk.start + opening, chunk.start + opening + len(text), text, 0.0, 0)
+        return None
+
+    def _entry_into_force(self, doc_id: str) -> Passage | None:
+        """The statute's own transitional provision on when it came into force, found under its own
+        number ("2018:1200 1. Denna lag träder i kraft den 1 augusti 2018."); None when the
+        document's transitional provisions begin with an amendment's (the original's is not there)."""
+        number = re.fullmatch(r"sfs-(\d{4})-(\d+)", doc_id)
+        if number is None:
+            return None
+        pattern = re.compile(_IN_FORCE_FROM.format(number=re.escape(f"{number.group(1)}:{number.group(2)}")))
+        for chunk in reversed(self._chunks(doc_id)):  # the transitional provisions close the statute
+            found = pattern.search(chunk.text)
+            if found is not None:
+                start = chunk.start + found.start("sentence")
+                return Passage(chunk, start, start + len(found.group("sentence")), found.group("sentence"), 0.0, 0)
         return None
 
     def _opening_chunks(self, doc_id: str) -> list[Hit]:
@@ -858,6 +892,21 @@ def _in_operative_part(hit: Hit, start: int) -> bool:
     """Whether the sentence at document offset `start` is under an operative heading ("Domslut",
     "Förvaltningsrättens avgörande"; `_heading_above`)."""
     return is_operative_section(_heading_above(hit, start))
+
+
+_ACT_NUMBER_BEFORE = re.compile(r"(?<![\d:])(\d{4}):(\d+)\s+(?:1\.\s+)?$")
+
+
+def _amendment_in_force(hit: Hit, start: int, text: str) -> bool:
+    """Whether a sentence saying "Denna lag träder i kraft ..." stands under another act's number in
+    the statute's transitional provisions ("1985:86 Denna lag träder i kraft den 1 juli 1985." in
+    semesterlagen 1977:480): it dates that amending act, not the statute."""
+    if "träder i kraft" not in text and "trädde i kraft" not in text:
+        return False
+    before = hit.text[max(0, start - hit.start - 40) : start - hit.start] + text[: max(0, text.find("Denna"))]
+    number = _ACT_NUMBER_BEFORE.search(before.rstrip() + " ")
+    own = re.fullmatch(r"sfs-(\d{4})-(\d+)", hit.doc_id)
+    return number is not None and (own is None or (number.group(1), number.group(2)) != own.groups())
 
 
 def _base_forms(term: str) -> list[str]:

@@ -303,6 +303,24 @@ def test_a_term_asked_about_leads_with_the_statute_defining_it(provisions_index,
     assert result["found"] and result["citations"][0]["quote"].startswith(opens), result["answer"]
 
 
+@pytest.mark.parametrize("question", ["När började kamerabevakningslagen gälla?", "When did the Camera Surveillance Act enter into force?"])
+def test_when_a_statute_came_into_force_is_its_own_transitional_provision(provisions_index, question):
+    """ "2018:1200 1. Denna lag träder i kraft den 1 augusti 2018.": under the act's own number."""
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask(question)
+    assert result["citations"][0]["quote"] == "Denna lag träder i kraft den 1 augusti 2018.", result["answer"]
+
+
+def test_an_amending_acts_date_is_not_given_as_the_statutes(provisions_index):
+    """Semesterlagen's transitional provisions begin with its amendments' ("1985:86 Denna lag träder i
+    kraft den 1 juli 1985."): none of them dates the act of 1977."""
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask("När trädde semesterlagen i kraft?")
+    assert all("träder i kraft" not in c["quote"] for c in result["citations"]), result["answer"]
+
+
 def test_a_term_no_statute_defines_is_still_refused_out_of_domain(provisions_index):
     from lagrum.app.service import LagrumService
 

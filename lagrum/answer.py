@@ -131,6 +131,11 @@ _ASKS_FOR_ENTRY_INTO_FORCE = re.compile(
     re.IGNORECASE,
 )
 _IN_FORCE_FROM = r"(?<![\d:]){number}\s+(?:1\.\s+)?(?P<sentence>(?:Denna|Lagen|Förordningen) (?:lag |förordning )?(?:träder|trädde) i kraft [^.]*\.)"
+# A provision's heading: an EU act's "Artikel 17" line and its title; a Swedish statute's heading line
+# over the section it opens ("Upplysning om kamerabevakning ...\n\n15 § ...").
+_ARTICLE_TITLE = re.compile(r"(?m)^Artikel (\d+)\n([^\n]{3,150})$")
+_SECTION_TITLE = re.compile(r"(?m)^([^\n§]{3,120})\n\n?(?:(\d+ ?[a-z]?) kap\. )?(\d+(?: ?[a-z])?) § ")
+_BRACKETED = re.compile(r"\([^)]*\)|[«”\"][^»”\"]*[»”\"]")
 # A section named by its number alone ("4 §", "12 a §"), in a question about a document the registry
 # does not know as a statute.
 _BARE_SECTION = re.compile(r"(?<![\w§])(?:(\d{1,2}) ?kap\.\s*)?(\d{1,3}(?: ?[a-z])?) ?§(?!§)")
@@ -441,7 +446,12 @@ class AnswerComposer:
         # about that document, which retrieval ranks first (`lagrum.retrieval.OWN_BOOST`), whatever
         # another document's sentence scores.
         named = bool(self.service.retriever.plan(question).own_numbers) or _bare_section(question) is not None
-        opening = self._definition(question, hits, filters) or self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
+        opening = (
+            self._definition(question, hits, filters)
+            or self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
+            # Asked for a figure, the sentence stating it leads, not its provision's opening.
+            or (None if wants_figure else self._titled_provision(question, hits))
+        )
         if opening is not None:
             chosen, decisive = _with_lead(chosen, opening)
         # An overturned decision is never the lead: the ruling that overturned it leads instead
@@ -522,28 +532,7 @@ class AnswerComposer:
         in_force = lambda chunk, start: not (chunk.valid_until and chunk.valid_until < today)  # noqa: E731
         named = _named_provisions(self.service.retriever.plan(question).provisions, hit.doc_id)
         if named:
-            own = [h for h in hits or [] if h.doc_id == hit.doc_id]
-            everything: list[Hit] = []
-            for chapter, section, paragraph in named:
-                if section.startswith("art. "):  # an article's chunk holds it alone; its paragraphs are numbered "5."
-                    # Without a paragraph named, the article's first ("1. ..."), else its first statement.
-                    tests = [lambda chunk, start, text: text.lstrip().startswith(f"{paragraph or 1}. ")]
-                    if paragraph is None:
-                        tests.append(lambda chunk, start, text: True)
-                else:  # a chunk may hold several sections ("7–8 §§"): the one that opens with the named one
-                    tests = [lambda chunk, start, text: text.lstrip().startswith(f"{section} § ")]
-                    tests.append(lambda chunk, start, text: _provision_label_covers(chunk.section, chapter, section) and "–" not in (chunk.section or ""))
-                for test in tests:
-                    # The retrieved passages first; the provision's opening may be in one not retrieved.
-                    for source in ("own", "all"):
-                        if source == "all" and not everything:
-                            everything = self._chunks(hit.doc_id)
-                        chunks = own if source == "own" else everything
-                        covering = sorted((c for c in chunks if _provision_label_covers(c.section, chapter, section) and in_force(c, c.start)), key=lambda c: c.start)
-                        lead = self._first_statement(covering, test, points=True)
-                        if lead is not None:
-                            return lead
-            return None
+            return self._provision_lead(hit, hits, named)
         bare = _bare_section(question)
         if bare:
             # "4 § i kommunens riktlinjer", "13 § AFS 2023:1": a section of a document the registry
@@ -573,6 +562,64 @@ class AnswerComposer:
                 return entry
         if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
             return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start))
+        return None
+
+    def _provision_lead(self, hit: Hit, hits: list[Hit] | None, named: list[tuple[str | None, str | None, str | None]]) -> Passage | None:
+        """The first statement of the provisions `named` ((chapter, section, paragraph), as
+        `_named_provisions` gives them) in `hit`'s document, in a wording in force: an article's
+        first paragraph ("1. ...") or the one named, a section's opening ("7 § ..."), with its points."""
+        today = datetime.date.today().isoformat()
+        in_force = lambda chunk, start: not (chunk.valid_until and chunk.valid_until < today)  # noqa: E731
+        own = [h for h in hits or [] if h.doc_id == hit.doc_id]
+        everything: list[Hit] = []
+        for chapter, section, paragraph in named:
+            if section.startswith("art. "):  # an article's chunk holds it alone; its paragraphs are numbered "5."
+                # Without a paragraph named, the article's first ("1. ..."), else its first statement.
+                tests = [lambda chunk, start, text: text.lstrip().startswith(f"{paragraph or 1}. ")]
+                if paragraph is None:
+                    tests.append(lambda chunk, start, text: True)
+            else:  # a chunk may hold several sections ("7–8 §§"): the one that opens with the named one
+                tests = [lambda chunk, start, text: text.lstrip().startswith(f"{section} § ")]
+                tests.append(lambda chunk, start, text: _provision_label_covers(chunk.section, chapter, section) and "–" not in (chunk.section or ""))
+            for test in tests:
+                # The retrieved passages first; the provision's opening may be in one not retrieved.
+                for source in ("own", "all"):
+                    if source == "all" and not everything:
+                        everything = self._chunks(hit.doc_id)
+                    chunks = own if source == "own" else everything
+                    covering = sorted((c for c in chunks if _provision_label_covers(c.section, chapter, section) and in_force(c, c.start)), key=lambda c: c.start)
+                    lead = self._first_statement(covering, test, points=True)
+                    if lead is not None:
+                        return lead
+        return None
+
+    def _titled_provision(self, question: str, hits: list[Hit]) -> Passage | None:
+        """The provision whose heading the question names ("Vad innebär rätten till radering?" ->
+        the GDPR's "Artikel 17 / Rätt till radering (”rätten att bli bortglömd”)"; a Swedish statute's
+        heading over its section): every word of the heading, less what it adds in brackets or
+        quotes, and at least two, is in the question (one will do in a statute the question names:
+        "Vad säger kamerabevakningslagen om sanktionsavgifter?"). The retrieved statutes' passages,
+        best first."""
+        asked = self._query_terms(question)
+        named = {_statute_doc_id(canonical) for canonical in self.service.retriever.plan(question).provisions} - {None}
+        for hit in hits:
+            if hit.doc_type not in STATUTE_TYPES:
+                continue
+            titled: list[tuple[str, tuple[str | None, str, None]]] = [
+                (m.group(2), (None, f"art. {m.group(1)}", None)) for m in _ARTICLE_TITLE.finditer(hit.text)
+            ]
+            chapter = re.match(r"(\d+ ?[a-z]?) kap\.", hit.section or "")
+            titled += [
+                (m.group(1), (m.group(2) or (chapter.group(1) if chapter else None), " ".join(m.group(3).split()), None))
+                for m in _SECTION_TITLE.finditer(hit.text)
+                if is_heading_line(m.group(1).strip()) and not m.group(1).rstrip().endswith((".", ":", ";", ","))
+            ]
+            for title, provision in titled:
+                words = self._terms(_BRACKETED.sub(" ", title))
+                if len(words) >= (1 if hit.doc_id in named else 2) and words <= asked:
+                    lead = self._provision_lead(hit, hits, [provision])
+                    if lead is not None:
+                        return lead
         return None
 
     def _definition(self, question: str, hits: list[Hit], filters: SearchFilters | None = None) -> Passage | None:

@@ -312,6 +312,15 @@ def test_when_a_statute_came_into_force_is_its_own_transitional_provision(provis
     assert result["citations"][0]["quote"] == "Denna lag träder i kraft den 1 augusti 2018.", result["answer"]
 
 
+def test_a_section_named_by_its_heading_in_a_named_statute_leads(provisions_index):
+    """Kamerabevakningslagen's heading "Sanktionsavgifter" over 25 §: one word is enough in the statute
+    the question names; the transitional provisions' "upphör att gälla" shares as many words."""
+    from lagrum.app.service import LagrumService
+
+    lead = LagrumService(provisions_index).ask("Vilka regler finns om sanktionsavgifter i kamerabevakningslagen?")["citations"][0]
+    assert lead["quote"].startswith("25 § Tillsynsmyndigheten får ta ut en sanktionsavgift"), lead["quote"]
+
+
 def test_an_amending_acts_date_is_not_given_as_the_statutes(provisions_index):
     """Semesterlagen's transitional provisions begin with its amendments' ("1985:86 Denna lag träder i
     kraft den 1 juli 1985."): none of them dates the act of 1977."""

@@ -11,7 +11,7 @@ eval --set real`: the two questions ranked their decision second before, first n
 small index is too small to reproduce.
 
 Further down: an EU act's article named by the act's name is one of its own numbers, and a term
-asked about leads with the definition the act gives it (the GDPR's articles 4–10, cut from the
+asked about leads with the definition the act gives it (the GDPR's articles 4–17, cut from the
 official Swedish text at test time).
 """
 
@@ -98,7 +98,7 @@ def test_an_eu_article_is_an_own_number_of_its_act():
 
 @pytest.fixture(scope="module")
 def gdpr_service(corpus_settings, embedder, tmp_path_factory):
-    """The GDPR's articles 4–10 (the real text, cut from the official Swedish version at test time)
+    """The GDPR's articles 4–17 (the real text, cut from the official Swedish version at test time)
     beside IMY's decision on the Moderate Party, which applies article 6.1 f at length."""
     import dataclasses
 
@@ -111,7 +111,7 @@ def gdpr_service(corpus_settings, embedder, tmp_path_factory):
         if not path.exists():
             pytest.skip(f"REALDATA MISSING: {path}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
     act = next(iter(iter_documents([gdpr])))
-    start, end = act.text.index("\nArtikel 4\n") + 1, act.text.index("\nArtikel 11\n")
+    start, end = act.text.index("\nArtikel 4\n") + 1, act.text.index("\nArtikel 18\n")
     excerpt = dataclasses.replace(act, text=act.text[start:end])
     service = LagrumService(Index.open(corpus_settings.with_(data_dir=tmp_path_factory.mktemp("gdpr-articles")), create=True, embedder=embedder))
     try:
@@ -144,3 +144,11 @@ def test_a_term_asked_about_leads_with_its_definition(gdpr_service, question):
     lead = result["citations"][0]
     assert result["coverage"] == "direct" and lead["doc_id"] == "eu-2016-679", result["answer"]
     assert lead["quote"].startswith("12. personuppgiftsincident: en säkerhetsincident"), lead["quote"]
+
+
+@pytest.mark.parametrize("question", ["Vad innebär rätten till radering?", "Vad gäller om rätt till radering enligt dataskyddsförordningen?"])
+def test_an_article_named_by_its_heading_leads(gdpr_service, question):
+    """ "Artikel 17 / Rätt till radering (”rätten att bli bortglömd”)": the question holds every word
+    of the heading outside its quotes, so the article's first paragraph leads."""
+    lead = gdpr_service.ask(question)["citations"][0]
+    assert lead["doc_id"] == "eu-2016-679" and lead["quote"].startswith("1. Den registrerade ska ha rätt att av den personuppgiftsansvarige utan onödigt dröjsmål få sina personuppgifter raderade"), lead

@@ -231,6 +231,18 @@ def test_imy_decision_with_sanction_and_diary_number():
     assert "Hur man överklagar" in found or "Hur man överklagar" in doc.text.split("\n")
 
 
+def test_imy_heading_after_a_signature_is_a_heading():
+    """ "… medverkat. Eric Leijonram Hur man överklagar Om ni vill överklaga …": the signature ends
+    no sentence, yet a heading of three words is one there too (its appeal instructions are not
+    quoted as "Eric Leijonram Hur man överklagar Om ni vill …")."""
+    doc = load_one(real("imy-decisions/record_0009.json"))
+    lines = doc.text.split("\n")
+    assert "Hur man överklagar" in lines
+    assert not any("Leijonram Hur man" in line for line in lines)
+    letter = load_one(real("imy-decisions/record_0000.json"))  # a letter's title, then its first heading
+    assert "Bakgrund och syfte med granskningen" in letter.text.split("\n")
+
+
 def test_imy_letterhead_page_headers_and_contents_are_gone():
     doc = load_one(real("imy-decisions/record_0001.json"))
     assert doc.id == "imy-polismyndigheten2"

@@ -196,7 +196,9 @@ def _break_at_headings(text: str, headings: list[str]) -> str:
     for match in pattern.finditer(text):
         before = text[max(0, match.start() - 2) : match.start()]
         after_heading = match.start() - last_end <= 1
-        if not (match.start() == 0 or after_heading or re.search(r"[.!?:)”\d\n]\s?$", before)):
+        # A heading of three words or more ("Hur man överklagar") is one wherever it stands: after a
+        # signature ("… medverkat. Eric Leijonram Hur man överklagar Om ni vill …") as well.
+        if not (match.start() == 0 or after_heading or re.search(r"[.!?:)”\d\n]\s?$", before) or len(match.group(1).split()) >= 3):
             continue
         out.append(text[position : match.start()].rstrip())
         out.append(f"\n\n{match.group(1)}\n")

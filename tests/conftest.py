@@ -117,14 +117,17 @@ def live_server(corpus_settings, corpus_service):
 @contextlib.contextmanager
 def service_over(files, settings: Settings, embedder):
     """A `LagrumService` over a fresh index at `settings` holding exactly `files` (real readers,
-    the real e5 model, a real Qdrant Edge shard); every file must ingest."""
+    the real e5 model, a real Qdrant Edge shard); every file must ingest. An item may also be a
+    `Document` already read (a real document cut at test time)."""
     from ingest.loaders import iter_documents
     from lagrum.app.service import LagrumService
+    from lagrum.documents import Document
     from lagrum.index import Index
 
     service = LagrumService(Index.open(settings, create=True, embedder=embedder))
     try:
-        summary = service.add_documents(list(iter_documents(files)))
+        documents = [d for f in files for d in ([f] if isinstance(f, Document) else iter_documents([f]))]
+        summary = service.add_documents(documents)
         assert summary["failed"] == 0 and summary["ingested"] == len(files), summary
         yield service
     finally:

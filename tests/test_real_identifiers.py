@@ -103,8 +103,6 @@ def gdpr_service(corpus_settings, embedder, tmp_path_factory):
     import dataclasses
 
     from ingest.loaders import iter_documents
-    from lagrum.app.service import LagrumService
-    from lagrum.index import Index
 
     gdpr, decision = REALDATA / "gdpr-sv" / "gdpr-transformed.html", REALDATA / "imy-decisions" / "record_0009.json"
     for path in (gdpr, decision):
@@ -113,13 +111,8 @@ def gdpr_service(corpus_settings, embedder, tmp_path_factory):
     act = next(iter(iter_documents([gdpr])))
     start, end = act.text.index("\nArtikel 4\n") + 1, act.text.index("\nArtikel 18\n")
     excerpt = dataclasses.replace(act, text=act.text[start:end])
-    service = LagrumService(Index.open(corpus_settings.with_(data_dir=tmp_path_factory.mktemp("gdpr-articles")), create=True, embedder=embedder))
-    try:
-        summary = service.add_documents([excerpt, *iter_documents([decision])])
-        assert summary["failed"] == 0 and summary["ingested"] == 2, summary
+    with service_over([excerpt, decision], corpus_settings.with_(data_dir=tmp_path_factory.mktemp("gdpr-articles")), embedder) as service:
         yield service
-    finally:
-        service.close()
 
 
 @pytest.mark.parametrize(

@@ -410,6 +410,8 @@ class AnswerComposer:
                     continue
                 if hit.doc_type in ("dom", "beslut") and _under_parties(hit, start):
                     continue  # the parties and their counsel: a ruling's head, never evidence
+                if _asks_the_addressee(hit, start, text):
+                    continue  # a letter's questions to its addressee ("Ange ...", "Våra frågor")
                 if wants_entry and _amendment_in_force(hit, start, text):
                     continue  # when an amending act came into force, not the statute asked about
                 overlap = _overlap(terms, self._terms(text))
@@ -1076,6 +1078,20 @@ def _under_parties(hit: Hit, start: int) -> bool:
     after a "Parter:" line (ferenda's reports write the label with its colon)."""
     before = [line.strip() for line in hit.text[: max(0, start - hit.start)].splitlines() if line.strip()]
     return bool(_PARTIES_HEADING.match(_heading_above(hit, start) or "") or (before and _PARTIES_HEADING.match(before[-1])))
+
+
+# A letter of inquiry's questions to its addressee: under "Våra frågor", or asked in the imperative
+# ("Ange vilka typer av personuppgifter ...", "9. Redogör för hur ni bedömt ..."). What the authority
+# asks is not what anything says.
+_QUESTIONS_HEADING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?(?:våra frågor|frågor till \S+(?: \S+)?|our questions|questions)\s*:?\s*$", re.IGNORECASE)
+_REQUEST = re.compile(
+    r"^\s*(?:\d{1,2}\.\s+)?(?:(?:Om|I den mån|Såvitt) [^,.]{1,160}, )?(?:[Aa]nge|[Rr]edogör|[Bb]eskriv|[Bb]ifoga|[Uu]ppge|[Ff]örklara|[Ss]pecificera|[Ss]kicka in)\b"
+)
+
+
+def _asks_the_addressee(hit: Hit, start: int, text: str) -> bool:
+    """Whether the sentence at `start` is one of a decision letter's questions to its addressee."""
+    return hit.doc_type == "beslut" and bool(_REQUEST.match(text) or _QUESTIONS_HEADING.match(_heading_above(hit, start) or ""))
 
 
 def _in_facts(hit: Hit, start: int) -> bool:

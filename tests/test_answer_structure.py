@@ -227,6 +227,25 @@ def test_contact_details_and_head_lines_are_never_quoted(text, quotable):
     assert _quotable(text) is quotable
 
 
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        # IMY's letter to Miljödata i Karlskrona AB (imy-decisions): its questions in the imperative.
+        ("Ange vilka typer av personuppgifter som har omfattats av personuppgiftsincidenten.", True),
+        ("9. Redogör för hur ni bedömt riskerna med behandlingen av personuppgifter inom ramen för tjänsterna.", True),
+        ("Om avtalet sett olika ut för respektive tjänst, bifoga ett exempel för varje tjänst.", True),
+        # What a decision states stands.
+        ("IMY bedömer att bolaget har brutit mot artikel 32.1 i dataskyddsförordningen.", False),
+        ("Om behandlingen upphör, ska uppgifterna raderas.", False),
+    ],
+)
+def test_a_letters_questions_to_its_addressee_are_not_evidence(text, asks):
+    from lagrum.answer import _asks_the_addressee
+
+    hit = Hit(doc_id="d", chunk_id="d:0", score=0.0, title="", date=None, doc_type="beslut", source="", url="", language="sv", text=text, start=0, end=len(text))
+    assert _asks_the_addressee(hit, 0, text) is asks
+
+
 def test_a_ruling_whose_read_passages_are_its_head_still_answers_from_its_operative_part(service):
     # In this small index the English question reads only HFD 3857-25's head and parties, neither
     # of which holds a statement; the operative part is found by structure.

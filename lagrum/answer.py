@@ -648,6 +648,11 @@ class AnswerComposer:
         chunks = [h for h in hits if h.doc_type in STATUTE_TYPES] + [Hit.from_payload(p.payload, p.score) for results in found for p in results]
         for term in terms:
             pattern = re.compile(_DEFINES.format(term="|".join(re.escape(form) for form in _base_forms(term))), re.MULTILINE)
+            words = term.casefold().split()
+            if len(words) == 2:
+                # "allmän handling": "4 § En handling är allmän, om den förvaras hos en myndighet ..."
+                adjective, noun = (re.escape(w) for w in words)
+                pattern = re.compile(pattern.pattern + rf"|(?:^|(?<=§ )|(?<=\. ))(?:En|Ett) {noun}\w{{0,3}} är {adjective}\w{{0,2}},? om\b", re.MULTILINE)
             for chunk in chunks:
                 if chunk.valid_until and chunk.valid_until < today:
                     continue

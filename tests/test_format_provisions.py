@@ -351,3 +351,28 @@ def test_a_named_section_leads_with_its_points(provisions_index):
     lead = result["citations"][0]
     assert lead["doc_id"] == "sfs-2018-1200" and lead["quote"].startswith("25 § "), lead["quote"]
     assert all(f"{n}. " in lead["quote"] for n in (1, 2, 3, 4)), lead["quote"]
+
+
+@pytest.fixture(scope="module")
+def public_documents_service(tmp_path_factory, embedder, corpus_settings):
+    """Tryckfrihetsförordningen's provisions on what an official document is (2 kap., from "Vad som
+    är allmän handling" to 9 §): the real text, cut at test time."""
+    import dataclasses
+
+    from ingest.loaders import iter_documents
+    from tests.conftest import service_over
+
+    real("tryckfrihetsforordningen.json")
+    act = next(iter(iter_documents([SEEDS / "tryckfrihetsforordningen.json"])))
+    start = act.text.index("Vad som är allmän handling")
+    excerpt = dataclasses.replace(act, text=act.text[start : act.text.index("9 §", start)])
+    with service_over([excerpt], corpus_settings.with_(data_dir=tmp_path_factory.mktemp("tf")), embedder) as service:
+        yield service
+
+
+@pytest.mark.parametrize("question", ["Vad är allmän handling?", "Vad är en allmän handling?"])
+def test_a_term_defined_as_a_noun_and_its_quality_leads(public_documents_service, question):
+    """ "4 § En handling är allmän, om den förvaras hos en myndighet ...": "allmän handling" is
+    defined by saying when a handling is allmän."""
+    lead = public_documents_service.ask(question)["citations"][0]
+    assert lead["quote"].startswith("4 § En handling är allmän, om den förvaras hos en myndighet"), lead["quote"]

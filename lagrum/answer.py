@@ -1018,9 +1018,7 @@ def _statute_doc_id(canonical: str) -> str | None:
 
 def _provision_label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
     """Whether a chunk labelled `label` holds the provision: "art. 83" for an article, else a
-    statute section ("21 kap. 7 §", "21 kap. 5–7 §§"; `lagrum.retrieval._label_covers`)."""
-    if section and section.startswith("art. "):
-        return bool(label) and label.split(" (")[0].strip() == section
+    statute section ("21 kap. 7 §", "21 kap. 5–7 §§"; `lagrum.retrieval._label_covers`, which reads both)."""
     return _label_covers(label, chapter, section)
 
 

@@ -444,8 +444,8 @@ class OwnNumbers:
 
 
 def _label_covers(label: str | None, chapter: str | None, section: str | None) -> bool:
-    if section and section.startswith("art. "):  # an EU act's article: its chunks are labelled "art. 83"
-        return bool(label) and re.match(r"art\. (\d+)\b", label) is not None and re.match(r"art\. (\d+)\b", label).group(1) == section[5:]
+    if section and section.startswith("art. "):  # an EU act's article: its chunks are labelled "art. 83" ("art. 83 (lydelse 2)")
+        return bool(label) and label.split(" (")[0].strip() == section
     return _section_label_covers(label, chapter, section)
 
 

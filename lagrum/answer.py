@@ -647,28 +647,14 @@ class AnswerComposer:
         )
         chunks = [h for h in hits if h.doc_type in STATUTE_TYPES] + [Hit.from_payload(p.payload, p.score) for results in found for p in results]
         for term in terms:
-            pattern = re.compile(_DEFINES.format(term="|".join(re.escape(form) for form in _base_forms(term))), re.MULTILINE)
-            words = term.casefold().split()
-            if len(words) == 2:
-                # "allmän handling": "4 § En handling är allmän, om den förvaras hos en myndighet ..."
-                adjective, noun = (re.escape(w) for w in words)
-                pattern = re.compile(pattern.pattern + rf"|(?:^|(?<=§ )|(?<=\. ))(?:En|Ett) {noun}\w{{0,3}} är {adjective}\w{{0,2}},? om\b", re.MULTILINE)
+            pattern = _definition_pattern(term)
             for chunk in chunks:
                 if chunk.valid_until and chunk.valid_until < today:
                     continue
-                for paragraph in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", chunk.text):
-                    defined = pattern.search(paragraph.group())
-                    if defined is None:
-                        continue
-                    # The statement from the provision's opening (its "3 § ", a point's "12. ") or the sentence's.
-                    opening = paragraph.start() + (0 if defined.start() < 8 else defined.start())
-                    text = chunk.text[opening : paragraph.end()].rstrip()
-                    sentence = re.search(r"(?<=[.;])\s+(?=[A-ZÅÄÖ0-9])", text[defined.end() - (opening - paragraph.start()) :])
-                    if sentence is not None:
-                        text = text[: defined.end() - (opening - paragraph.start()) + sentence.start()]
-                    if len(text) > MAX_LEAD_CHARS or len(text) < 20:
-                        continue
-                    return Passage(chunk, chunk.start + opening, chunk.start + opening + len(text), text, 0.0, 0)
+                found_at = _defining_statement(chunk.text, pattern)
+                if found_at is not None:
+                    start, end = found_at
+                    return Passage(chunk, chunk.start + start, chunk.start + end, chunk.text[start:end], 0.0, 0)
         return None
 
     def _entry_into_force(self, doc_id: str) -> Passage | None:
@@ -961,6 +947,34 @@ def _amendment_in_force(hit: Hit, start: int, text: str) -> bool:
     number = _ACT_NUMBER_BEFORE.search(before.rstrip() + " ")
     own = re.fullmatch(r"sfs-(\d{4})-(\d+)", hit.doc_id)
     return number is not None and (own is None or (number.group(1), number.group(2)) != own.groups())
+
+
+def _definition_pattern(term: str) -> re.Pattern:
+    """How statutes write the definition of `term` (`_DEFINES`); for a term of an adjective and a
+    noun ("allmän handling") also when the noun has that quality ("4 § En handling är allmän, om ...")."""
+    pattern = _DEFINES.format(term="|".join(re.escape(form) for form in _base_forms(term)))
+    words = term.casefold().split()
+    if len(words) == 2:
+        adjective, noun = (re.escape(w) for w in words)
+        pattern += rf"|(?:^|(?<=§ )|(?<=\. ))(?:En|Ett) {noun}\w{{0,3}} är {adjective}\w{{0,2}},? om\b"
+    return re.compile(pattern, re.MULTILINE)
+
+
+def _defining_statement(text: str, pattern: re.Pattern) -> tuple[int, int] | None:
+    """Where in `text` the first paragraph `pattern` finds a definition in states it: from the
+    provision's opening ("3 § ", a point's "12. ") or the sentence's, to the sentence's end."""
+    for paragraph in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        defined = pattern.search(paragraph.group())
+        if defined is None:
+            continue
+        start = paragraph.start() + (0 if defined.start() < 8 else defined.start())
+        end = paragraph.start() + len(paragraph.group().rstrip())
+        after = re.search(r"(?<=[.;])\s+(?=[A-ZÅÄÖ0-9])", text[paragraph.start() + defined.end() : end])
+        if after is not None:
+            end = paragraph.start() + defined.end() + after.start()
+        if 20 <= end - start <= MAX_LEAD_CHARS:
+            return start, end
+    return None
 
 
 def _base_forms(term: str) -> list[str]:

@@ -299,9 +299,9 @@ class AnswerComposer:
         embedded as passages, a like-for-like comparison). Summed when titles are stored; the
         passage margin alone otherwise (indexes built before title vectors).
         """
-        if hits and (self._names_a_retrieved_statute(question, hits) or self._definition(question, hits) is not None):
-            # The index holds the statute the question names, or one defining the term it asks
-            # about: a short question sits as far from a long statute as from the floor.
+        if hits and self._names_a_retrieved_statute(question, hits):
+            # The index holds the statute the question names: a short question sits as far from a
+            # long statute as from the floor.
             return True
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
         if best is None or best < FLOOR:
@@ -321,11 +321,15 @@ class AnswerComposer:
         among the best retrieved documents. Such a question is about a document the index holds,
         whatever its distance to the everyday topics: long statutes sit as far from a short
         question as a weather report does, so the bar alone refuses them."""
-        named = {_statute_doc_id(canonical) for canonical in self.service.retriever.plan(question).provisions} - {None}
+        named = self._named_statutes(question)
         if not named:
             return False
         leading = list(dict.fromkeys(h.doc_id for h in hits))[:READ_DOCUMENTS]
         return any(doc_id in named for doc_id in leading)
+
+    def _named_statutes(self, question: str) -> set[str]:
+        """The document ids of the statutes and EU acts the question names ("sfs-1977-480", "eu-2016-679")."""
+        return {_statute_doc_id(canonical) for canonical in self.service.retriever.plan(question).provisions} - {None}
 
     def warm_up(self) -> None:
         """Build the relevance bar's topic vectors now (the server calls this at start), so the
@@ -361,24 +365,30 @@ class AnswerComposer:
         started = time.perf_counter() if started is None else started
         question = question.strip()
         language = language or detect_language(question)
-        relevant = _reading_list(hits, DOCUMENT_DELTAS.get(language, DOCUMENT_DELTA)) if self.clears_bar(question, hits) else []
+        # A statute in the index defining the term the question asks about answers it, whatever the bar says.
+        definition = self._definition(question, hits, filters)
+        clears = definition is not None or self.clears_bar(question, hits)
+        relevant = _reading_list(hits, DOCUMENT_DELTAS.get(language, DOCUMENT_DELTA)) if clears else []
         answer = Answer(question=question, answer=NOT_FOUND[language], found=False, language=language)
         if relevant:
             if self.generator is not None:
                 try:
                     answer = self.generator.answer(question, language, relevant[: max(1, limit) + 2])
                 except Exception as exc:  # an unreachable model must not cost the user the answer
-                    answer = self._extractive(question, language, relevant, limit, filters)
+                    answer = self._extractive(question, language, relevant, limit, filters, definition)
                     answer.notes.append(f"The language model at the configured LAGRUM_LLM_URL failed ({type(exc).__name__}); this answer is extractive.")
             else:
-                answer = self._extractive(question, language, relevant, limit, filters)
+                answer = self._extractive(question, language, relevant, limit, filters, definition)
             self._add_status(answer, filters.as_of if filters else None)
         answer.took_ms = (time.perf_counter() - started) * 1000
         return answer.as_dict()
 
     # --- extractive -----------------------------------------------------------------
 
-    def _extractive(self, question: str, language: str, hits: list[Hit], limit: int, filters: SearchFilters | None = None) -> Answer:
+    def _extractive(
+        self, question: str, language: str, hits: list[Hit], limit: int, filters: SearchFilters | None = None, definition: "Passage | None" = None
+    ) -> Answer:
+        """`definition`: a statute's definition of the term the question asks about (`_definition`), the lead when given."""
         terms = self._query_terms(question)
         wants_figure = bool(_ASKS_FOR_A_FIGURE.search(question))
         wants_entry = bool(_ASKS_FOR_ENTRY_INTO_FORCE.search(question))
@@ -449,7 +459,7 @@ class AnswerComposer:
         # another document's sentence scores.
         named = bool(self.service.retriever.plan(question).own_numbers) or _bare_section(question) is not None
         opening = (
-            self._definition(question, hits, filters)
+            definition
             or self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
             # Asked for a figure, the sentence stating it leads, not its provision's opening.
             or (None if wants_figure else self._titled_provision(question, hits))
@@ -603,7 +613,7 @@ class AnswerComposer:
         "Vad säger kamerabevakningslagen om sanktionsavgifter?"). The retrieved statutes' passages,
         best first."""
         asked = self._query_terms(question)
-        named = {_statute_doc_id(canonical) for canonical in self.service.retriever.plan(question).provisions} - {None}
+        named = self._named_statutes(question)
         for hit in hits:
             if hit.doc_type not in STATUTE_TYPES:
                 continue

@@ -162,8 +162,8 @@ def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
     if not any(_STATEMENT_LINE_END.search(line.rstrip()) for line in stripped.splitlines()):
         return False  # a block of heading lines ("Mål nr / meddelat i Stockholm den …"), or a sentence cut off
     opening = stripped
-    while _DATE_LINE.match(opening):  # what follows a date line alone is where the statement opens
-        opening = opening[_DATE_LINE.match(opening).end() :].lstrip()
+    while date_line := _DATE_LINE.match(opening):  # what follows a date line alone is where the statement opens
+        opening = opening[date_line.end() :].lstrip()
     if opening[:1].islower() and not LETTERED_POINT.match(opening):
         return False  # the rest of a sentence the layout cut (a PDF's running head, a wrapped line)
     if _PARTY_LINE.search(stripped) or _REFERENCE_TAIL.match(stripped):

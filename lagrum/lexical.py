@@ -19,6 +19,7 @@ import qdrant_edge as qe
 from lagrum.store.base import SparseVector
 
 BM25_LANGUAGE = "swedish"
+BM25_LANGUAGE_CODE = "sv"  # the questions and documents it reads as words (lagrum.language codes)
 BM25_AVG_LEN = 180.0  # words per chunk, near what the chunker produces
 
 

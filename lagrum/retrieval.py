@@ -25,6 +25,7 @@ from lagrum.embedders import embed_queries
 from lagrum.filters import SearchFilters
 from lagrum.index import Index
 from lagrum.language import detect_language
+from lagrum.lexical import BM25_LANGUAGE_CODE
 from lagrum.store.base import ScoredPayload, Search
 
 MODES = ("hybrid", "dense", "bm25", "rrf")
@@ -270,7 +271,10 @@ class Retriever:
         fused = fused[:limit]
         payloads = store.payloads([f.id for f in fused])
         # A chunk deleted by a concurrent ingest between the two calls is left out.
-        return [_hit(ScoredPayload(f.score, payloads[f.id], f.id), f.score, f.dense, f.sparse) for f in fused if f.id in payloads]
+        fused = [f for f in fused if f.id in payloads]
+        if mode == "hybrid" and plan.language != BM25_LANGUAGE_CODE:
+            fused = _passages_by_meaning(fused, {f.id: payloads[f.id].get("doc_id") for f in fused})
+        return [_hit(ScoredPayload(f.score, payloads[f.id], f.id), f.score, f.dense, f.sparse) for f in fused]
 
 
     def _with_case_reports(self, fused: list["Fused"], plan: QueryPlan, filters: SearchFilters | None) -> list["Fused"]:
@@ -464,6 +468,27 @@ def _section_label_covers(label: str | None, chapter: str | None, section: str |
     key = _section_key(section)
     first, last = _section_key(match.group(2)), _section_key(match.group(3) or match.group(2))
     return first <= key <= last
+
+
+def _passages_by_meaning(fused: list["Fused"], documents: dict[str, str | None]) -> list["Fused"]:
+    """`fused` with every document (`documents`: point id -> doc_id) keeping the places it holds,
+    and its passages, within them, ordered by their e5 cosine (those dense did not rank after the
+    others, in their order). A place keeps its fused score, so scores still fall down the list.
+
+    For a question in another language than the BM25 analyser's (`lagrum.lexical`), the lexical
+    passes read only the glossary's topic words and stray foreign words: they say which documents
+    are about the subject, not which of a document's passages answers. e5 is the one pass that
+    reads the whole question, so it orders a document's passages.
+    """
+    places: dict[str | None, list[int]] = {}
+    for n, item in enumerate(fused):
+        places.setdefault(documents.get(item.id), []).append(n)
+    ordered = list(fused)
+    for slots in places.values():
+        passages = sorted((fused[n] for n in slots), key=lambda f: (f.dense is None, -(f.dense or 0.0)))
+        for n, passage in zip(slots, passages):
+            ordered[n] = replace(passage, score=fused[n].score)
+    return ordered
 
 
 def _section_key(section: str) -> tuple[int, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -35,6 +36,7 @@ _CASE_NUMBER = re.compile(r"(?:[a-zåäö]{2,5}-)?\d{1,5}-\d{2,5}", re.IGNORECAS
 MAX_PARTIES = 3
 CANDIDATES = 50  # per retriever, before fusion
 RRF_K = 60
+PLANS_KEPT = 256  # query plans kept for the answers being composed (`Retriever.plan`)
 # A query naming a document's own number ("SFS 2021:890", "lag (2021:890)", "mål 383-16") wants
 # that document first: its chunks get more than any other chunk can gather from the ranked lists
 # (dense 1 + BM25 0.5 + exact 1 at rank one is 2.5/61) and the provision boost (1/60) together.
@@ -159,10 +161,14 @@ class Retriever:
         self.registry = registry if registry is not None else _load_registry(index)
         self._query_registry: Any = None
         self._names_lock = threading.Lock()
+        # Plans of recent queries: one answer reads its question's plan in several places.
+        self._plans: OrderedDict[tuple[str, str | None], QueryPlan] = OrderedDict()
 
     def invalidate(self) -> None:
         """The document set changed: statutes' names are read again before the next query."""
-        self._query_registry = None
+        with self._names_lock:
+            self._query_registry = None
+            self._plans.clear()
 
     @property
     def query_registry(self) -> Any:
@@ -174,6 +180,22 @@ class Retriever:
             return self._query_registry
 
     def plan(self, query: str, language: str | None = None) -> QueryPlan:
+        """How `query` is read (a `QueryPlan`); the same object for the same query until the
+        document set changes (`invalidate`), so treat it as read-only."""
+        key = (query, language)
+        with self._names_lock:
+            known = self._plans.get(key)
+            if known is not None:
+                self._plans.move_to_end(key)
+                return known
+        plan = self._plan(query, language)
+        with self._names_lock:
+            self._plans[key] = plan
+            while len(self._plans) > PLANS_KEPT:
+                self._plans.popitem(last=False)
+        return plan
+
+    def _plan(self, query: str, language: str | None = None) -> QueryPlan:
         language = language or detect_language(query)
         if self.registry is not None:
             try:

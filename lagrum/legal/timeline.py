@@ -25,6 +25,7 @@ Amendments come from the statute JSON's register and from indexed amendment docu
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,13 @@ def section_labels(changes: str) -> list[str]:
     >>> section_labels("36 kap. 1 §; 2 kap. 3 a, 4 §§")
     ['36 kap. 1 §', '2 kap. 3 a §', '2 kap. 4 §']
     """
+    return list(_section_labels(changes))
+
+
+@functools.lru_cache(maxsize=16384)
+def _section_labels(changes: str) -> tuple[str, ...]:
+    """`section_labels`, read once per note: an answer citing a statute reads its register's notes
+    for every cited section, and a statute such as OSL has hundreds of amendments."""
     labels: list[str] = []
     for part in re.split(r";", changes):
         if re.match(r"\s*(?:rubr|bil|övergångsbest)", part):
@@ -80,7 +88,7 @@ def section_labels(changes: str) -> list[str]:
             for number in re.findall(r"\d+(?: ?[a-z](?![a-zåäö]))?", match.group(2)):
                 number = re.sub(r"(\d)([a-z])", r"\1 \2", number.strip())
                 labels.append(f"{chapter}{number} §")
-    return list(dict.fromkeys(labels))
+    return tuple(dict.fromkeys(labels))
 
 
 @dataclass

@@ -150,6 +150,12 @@ def needs_context(text: str, doc_type: str | None = None) -> str | None:
     return None
 
 
+# A dashed or bulleted list item opening in lower case: the rest of the sentence that introduced
+# the list ("... genom att arbetstagaren\n– växlar till annat arbete, eller\n– får tillräckliga
+# raster"), never a statement of its own. A speaker's line ("– Då får vi ...") opens in upper case.
+_CONTINUED_ITEM = re.compile(r"^[–—•\-*]\s*[a-zåäöéü]")
+
+
 def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
     from lagrum.cleaning import CONTACT_DETAILS
     from lagrum.text import is_boilerplate_line
@@ -166,6 +172,8 @@ def _quotable(text: str, max_chars: int = MAX_QUOTE_CHARS) -> bool:
         opening = opening[date_line.end() :].lstrip()
     if opening[:1].islower() and not LETTERED_POINT.match(opening):
         return False  # the rest of a sentence the layout cut (a PDF's running head, a wrapped line)
+    if _CONTINUED_ITEM.match(opening):
+        return False  # a dashed list item that goes on the sentence above it ("genom att arbetstagaren / – får ...")
     if _PARTY_LINE.search(stripped) or _REFERENCE_TAIL.match(stripped):
         return False  # a ruling's head (parties, counsel), or the tail of a list of references
     if CONTACT_DETAILS.search(stripped):

@@ -72,6 +72,24 @@ def test_real_jo_decision_sentences_that_need_their_context_are_found():
     assert any(k.startswith("Jag delar helt") and v is None for k, v in reasons.items())
 
 
+def test_a_dashed_list_item_that_continues_a_sentence_is_not_a_quote():
+    """AFS 2023:2 lists ways to break up lone work inside one sentence ("... genom att arbetstagaren
+    / – växlar till annat arbete ..., eller / – får tillräckliga raster ..."); the sentence splitter
+    cuts at the items, and an item opening in lower case is the rest of that sentence, not a
+    statement. It was quoted as "– får tillräckliga raster och pauser ...". A speaker's line opens
+    in upper case and is left to `needs_context`."""
+    from ingest.loaders import iter_documents
+    from lagrum.citations import _quotable
+
+    document = next(iter(iter_documents([_real("afs-arbetsmiljoverket", "AFS-2023-2.pdf")])))
+    pieces = [document.text[s:e] for s, e in split_sentences(document.text)]
+    items = [p for p in pieces if p.strip().startswith("– får tillräckliga raster")]
+    assert items, "the list item is no longer a sentence of its own: rewrite this test"
+    assert not any(_quotable(p) for p in items)
+    assert _quotable("– Då får vi givetvis fundera på hur vi ska göra nu.")  # upper case: needs_context's matter
+    assert _quotable("Arbetsgivaren ska se till att arbetstagaren får tillräckliga raster och pauser.")
+
+
 def _stands_alone(citation: dict) -> bool:
     """The quote's first sentence stands alone, or the quote carries the sentence it refers back to."""
     sentences = split_sentences(citation["quote"])

@@ -118,6 +118,7 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
+    provision: str | None = Field(None, description="for a statute or EU act: the provision the quote stands in, e.g. '2 kap. 16 §', 'art. 83.5'")
 
 
 class ResolvedFilters(BaseModel):

@@ -481,10 +481,12 @@ class AnswerComposer:
         parts: list[str] = []
         for passage in chosen:
             n = _citation_number(citations, passage)
+            citations[-1]["provision"] = self._provision_quoted(passage)
             parts.append(f"{_one_line(passage.text)} [{n}]")
-        # One line that answers, its source named ("Dom i mål 9917-22 (2023-01-30): …"), then the
+        # One line that answers, its source named ("Dom i mål 9917-22 (2023-01-30): …", a statute
+        # with the provision quoted: "Tryckfrihetsförordning (1949:105), 2 kap. 16 §: …"), then the
         # supporting quotes.
-        body = f"{_source_label(decisive.hit)}: {parts[0]}" + (f"\n\n{' '.join(parts[1:])}" if len(parts) > 1 else "")
+        body = f"{_source_label(decisive.hit, citations[0]['provision'])}: {parts[0]}" + (f"\n\n{' '.join(parts[1:])}" if len(parts) > 1 else "")
         unknown = self._unknown_names(question)
         if unknown:
             # The question names someone or something (a company, a platform) that no indexed
@@ -499,6 +501,33 @@ class AnswerComposer:
             lead = RELATED_LEAD_IN[language].format(covers=covers or "–")
             return Answer(question=question, answer=f"{lead}\n\n{body}", found=True, citations=citations, language=language, coverage="related")
         return Answer(question=question, answer=f"{LEAD_IN[language]}\n\n{body}", found=True, citations=citations, language=language, coverage="direct")
+
+    def _provision_quoted(self, passage: Passage) -> str | None:
+        """The provision a statute quote stands in, as a lawyer cites it: "2 kap. 16 §", "13 §",
+        "25–26 §§" when it runs over two, "art. 83.5" for an EU act's numbered paragraph ("art. 83"
+        when the quote opens elsewhere in the article); None for other documents and for a
+        statute's text outside its sections (transitional provisions, a preamble)."""
+        hit = passage.hit
+        if hit.doc_type not in STATUTE_TYPES:
+            return None
+        article = _EU_ARTICLE_SECTION.match(hit.section or "")
+        if article:
+            paragraph = _NUMBERED_PARAGRAPH.match(passage.text)
+            return f"{article.group(0)}.{paragraph.group(1)}" if paragraph else article.group(0)
+        try:
+            from lagrum.legal.timeline import provisions_quoted
+        except ImportError:
+            return None
+        labels = provisions_quoted(self.service, hit.doc_id, passage.start, passage.end)
+        if not labels:
+            return None
+        if len(labels) == 1:
+            return labels[0]
+        first, last = labels[0], labels[-1]
+        chapter = re.match(r"\d+ ?[a-z]? kap\. ", first)
+        if chapter and last.startswith(chapter.group(0)):
+            last = last[len(chapter.group(0)) :]
+        return f"{first[:-2].rstrip()}–{last[:-2].rstrip()} §§" if len(labels) == 2 else f"{first[:-2].rstrip()}–{last}"
 
     def _overturner(self, doc_id: str, filters: SearchFilters | None = None) -> str | None:
         """The document that finally overturned `doc_id`, or the last instance that upheld that
@@ -1131,9 +1160,16 @@ def _in_facts(hit: Hit, start: int) -> bool:
     return bool(heading and _FACTS_HEADING.match(heading))
 
 
-def _source_label(hit: Hit) -> str:
-    """The decisive quote's source as the answer names it: its title and date."""
+_EU_ARTICLE_SECTION = re.compile(r"art\. \d+(?= *$)")
+_NUMBERED_PARAGRAPH = re.compile(r"\s*(\d{1,2})\. \S")
+
+
+def _source_label(hit: Hit, provision: str | None = None) -> str:
+    """The decisive quote's source as the answer names it: its title, the provision quoted (a
+    statute's section or an EU act's article, `AnswerComposer._provision_quoted`), and its date."""
     title = " ".join((hit.title or hit.doc_id).split())
+    if provision:
+        title = f"{title}, {provision}"
     return f"{title} ({hit.date})" if hit.date else title
 
 

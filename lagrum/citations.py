@@ -55,6 +55,7 @@ def citation_from_hit(n: int, hit: Hit, start: int, end: int, quote: str) -> dic
         "start": start,
         "end": end,
         "score": round(hit.score, 6),
+        "provision": None,  # a statute's section or an EU article, set by the answer composer
     }
 
 

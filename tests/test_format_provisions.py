@@ -376,3 +376,18 @@ def test_a_term_defined_as_a_noun_and_its_quality_leads(public_documents_service
     defined by saying when a handling is allmän."""
     lead = public_documents_service.ask(question)["citations"][0]
     assert lead["quote"].startswith("4 § En handling är allmän, om den förvaras hos en myndighet"), lead["quote"]
+
+
+def test_a_statute_quote_names_its_provision(provisions_index):
+    """A lawyer cites "25 § kamerabevakningslagen", not the act alone: every statute citation
+    carries the section its quote stands in (`provision`), and the answer's first line names it
+    beside the act ("Kamerabevakningslag (2018:1200), 25 § (2018-06-20): …")."""
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask("Vad säger 25 § kamerabevakningslagen om sanktionsavgift?")
+    lead = result["citations"][0]
+    assert lead["doc_id"] == "sfs-2018-1200" and lead["quote"].startswith("25 §"), lead
+    assert lead["provision"] == "25 §", lead
+    first_line = result["answer"].split("\n\n")[1]
+    assert first_line.startswith("Kamerabevakningslag (2018:1200), 25 § ("), first_line
+    assert all(c["provision"] for c in result["citations"] if c["doc_id"].startswith("sfs-") and c["quote"][:1].isdigit() and " § " in c["quote"][:8]), result["citations"]

@@ -127,6 +127,7 @@ def test_a_named_eu_article_leads_over_a_decision_applying_it(gdpr_service, ques
     assert (hits[0].doc_id, hits[0].section) == ("eu-2016-679", "art. 6"), [(h.doc_id, h.section) for h in hits]
     lead = gdpr_service.ask(question)["citations"][0]
     assert lead["doc_id"] == "eu-2016-679" and lead["quote"].startswith(opens), lead
+    assert lead["provision"] == "art. 6.1", lead  # the article and its numbered paragraph, as cited
 
 
 @pytest.mark.parametrize("question", ["Vad är en personuppgiftsincident?", "What is a personal data breach?", "Vad avses med personuppgiftsincident?"])

@@ -429,6 +429,7 @@
         answerBox.appendChild(el("ol", { className: "citations" }, data.citations.map(function (c) {
           return el("li", { value: String(c.n) }, [
             el("a", { className: "citation-link", href: docHref(c.doc_id, c.start, c.end), text: "[" + c.n + "] " + (c.title || c.doc_id) }),
+            c.provision ? " · " + c.provision : null,
             c.date ? " · " + c.date : null,
             c.doc_type ? " · " + typeLabel(c.doc_type) : null,
             c.quote ? el("blockquote", { text: c.quote }) : null

@@ -366,6 +366,7 @@
       reply.appendChild(el("ol", { className: "cites", "aria-label": t("sources") }, citations.map(function (c) {
         return el("li", { value: String(c.n) }, [
           externalLink(passageUrl(c), c.title || c.doc_id, { className: "cite-title" }),
+          c.provision ? " · " + c.provision : null,
           c.date ? " · " + c.date : null
         ]);
       })));

@@ -635,6 +635,12 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def provisions_quoted(service: Any, doc_id: str, start: int, end: int) -> list[str]:
+    """The sections a quote `text[start:end]` of a statute's own text stands in ("2 kap. 16 §"), in
+    text order, later wordings' marks left off; empty when the text has no section structure."""
+    return list(dict.fromkeys(re.sub(r" \(lydelse \d+\)$", "", label) for label in _labels_in(service, doc_id, start, end)))
+
+
 def _labels_in(service: Any, doc_id: str, start: int | None, end: int | None) -> list[str]:
     """Labels of the single sections ("6 §", "2 kap. 3 §", "6 § (lydelse 2)") the span overlaps."""
     lo = 0 if start is None else start

@@ -51,7 +51,8 @@ def cmd_ask(args, settings: Settings) -> int:
         print()
     for c in result["citations"]:
         meta = " · ".join(x for x in (c["date"], c["doc_type"], c["source"]) if x)
-        print(f"[{c['n']}] {c['title']} ({meta}) — {c['doc_id']} {c['start']}–{c['end']}")
+        title = f"{c['title']}, {c['provision']}" if c.get("provision") else c["title"]
+        print(f"[{c['n']}] {title} ({meta}) — {c['doc_id']} {c['start']}–{c['end']}")
     for note in result["notes"]:
         print(f"\nObs: {note}" if result.get("language") == "sv" else f"\nNote: {note}")
     return 0

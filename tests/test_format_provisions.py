@@ -391,3 +391,16 @@ def test_a_statute_quote_names_its_provision(provisions_index):
     first_line = result["answer"].split("\n\n")[1]
     assert first_line.startswith("Kamerabevakningslag (2018:1200), 25 § ("), first_line
     assert all(c["provision"] for c in result["citations"] if c["doc_id"].startswith("sfs-") and c["quote"][:1].isdigit() and " § " in c["quote"][:8]), result["citations"]
+
+
+def test_a_transitional_provision_is_not_cited_as_the_last_section(provisions_index):
+    """The seeds' JSON leaves the transitional provisions in the last section's text ("… Lag
+    (2025:220). Övergångsbestämmelser 2018:1200 1. Denna lag träder i kraft …"): a quote from
+    them names no section rather than 29 §."""
+    from lagrum.app.service import LagrumService
+
+    result = LagrumService(provisions_index).ask("När trädde kamerabevakningslagen i kraft?")
+    lead = result["citations"][0]
+    assert "Denna lag träder i kraft den 1 augusti 2018" in lead["quote"], lead
+    assert lead["provision"] is None, lead
+    assert result["answer"].split("\n\n")[1].startswith("Kamerabevakningslag (2018:1200) (2018-06-20): "), result["answer"]

@@ -637,8 +637,23 @@ def _first_upper(text: str) -> str:
 
 def provisions_quoted(service: Any, doc_id: str, start: int, end: int) -> list[str]:
     """The sections a quote `text[start:end]` of a statute's own text stands in ("2 kap. 16 §"), in
-    text order, later wordings' marks left off; empty when the text has no section structure."""
-    return list(dict.fromkeys(re.sub(r" \(lydelse \d+\)$", "", label) for label in _labels_in(service, doc_id, start, end)))
+    text order, later wordings' marks left off; empty when the text has no section structure or
+    the quote is in the transitional provisions, also where a reader left them in the last
+    section's text ("… Lag (2025:220). Övergångsbestämmelser 2018:1200 1. Denna lag träder i kraft …")."""
+    text = _text(service, doc_id)
+    single = re.compile(r"(?:\d+ ?[a-z]? kap\. )?\d+(?: [a-z])? §(?: \(lydelse \d+\))?")
+    labels = []
+    for segment in _statute_segments(service, doc_id):
+        if not single.fullmatch(segment.label):
+            continue
+        transitional = _TRANSITIONAL.search(text, segment.start, segment.end)
+        stop = transitional.start() if transitional else segment.end
+        if segment.start < end and start < stop:
+            labels.append(re.sub(r" \(lydelse \d+\)$", "", segment.label))
+    return list(dict.fromkeys(labels))
+
+
+_TRANSITIONAL = re.compile(r"(?<![\wåäö])Övergångsbestämmelser(?![\wåäö])")
 
 
 def _labels_in(service: Any, doc_id: str, start: int | None, end: int | None) -> list[str]:

@@ -1,7 +1,7 @@
 """The FastAPI application factory.
 
 >>> app = create_app(Settings.from_env())          # opens the index from LAGRUM_DATA
->>> app = create_app(settings, service=service)    # tests inject an opened service
+>>> app = create_app(settings, service=service)    # tests inject an opened service  # doctest: +SKIP
 
 `lagrum serve` runs it with uvicorn; `create_app_from_env` is the factory uvicorn workers use.
 """

@@ -3,7 +3,7 @@
 Every reader returns `Document` objects with cleaned canonical text, or an `InputError`
 that names the file (and line) and says what was wrong — a bad file never stops a batch.
 
->>> for item in iter_documents([Path("corpus/documents")]):
+>>> for item in iter_documents([Path("corpus/documents")]):  # doctest: +SKIP
 ...     print(item.id if isinstance(item, Document) else item)
 
 Metadata comes from, in increasing priority: what the format itself carries (an HTML

@@ -15,8 +15,8 @@ events — are those of reading the documents one after another. The embedder em
 in slices, so questions asked during an ingest wait for one slice, not the whole batch
 (`lagrum.batching`). `IngestSummary.stages` says where the time went.
 
->>> summary = IngestPipeline(index).ingest(iter_documents([Path("corpus")]))
->>> summary.failed
+>>> summary = IngestPipeline(index).ingest(iter_documents([Path("corpus")]))  # doctest: +SKIP
+>>> summary.failed  # doctest: +SKIP
 0
 """
 

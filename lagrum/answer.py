@@ -4,9 +4,9 @@ Every citation carries a verbatim `quote` with `start`/`end` offsets into the ci
 canonical text, so `document.text[start:end] == quote` can be checked by anyone. When nothing
 retrieved clears the relevance bar, the answer says so (`found: false`) and cites nothing.
 
->>> composer = AnswerComposer(service)
->>> result = composer.ask("Är obligatorisk webbkamera på jobbet laglig?")
->>> result["citations"][0]["quote"] in service.get_document(result["citations"][0]["doc_id"])["text"]
+>>> composer = AnswerComposer(service)  # doctest: +SKIP
+>>> result = composer.ask("Är obligatorisk webbkamera på jobbet laglig?")  # doctest: +SKIP
+>>> result["citations"][0]["quote"] in service.get_document(result["citations"][0]["doc_id"])["text"]  # doctest: +SKIP
 True
 """
 

@@ -27,8 +27,8 @@ order of the request's texts. An exception from the model reaches every caller w
 in that call, as `EmbeddingError` naming what failed; `close()` refuses new requests and fails
 the waiting ones, so no caller can wait forever.
 
->>> batcher = EmbeddingBatcher(model_queries, model_passages, dim=384)
->>> batcher.embed_queries(["is mandatory webcam use legal", "kamerabevakning"]).shape
+>>> batcher = EmbeddingBatcher(model_queries, model_passages, dim=384)  # doctest: +SKIP
+>>> batcher.embed_queries(["is mandatory webcam use legal", "kamerabevakning"]).shape  # doctest: +SKIP
 (2, 384)
 """
 

@@ -4,9 +4,9 @@ Modes (`lagrum eval` compares them all): `dense`, `bm25`, `rrf` (equal-weight re
 fusion, the naive baseline) and `hybrid` (the default; see README "Fusion" for the numbers
 behind its weights).
 
->>> retriever = Retriever(index)
->>> hits = retriever.search("is mandatory webcam use legal", limit=5)
->>> hits[0].doc_id
+>>> retriever = Retriever(index)  # doctest: +SKIP
+>>> hits = retriever.search("is mandatory webcam use legal", limit=5)  # doctest: +SKIP
+>>> hits[0].doc_id  # doctest: +SKIP
 'di-kameraovervakningen-hos-forsakringskassan-ar-olaglig'
 """
 

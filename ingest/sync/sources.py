@@ -1,7 +1,7 @@
 """Configured sources (`DATA/sources.json`) and each source's sync state (`DATA/sync/NAME.json`).
 
->>> add_source(settings.data_dir, Source("sfst", "atom", "https://example.org/sfst/index.atom"))
->>> [s.name for s in load_sources(settings.data_dir)]
+>>> add_source(settings.data_dir, Source("sfst", "atom", "https://example.org/sfst/index.atom"))  # doctest: +SKIP
+>>> [s.name for s in load_sources(settings.data_dir)]  # doctest: +SKIP
 ['sfst']
 
 Both files are JSON written atomically (a temporary file in the same folder, flushed, then

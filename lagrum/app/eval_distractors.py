@@ -26,9 +26,9 @@ Document ids must not collide: the same id from two sources with the same conten
 corpus of dev and holdout) is one document; with different content both are kept under
 `<source>--<id>` and the evaluated set's labels follow its own variant (reported as `collisions`).
 
->>> components = resolve_with(["sets"], resolve_set("dev"))
->>> report = evaluate_with_distractors(resolve_set("dev"), components, Settings().with_(data_dir=Path("data")))
->>> report["with"]["retrieval"]["hybrid"]["sv"]["mrr@10"]
+>>> components = resolve_with(["sets"], resolve_set("dev"))  # doctest: +SKIP
+>>> report = evaluate_with_distractors(resolve_set("dev"), components, Settings().with_(data_dir=Path("data")))  # doctest: +SKIP
+>>> report["with"]["retrieval"]["hybrid"]["sv"]["mrr@10"]  # doctest: +SKIP
 """
 
 from __future__ import annotations

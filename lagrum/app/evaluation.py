@@ -12,8 +12,8 @@ rate, verbatim quotes, boilerplate in quotes, refusals and latency. Questions of
 `near-domain` (legal questions the corpus does not answer) are counted apart from the plainly
 out-of-domain ones.
 
->>> report = evaluate(Path("eval/data/dev"), settings)
->>> report["retrieval"]["hybrid"]["sv"]["mrr@10"]
+>>> report = evaluate(Path("eval/data/dev"), settings)  # doctest: +SKIP
+>>> report["retrieval"]["hybrid"]["sv"]["mrr@10"]  # doctest: +SKIP
 0.95
 """
 

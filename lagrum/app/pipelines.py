@@ -10,7 +10,7 @@ ingest pipeline through `PipelineIngest`. `lagrum pipeline dump query|ingest` pr
 YAML, which `load_pipeline` reads back.
 
 >>> pipeline = build_query_pipeline(Settings.from_env())
->>> pipeline.run({"query_embedder": {"text": q}, "retriever": {"query": q}, "composer": {"query": q}})["composer"]["answer"]["found"]
+>>> pipeline.run({"query_embedder": {"text": q}, "retriever": {"query": q}, "composer": {"query": q}})["composer"]["answer"]["found"]  # doctest: +SKIP
 True
 """
 
@@ -130,7 +130,7 @@ class PipelineIngest:
     never fatal; an unchanged document (same content hash) is skipped before anything is
     embedded; the writer's order (pending → passages → complete) survives being killed.
 
-    >>> summary = PipelineIngest(index).ingest(iter_documents([Path("corpus")]))
+    >>> summary = PipelineIngest(index).ingest(iter_documents([Path("corpus")]))  # doctest: +SKIP
     """
 
     def __init__(self, index: Any):

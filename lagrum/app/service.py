@@ -3,8 +3,8 @@
 The CLI and the HTTP API both call this, so `lagrum search --json` and `GET /search` (and
 `lagrum ask --json` and `POST /ask`) return the same JSON by construction.
 
->>> service = LagrumService.open(Settings.from_env())
->>> service.search("webbkamera")["hits"][0]["doc_id"]
+>>> service = LagrumService.open(Settings.from_env())  # doctest: +SKIP
+>>> service.search("webbkamera")["hits"][0]["doc_id"]  # doctest: +SKIP
 'di-kameraovervakningen-hos-forsakringskassan-ar-olaglig'
 """
 

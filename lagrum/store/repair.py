@@ -17,7 +17,7 @@ Replaying updates that the segments already hold is harmless for Lagrum's update
 writes a whole point and the log is applied in its own order, so each point ends in its last state.
 
 >>> report = repair_edge_index(Path("data/index"))  # doctest: +SKIP
->>> report.lost_documents
+>>> report.lost_documents  # doctest: +SKIP
 ['deep-doc']
 """
 

@@ -100,7 +100,7 @@ def decision_fields(record: dict[str, Any], where: str) -> Fields:
     fields: Fields = {
         "id": f"imy-{slug(raw_id.split('/', 1)[-1])}",
         "title": title,
-        "text": restructure(raw_text, title),
+        "text": restructure(raw_text, title, preamble, str(record.get("status") or "")),
         "date": date,
         "doc_type": "beslut",
         "source": str(record.get("authority") or "Integritetsskyddsmyndigheten"),
@@ -153,8 +153,14 @@ def _decision_date(text: str, preamble: str) -> str | None:
     return stated.group(1) if stated else None
 
 
-def restructure(text: str, title: str = "") -> str:
-    """The decision's text with letterhead, page headers and contents removed, headings on lines."""
+def restructure(text: str, title: str = "", preamble: str = "", status: str = "") -> str:
+    """The decision's text with letterhead, page headers and contents removed, headings on lines.
+
+    A record that holds the decision's web page rather than its PDF opens with the page's
+    breadcrumb, its title twice, the preamble ("Tillsyn enligt dataskyddsförordningen. Beslut
+    2025-10-22."), a progress widget and the status as the heading of the page's text ("Beslut IMY
+    har efter …"): the title, the preamble and that heading each get a line of their own."""
+    web_page = bool(_WEB_CHROME[0].match(text))
     for chrome in _WEB_CHROME:
         text = chrome.sub(" ", text)
     text = _LETTERHEAD.sub(" ", text)
@@ -167,6 +173,8 @@ def restructure(text: str, title: str = "") -> str:
         headings = [h for h in numbered if h] + headings
         text = text[: toc.start()] + " " + text[toc.end() :]
     text = " ".join(text.split())
+    if web_page:
+        text = _web_page_lines(text, title, preamble, status)
     # The first page's box: "Diarienummer: ... Datum: ..." on a line of its own.
     text = re.sub(r"\s*(Diarienummer:\s*\S+(?:\s+Ert diarienummer:\s*\S+)?\s+Datum:\s*\d{4}-\d{2}-\d{2})\s*", r"\n\1\n", text, count=1)
     # The decision's first heading follows the letter's title directly, with no sentence end.
@@ -180,6 +188,20 @@ def restructure(text: str, title: str = "") -> str:
     text = re.sub(r"\s*(_{5,})\s*", "\n\n", text)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _web_page_lines(text: str, title: str, preamble: str, status: str) -> str:
+    """A decision's web page as lines: its title once, its preamble, its status heading, then the text."""
+    if title and text.startswith(f"{title} {title} "):
+        text = f"{title}\n\n{text[2 * len(title) + 2 :]}"
+    if preamble:
+        at = text.find(preamble)
+        if 0 <= at <= len(title) + 4:
+            rest = text[at + len(preamble) :].lstrip()
+            if status and re.match(rf"{re.escape(status)}\s+(?=[A-ZÅÄÖ])", rest):
+                rest = f"{status}\n{rest[len(status) :].lstrip()}"
+            text = f"{text[:at].rstrip()}\n\n{preamble}\n\n{rest}"
+    return text
 
 
 def _break_at_headings(text: str, headings: list[str]) -> str:

@@ -278,16 +278,18 @@ def test_imy_web_page_record_loses_its_chrome():
     assert "IMY ger Sverigedemokraterna en reprimand för överträdelsen." in doc.text
 
 
-def test_imy_web_page_record_has_its_title_preamble_and_status_heading_on_lines_of_their_own():
+def test_imy_web_page_record_has_its_title_and_status_heading_on_lines_of_their_own():
     """The page's title stood twice and its "Beslut" heading was glued into the first sentence
     ("… Beslut 2025-10-22. Beslut IMY har efter …"), which an answer then quoted as "Beslut IMY har
-    efter att ha tagit emot klagomål …"; under its own heading the text is the decision's operative part."""
+    efter att ha tagit emot klagomål …", and its preamble was quoted as "Tillsyn enligt
+    dataskyddsförordningen."; under its own heading the text is the decision's operative part."""
     from lagrum.legal.operative import is_operative_section
 
     doc = load_one(real("imy-decisions/record_0008.json"))
     lines = doc.text.split("\n")
     assert lines[0] == "Sverigedemokraterna" and doc.text.count("Sverigedemokraterna Sverigedemokraterna") == 0
-    assert "Tillsyn enligt dataskyddsförordningen. Beslut 2025-10-22." in lines
+    assert "Tillsyn enligt dataskyddsförordningen" not in doc.text  # the preamble, a caption, is metadata
+    assert doc.extra["preamble"] == "Tillsyn enligt dataskyddsförordningen. Beslut 2025-10-22."
     at = lines.index("Beslut")
     assert is_operative_section(lines[at]) and lines[at + 1].startswith("IMY har efter att ha tagit emot klagomål"), lines[: at + 2]
 

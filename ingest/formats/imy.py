@@ -159,7 +159,8 @@ def restructure(text: str, title: str = "", preamble: str = "", status: str = ""
     A record that holds the decision's web page rather than its PDF opens with the page's
     breadcrumb, its title twice, the preamble ("Tillsyn enligt dataskyddsförordningen. Beslut
     2025-10-22."), a progress widget and the status as the heading of the page's text ("Beslut IMY
-    har efter …"): the title, the preamble and that heading each get a line of their own."""
+    har efter …"): the title and that heading each get a line of their own, and the preamble, kept
+    in the record's `preamble` field, leaves the text."""
     web_page = bool(_WEB_CHROME[0].match(text))
     for chrome in _WEB_CHROME:
         text = chrome.sub(" ", text)
@@ -191,7 +192,7 @@ def restructure(text: str, title: str = "", preamble: str = "", status: str = ""
 
 
 def _web_page_lines(text: str, title: str, preamble: str, status: str) -> str:
-    """A decision's web page as lines: its title once, its preamble, its status heading, then the text."""
+    """A decision's web page as lines: its title once, its status heading, then the text."""
     if title and text.startswith(f"{title} {title} "):
         text = f"{title}\n\n{text[2 * len(title) + 2 :]}"
     if preamble:
@@ -200,7 +201,9 @@ def _web_page_lines(text: str, title: str, preamble: str, status: str) -> str:
             rest = text[at + len(preamble) :].lstrip()
             if status and re.match(rf"{re.escape(status)}\s+(?=[A-ZÅÄÖ])", rest):
                 rest = f"{status}\n{rest[len(status) :].lstrip()}"
-            text = f"{text[:at].rstrip()}\n\n{preamble}\n\n{rest}"
+            # The preamble is the record's `preamble` field (and its date the `date`): as a line of
+            # the text it is a caption ("Tillsyn enligt dataskyddsförordningen."), never a statement.
+            text = f"{text[:at].rstrip()}\n\n{rest}"
     return text
 
 

@@ -164,6 +164,9 @@ def test_dates_and_timestamps_give_their_day(value):
         ("Can a court try a defamation charge?", {"förtal", "åtal", "domstol"}),
         ("Must the employer inform the trade union?", {"arbetstagarorganisation", "underrätta"}),
         ("Is a land and environment court bound by the building permit?", {"miljödomstolen", "bygglov"}),
+        # The parties by their English names: IMY decides on the parties' processing ("Sverigedemokraterna").
+        ("Did the Sweden Democrats break the GDPR with their text messages?", {"Sverigedemokraterna"}),
+        ("What did IMY decide about the Moderate Party's video greetings?", {"Moderaterna"}),
     ],
 )
 def test_english_legal_vocabulary_beyond_workplace_privacy_gets_its_swedish_terms(query, expected):

@@ -206,3 +206,26 @@ def test_canonical_provision_takes_only_a_whole_provision(text, canonical):
     from lagrum.legal.graph import canonical_provision
 
     assert canonical_provision(text) == canonical
+
+
+def test_brottsdatalagen_in_a_real_imy_decision_is_cited_by_its_abbreviation():
+    """IMY's decision on the police's drone surveillance (../shared/realdata) cites the Criminal
+    Data Act as "BDL" ("… följer av 5 kap. 6 § BDL …", "2 kap. 8 § BDL") and once by name with its
+    number. With the act in the registry those are references to SFS 2018:1177's sections, so a
+    question naming "5 kap. 6 § brottsdatalagen" (or "the Criminal Data Act") reaches the decision
+    applying it: before, it led with an unrelated section of the Public Access and Secrecy Act."""
+    import json
+    import os
+    from pathlib import Path
+
+    from lagrum.legal.query import parse_query
+
+    root = Path(__file__).resolve().parent.parent
+    record = Path(os.environ.get("LAGRUM_REALDATA") or root.parent / "shared" / "realdata") / "imy-decisions" / "record_0001.json"
+    if not record.exists():
+        pytest.skip(f"REALDATA MISSING: {record}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
+    text = " ".join(json.loads(record.read_text(encoding="utf-8"))["text"].split())
+    cited = {r.canonical for r in extract_references(text, default_registry())}
+    assert {"SFS 2018:1177 5 kap. 6 §", "SFS 2018:1177 5 kap. 7 §", "SFS 2018:1177 2 kap. 8 §"} <= cited, sorted(c for c in cited if "2018:1177" in c)
+    assert parse_query("Vad säger 5 kap. 6 § brottsdatalagen?", "sv", default_registry()).provisions == ["SFS 2018:1177 5 kap. 6 §"]
+    assert parse_query("What does the Criminal Data Act say about drones?", "en", default_registry()).provisions == ["SFS 2018:1177"]

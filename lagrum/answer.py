@@ -515,10 +515,10 @@ class AnswerComposer:
             paragraph = _NUMBERED_PARAGRAPH.match(passage.text)
             return f"{article.group(0)}.{paragraph.group(1)}" if paragraph else article.group(0)
         try:
-            from lagrum.legal.timeline import provisions_quoted
+            from lagrum.legal.timeline import provision_cited
         except ImportError:
             return None
-        return _provision_range(provisions_quoted(self.service, hit.doc_id, passage.start, passage.end))
+        return provision_cited(self.service, hit.doc_id, passage.start, passage.end)
 
     def _overturner(self, doc_id: str, filters: SearchFilters | None = None) -> str | None:
         """The document that finally overturned `doc_id`, or the last instance that upheld that
@@ -1149,27 +1149,6 @@ def _in_facts(hit: Hit, start: int) -> bool:
         return False
     heading = _heading_above(hit, start)
     return bool(heading and _FACTS_HEADING.match(heading))
-
-
-def _provision_range(labels: list[str]) -> str | None:
-    """Section labels in text order as one citation: "13 §", "25–26 §§", "2 kap. 3–5 §§", and across
-    chapters "2 kap. 16 § – 3 kap. 1 §".
-
-    >>> _provision_range(["25 §", "26 §"]), _provision_range(["2 kap. 3 §", "2 kap. 4 a §", "2 kap. 5 §"])
-    ('25–26 §§', '2 kap. 3–5 §§')
-    >>> _provision_range(["2 kap. 16 §", "3 kap. 1 §"]), _provision_range(["13 §"]), _provision_range([])
-    ('2 kap. 16 § – 3 kap. 1 §', '13 §', None)
-    """
-    if not labels:
-        return None
-    first, last = labels[0], labels[-1]
-    if len(labels) == 1:
-        return first
-    chapter = re.match(r"\d+ ?[a-z]? kap\. ", first)
-    prefix = chapter.group(0) if chapter else ""
-    if not last.startswith(prefix) or (not prefix and " kap. " in last):
-        return f"{first} – {last}"
-    return f"{first.removesuffix(' §')}–{last[len(prefix):].removesuffix(' §')} §§"
 
 
 _EU_ARTICLE_SECTION = re.compile(r"art\. \d+(?= *$)")

@@ -482,7 +482,7 @@ def annotate_statute_answer(service: Any, answer: Any, reference: str | None = N
 
 def _cite_wording(service: Any, answer: Any, wording: dict[str, Any]) -> int | None:
     """Cite `text[start:end]` of a stored statute document (a section's other wording); its number."""
-    from lagrum.legal.timeline import provisions_quoted
+    from lagrum.legal.timeline import provision_cited
 
     for citation in answer.citations:
         if citation["doc_id"] == wording["doc_id"] and citation["start"] == wording["start"] and citation["end"] == wording["end"]:
@@ -500,7 +500,7 @@ def _cite_wording(service: Any, answer: Any, wording: dict[str, Any]) -> int | N
             "n": n, "doc_id": wording["doc_id"], "chunk_id": chunk["chunk_id"], "title": record.get("title", ""), "date": record.get("date"),
             "doc_type": record.get("doc_type", ""), "source": record.get("source", ""), "url": record.get("url", ""),
             "quote": quote, "start": wording["start"], "end": wording["end"], "score": 0.0,
-            "provision": ", ".join(provisions_quoted(service, wording["doc_id"], wording["start"], wording["end"])) or None,
+            "provision": provision_cited(service, wording["doc_id"], wording["start"], wording["end"]),
         }
     )
     answer.answer += f" {' '.join(quote.split())} [{n}]"

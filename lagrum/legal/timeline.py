@@ -587,7 +587,7 @@ def passage_warnings(
         return []
     day = reference or today()
     labels = _labels_in(service, doc_id, start, end)
-    plain = list(dict.fromkeys(re.sub(r" \(lydelse \d+\)$", "", label) for label in labels))
+    plain = list(dict.fromkeys(_plain_label(label) for label in labels))
     where = f"{', '.join(plain)} " if plain else ""
     out: list[dict[str, Any]] = []
     if valid_until and _dated(valid_until) and valid_until <= day:
@@ -641,27 +641,58 @@ def provisions_quoted(service: Any, doc_id: str, start: int, end: int) -> list[s
     the quote is in the transitional provisions, also where a reader left them in the last
     section's text ("… Lag (2025:220). Övergångsbestämmelser 2018:1200 1. Denna lag träder i kraft …")."""
     text = _text(service, doc_id)
-    single = re.compile(r"(?:\d+ ?[a-z]? kap\. )?\d+(?: [a-z])? §(?: \(lydelse \d+\))?")
     labels = []
     for segment in _statute_segments(service, doc_id):
-        if not single.fullmatch(segment.label):
+        if not _SINGLE_LABEL.fullmatch(segment.label):
             continue
         transitional = _TRANSITIONAL.search(text, segment.start, segment.end)
         stop = transitional.start() if transitional else segment.end
         if segment.start < end and start < stop:
-            labels.append(re.sub(r" \(lydelse \d+\)$", "", segment.label))
+            labels.append(_plain_label(segment.label))
     return list(dict.fromkeys(labels))
 
 
+def provision_cited(service: Any, doc_id: str, start: int, end: int) -> str | None:
+    """`provisions_quoted` as one citation, as lawyers write it (`provision_range`)."""
+    return provision_range(provisions_quoted(service, doc_id, start, end))
+
+
+def provision_range(labels: list[str]) -> str | None:
+    """Section labels in text order as one citation: "13 §", "25–26 §§", "2 kap. 3–5 §§", and across
+    chapters "2 kap. 16 § – 3 kap. 1 §".
+
+    >>> provision_range(["25 §", "26 §"]), provision_range(["2 kap. 3 §", "2 kap. 4 a §", "2 kap. 5 §"])
+    ('25–26 §§', '2 kap. 3–5 §§')
+    >>> provision_range(["2 kap. 16 §", "3 kap. 1 §"]), provision_range(["13 §"]), provision_range([])
+    ('2 kap. 16 § – 3 kap. 1 §', '13 §', None)
+    """
+    if not labels:
+        return None
+    first, last = labels[0], labels[-1]
+    if len(labels) == 1:
+        return first
+    chapter = re.match(r"\d+ ?[a-z]? kap\. ", first)
+    prefix = chapter.group(0) if chapter else ""
+    if not last.startswith(prefix) or (not prefix and " kap. " in last):
+        return f"{first} – {last}"
+    return f"{first.removesuffix(' §')}–{last[len(prefix):].removesuffix(' §')} §§"
+
+
+# One section's label, possibly of a later wording ("6 §", "2 kap. 3 a §", "6 § (lydelse 2)").
+_SINGLE_LABEL = re.compile(r"(?:\d+ ?[a-z]? kap\. )?\d+(?: [a-z])? §(?: \(lydelse \d+\))?")
 _TRANSITIONAL = re.compile(r"(?<![\wåäö])Övergångsbestämmelser(?![\wåäö])")
+
+
+def _plain_label(label: str) -> str:
+    """A section's label without its later wording's mark: "6 § (lydelse 2)" -> "6 §"."""
+    return re.sub(r" \(lydelse \d+\)$", "", label)
 
 
 def _labels_in(service: Any, doc_id: str, start: int | None, end: int | None) -> list[str]:
     """Labels of the single sections ("6 §", "2 kap. 3 §", "6 § (lydelse 2)") the span overlaps."""
     lo = 0 if start is None else start
     hi = len(_text(service, doc_id)) if end is None else end
-    single = re.compile(r"(?:\d+ ?[a-z]? kap\. )?\d+(?: [a-z])? §(?: \(lydelse \d+\))?")
-    return [s.label for s in _statute_segments(service, doc_id) if s.start < hi and lo < s.end and single.fullmatch(s.label)]
+    return [s.label for s in _statute_segments(service, doc_id) if s.start < hi and lo < s.end and _SINGLE_LABEL.fullmatch(s.label)]
 
 
 def _base_text_warnings(service: Any, statute: Statute, doc_id: str, label: str, day: str) -> list[dict[str, Any]]:

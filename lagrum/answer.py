@@ -512,7 +512,7 @@ class AnswerComposer:
             return None
         article = _EU_ARTICLE_SECTION.match(hit.section or "")
         if article:
-            paragraph = _NUMBERED_PARAGRAPH.match(passage.text)
+            paragraph = _NUMBERED_POINT.match(passage.text)
             return f"{article.group(0)}.{paragraph.group(1)}" if paragraph else article.group(0)
         try:
             from lagrum.legal.timeline import provision_cited
@@ -1088,7 +1088,7 @@ def _extended(lead: Passage, wanted: Any) -> Passage:
 
 
 # A point of a provision: "a) ", "b) ", or a numbered item "1. ", "2. ".
-_NUMBERED_POINT = re.compile(r"\s*\d{1,2}\.\s")
+_NUMBERED_POINT = re.compile(r"\s*(\d{1,2})\.\s")  # "5. …": a numbered paragraph or point, its number
 _POINT = re.compile(rf"{LETTERED_POINT.pattern}|{_NUMBERED_POINT.pattern}")
 
 
@@ -1152,7 +1152,6 @@ def _in_facts(hit: Hit, start: int) -> bool:
 
 
 _EU_ARTICLE_SECTION = re.compile(r"art\. \d+(?= *$)")
-_NUMBERED_PARAGRAPH = re.compile(r"\s*(\d{1,2})\. \S")
 
 
 def _source_label(hit: Hit, provision: str | None = None) -> str:

@@ -59,8 +59,9 @@ STANDARD_HEADINGS = (
     "Bakgrund", "Svar", "Sekretess",
 )
 # The web page's chrome when the record holds the page instead of the PDF.
+_BREADCRUMB = re.compile(r"^Startsida\s+Tillsyner och beslut\s+")  # opens a record that holds the web page
 _WEB_CHROME = (
-    re.compile(r"^Startsida\s+Tillsyner och beslut\s+"),
+    _BREADCRUMB,
     re.compile(r"\bLyssna\s+"),
     re.compile(r"Status i tillsyn\s+Inledd Steg 1 av 3.*?i tillsynsprocessen\s*"),
     re.compile(r"\bMer om tillsynsprocessen\s+"),
@@ -161,7 +162,7 @@ def restructure(text: str, title: str = "", preamble: str = "", status: str = ""
     2025-10-22."), a progress widget and the status as the heading of the page's text ("Beslut IMY
     har efter …"): the title and that heading each get a line of their own, and the preamble, kept
     in the record's `preamble` field, leaves the text."""
-    web_page = bool(_WEB_CHROME[0].match(text))
+    web_page = bool(_BREADCRUMB.match(text))
     for chrome in _WEB_CHROME:
         text = chrome.sub(" ", text)
     text = _LETTERHEAD.sub(" ", text)

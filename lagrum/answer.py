@@ -13,7 +13,6 @@ True
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 import threading
 import time
@@ -192,14 +191,6 @@ RELATED_NAMES_LEAD_IN = {
 }
 # Capitalised words of a question that name no one in particular: the country, the parts of law,
 # kinds of bodies, and words capitalised only because they open a question.
-_GENERIC_NAMES = frozenset(
-    """sweden swedish swede swedes sverige svensk svenska eu european europe article articles section sections
-    chapter chapters act acts law laws court courts regulation regulations directive government parliament
-    parliamentary supreme administrative agency authority authorities board ombudsman municipality region
-    county council data protection privacy appeal appeals tribunal office inspectorate""".split()
-)
-_NAME_RUN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:(?:\s+(?:and|of|for|the|och|för))*\s+[A-ZÅÄÖÉ][\w&-]*)+")
-_NAME_TOKEN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:'s|’s|')?")
 NOT_FOUND = {
     "sv": "Kunskapsbasen innehåller inget som besvarar frågan.",
     "en": "The knowledge base holds nothing that answers this question.",
@@ -803,37 +794,12 @@ class AnswerComposer:
         return _in_operative_part(passage.hit, passage.start) or (wants_figure and bool(_FIGURE.search(passage.text)))
 
     def _unknown_names(self, question: str) -> list[str]:
-        """Names in `question` that occur in no indexed document: capitalised words that do not open
-        a sentence, are not a name the registry knows (authorities, courts, statutes, in Swedish or
-        English), not a word of the English glossary and not generic (`_GENERIC_NAMES`), looked up
-        in the BM25 index (also without a Swedish genitive -s). Identifiers with digits are left to
-        retrieval."""
-        try:
-            from lagrum.legal.query import blank_names
-        except ImportError:
-            return []
-        registry = self.service.retriever.query_registry
-        text = blank_names(question, registry) if registry is not None else question
-        glossary = _glossary_words(registry)  # English words the glossary renders in Swedish
+        """Names in `question` (`lagrum.legal.query.name_words`) that occur in no indexed document,
+        looked up in the BM25 index (also without a Swedish genitive -s)."""
         unknown: list[str] = []
-        # Words of a capitalised run that contains a generic word ("Security Guards Act", "Patent
-        # and Market Court of Appeal") make an English name of a body or statute, not a party.
-        institutional: set[str] = set()
-        for run in _NAME_RUN.finditer(text):
-            words = re.findall(r"[\w&-]+", run.group())
-            if any(w.casefold() in _GENERIC_NAMES for w in words):
-                institutional.update(words)
-        for match in _NAME_TOKEN.finditer(text):
-            before = text[: match.start()].rstrip()
-            if not before or before.endswith((".", "?", "!", ":", "–", "-", "\"", "”")):
-                continue  # opens a sentence
-            word = re.sub(r"(?:'s|’s|')$", "", match.group())
-            if word in institutional:
-                continue
-            if len(word) < 3 or any(c.isdigit() for c in word) or word.casefold() in _GENERIC_NAMES or word.casefold() in glossary:
-                continue
+        for word in self.service.retriever.plan(question).names:
             forms = [word] + ([word[:-1]] if word.endswith("s") and len(word) > 4 else [])
-            if not any(self._in_index(form) for form in forms) and word not in unknown:
+            if not any(self._in_index(form) for form in forms):
                 unknown.append(word)
         return unknown
 
@@ -934,14 +900,6 @@ def _citation_number(citations: list[dict[str, Any]], passage: Passage) -> int:
     n = len(citations) + 1
     citations.append(citation_from_hit(n, passage.hit, passage.start, passage.end, passage.text))
     return n
-
-
-@functools.lru_cache(maxsize=8)
-def _glossary_words(registry: Any) -> frozenset[str]:
-    """The English words of the registry's glossary (phrases split), casefolded."""
-    if registry is None or not hasattr(registry, "glossary"):
-        return frozenset()
-    return frozenset(w.casefold() for phrase in registry.glossary() for w in phrase.split())
 
 
 def _heading_above(hit: Hit, start: int) -> str | None:

@@ -134,6 +134,7 @@ class QueryPlan:
     lexical_text: str
     provisions: list[str] = field(default_factory=list)
     cross_text: str = ""  # the glossary's rendering of the query in the other language
+    names: tuple[str, ...] = ()  # the parties, companies, places it names (`lagrum.legal.query.name_words`)
 
     @property
     def exact_text(self) -> str:
@@ -144,8 +145,14 @@ class QueryPlan:
 
     @property
     def own_numbers(self) -> "OwnNumbers":
-        """The documents' own numbers the query names: statutes (also bare "2021:890"), provisions, cases, CELEX."""
-        return OwnNumbers.of(self.text, self.provisions)
+        """The documents' own numbers the query names: statutes (also bare "2021:890"), provisions, cases, CELEX.
+
+        A question that also names a party ("… fick förbunden av Stora Kraft … enligt 11 § MBL")
+        asks about a matter the statute was applied to, and no statute names parties: the
+        statute it names is then context, not the document asked for (cases named by their
+        number still are)."""
+        own = OwnNumbers.of(self.text, self.provisions)
+        return own.without_statutes() if self.names else own
 
     @property
     def translated_text(self) -> str:
@@ -203,7 +210,7 @@ class Retriever:
             except ImportError:
                 return QueryPlan(query, language, query)
             parsed = parse_query(query, language, self.query_registry)
-            return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions), " ".join(parsed.cross_terms))
+            return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions), " ".join(parsed.cross_terms), tuple(parsed.names))
         return QueryPlan(query, language, query)
 
     def _weights(self, plan: QueryPlan, mode: str) -> tuple["FusionWeights", str]:
@@ -449,6 +456,15 @@ class OwnNumbers:
         documents += [f"celex {m.group(1).lower()}" for m in _BARE_CELEX.finditer(text)]
         numbers = [m.group(0).casefold() for m in _CASE_NUMBER.finditer(text) if not any(m.group(0).casefold() in d for d in documents)]
         return cls(tuple(dict.fromkeys(documents)), tuple(dict.fromkeys(sections)), tuple(dict.fromkeys(numbers)))
+
+    def without_statutes(self) -> "OwnNumbers":
+        """Only the cases, förarbeten and other documents named by number: no statute, EU act or provision.
+
+        >>> OwnNumbers.of("mål 383-16 och 2 kap. 16 § TF", ["SFS 1949:105 2 kap. 16 §"]).without_statutes()
+        OwnNumbers(documents=(), provisions=(), numbers=('383-16',))
+        """
+        kept = tuple(d for d in self.documents if not d.startswith(("sfs ", "eu ", "celex ")))
+        return OwnNumbers(kept, (), self.numbers)
 
     @property
     def doc_ids(self) -> tuple[str, ...]:

@@ -33,6 +33,15 @@ _SWEDISH_WORD = re.compile(r"[a-zåäöéü]+")
 _GENERIC_WORDS = frozenset(
     "lag lagen om i med till och av för allmän eu:s års förordningen bestämmelser kompletterande".split()
 )
+# Capitalised words that name no party: countries, institutions and legal units in general.
+GENERIC_NAMES = frozenset(
+    """sweden swedish swede swedes sverige svensk svenska eu european europe article articles section sections
+    chapter chapters act acts law laws court courts regulation regulations directive government parliament
+    parliamentary supreme administrative agency authority authorities board ombudsman municipality region
+    county council data protection privacy appeal appeals tribunal office inspectorate""".split()
+)
+_NAME_RUN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:(?:\s+(?:and|of|for|the|och|för))*\s+[A-ZÅÄÖÉ][\w&-]*)+")
+_NAME_TOKEN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:'s|’s|')?")
 
 
 @dataclass
@@ -52,6 +61,7 @@ class ParsedQuery:
     provisions: list[str] = field(default_factory=list)
     lexical_text: str = ""
     cross_terms: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # `name_words`: the parties, companies, places it names
 
 
 def parse_query(
@@ -77,7 +87,58 @@ def parse_query(
     provisions = list(dict.fromkeys(r.canonical for r in references))
     expansions, cross = _expansions(text, language, registry, provisions)
     lexical = " ".join([text.strip(), *expansions]) if expansions else text.strip()
-    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical, cross_terms=cross)
+    names = name_words(text, registry, references)
+    return ParsedQuery(text=text, language=language, provisions=provisions, lexical_text=lexical, cross_terms=cross, names=names)
+
+
+def name_words(text: str, registry: Registry | None = None, references: list | None = None) -> list[str]:
+    """The words of `text` that name a party, a company, a platform or a place: capitalised words
+    that do not open a sentence, are not a name the registry knows (authorities, courts, statutes,
+    in Swedish or English), not a word of the English glossary and not generic (`GENERIC_NAMES`);
+    identifiers with digits, words under three letters and the words of a reference ("SFS 2021:890",
+    "NJA 2020 s. 717"; `references`, read from `text` when not given) are left out.
+
+    >>> name_words("Hur stort skadestånd fick förbunden av Stora Kraft enligt 11 § MBL?")
+    ['Stora', 'Kraft']
+    >>> name_words("What did the Data Inspection Board decide about Försäkringskassan?")
+    []
+    >>> name_words("Can my boss read my Gmail's messages?")
+    ['Gmail']
+    >>> name_words("What does SFS 2021:890 regulate?")
+    []
+    """
+    registry = registry if registry is not None else default_registry()
+    rest = blank_names(text, registry)
+    for reference in references if references is not None else extract_references(text, registry):
+        rest = rest[: reference.start] + " " * (reference.end - reference.start) + rest[reference.end :]
+    glossary = _glossary_words(registry)
+    # Words of a capitalised run that contains a generic word ("Security Guards Act", "Patent
+    # and Market Court of Appeal") make an English name of a body or statute, not a party.
+    institutional: set[str] = set()
+    for run in _NAME_RUN.finditer(rest):
+        words = re.findall(r"[\w&-]+", run.group())
+        if any(w.casefold() in GENERIC_NAMES for w in words):
+            institutional.update(words)
+    names: list[str] = []
+    for match in _NAME_TOKEN.finditer(rest):
+        before = rest[: match.start()].rstrip()
+        if not before or before.endswith((".", "?", "!", ":", "–", "-", "\"", "”")):
+            continue  # opens a sentence
+        word = re.sub(r"(?:'s|’s|')$", "", match.group())
+        if word in institutional or len(word) < 3 or any(c.isdigit() for c in word):
+            continue
+        if word.casefold() in GENERIC_NAMES or word.casefold() in glossary or word in names:
+            continue
+        names.append(word)
+    return names
+
+
+@functools.lru_cache(maxsize=8)
+def _glossary_words(registry: Registry) -> frozenset[str]:
+    """The English words of the registry's glossary (phrases split), casefolded."""
+    if not hasattr(registry, "glossary"):
+        return frozenset()
+    return frozenset(w.casefold() for phrase in registry.glossary() for w in phrase.split())
 
 
 def expand_terms(

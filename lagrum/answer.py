@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import threading
 import time
@@ -123,6 +124,8 @@ DEFINITION_SEARCH = 20  # statute passages searched for the term's definition
 # When a statute came into force ("När började kamerabevakningslagen gälla?", "When did the
 # Whistleblower Act enter into force?"): its own transitional provision says so, under its own
 # number ("2018:1200 1. Denna lag träder i kraft den 1 augusti 2018."), before its amendments'.
+# A question about how a change applies to what came before it: the transitional provisions answer.
+_ASKS_ABOUT_TRANSITION = re.compile(r"\b(?:övergångsbestämmelse\w*|äldre (?:bestämmelser|föreskrifter|lydelse)\w*|transitional|former (?:provisions?|wording))\b", re.IGNORECASE)
 _ASKS_FOR_ENTRY_INTO_FORCE = re.compile(
     r"\b(?:när (?:började|trädde|träder|börjar) (?:\S+ ){0,5}?(?:gälla|i kraft)|sedan när gäller|från (?:och med )?när gäller|ikraftträdande"
     r"|when did (?:\S+ ){1,8}?(?:come|enter|go) into (?:force|effect)|when did (?:\S+ ){1,8}?(?:take effect|start to apply|begin to apply)"
@@ -241,13 +244,20 @@ class Answer:
         }
 
 
+@functools.lru_cache(maxsize=1)
+def _background_lines() -> tuple[str, ...]:
+    """The everyday topic lines of `BACKGROUND_TOPICS`, in file order (the rows of `_load_background`)."""
+    text = BACKGROUND_TOPICS.read_text(encoding="utf-8")
+    return tuple(l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#"))
+
+
 def _load_background(index: Any) -> np.ndarray:
     """The everyday-topic vectors, from a cache file in the data directory when it matches the
     embedder and the topic list (they take seconds to embed), else embedded and cached."""
     import hashlib
 
     text = BACKGROUND_TOPICS.read_text(encoding="utf-8")
-    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#")]
+    lines = list(_background_lines())
     key = hashlib.sha256(f"{index.embedder.id}\n{text}".encode("utf-8")).hexdigest()[:16]
     cache = Path(index.settings.data_dir) / "cache" / f"background-{key}.npy"
     try:
@@ -298,7 +308,8 @@ class AnswerComposer:
         if best is None or best < FLOOR:
             return False
         vector = self.service.index.embedder.embed_query(question)
-        background = float(np.max(self._background_vectors() @ vector))
+        topics = self._background_vectors()[self._background_kept(question, hits)]
+        background = float(np.max(topics @ vector))
         passage = best - background
         titles = self.service.index.store.title_vectors(list(dict.fromkeys(h.doc_id for h in hits)))
         if not titles:
@@ -317,6 +328,30 @@ class AnswerComposer:
             return False
         leading = list(dict.fromkeys(h.doc_id for h in hits))[:READ_DOCUMENTS]
         return any(doc_id in named for doc_id in leading)
+
+    def _background_kept(self, question: str, hits: list[Hit]) -> np.ndarray:
+        """Which everyday topic lines the relevance bar compares `question` with: all, less those
+        on the field of a statute among the leading documents whose subject the question names
+        ("Hur lång semester …" with semesterlagen retrieved: "Semester och ledighet enligt
+        semesterlagen: …" and "Resor och semester: …"). With the statute in the index, its field is
+        not outside the knowledge base; every other topic line still counts ("… semesterresa till
+        Thailand?" stays nearer "Resor med husdjur och tull: …" than to any passage)."""
+        lines = _background_lines()
+        kept = np.ones(len(lines), dtype=bool)
+        try:
+            from lagrum.legal.query import statute_subjects
+        except ImportError:
+            return kept
+        registry = self.service.retriever.query_registry
+        if registry is None:
+            return kept
+        leading = set(list(dict.fromkeys(h.doc_id for h in hits))[:READ_DOCUMENTS])
+        subjects = [subject for subject, sfs in statute_subjects(question, registry) if _statute_doc_id(sfs) in leading]
+        for i, line in enumerate(lines):
+            words = [w.casefold() for w in _WORD.findall(line)]
+            if any(w.startswith(subject) for subject in subjects for w in words):
+                kept[i] = False
+        return kept if kept.any() else np.ones(len(lines), dtype=bool)
 
     def _named_statutes(self, question: str) -> set[str]:
         """The document ids of the statutes and EU acts the question names ("sfs-1977-480", "eu-2016-679")."""
@@ -383,6 +418,7 @@ class AnswerComposer:
         terms = self._query_terms(question)
         wants_figure = bool(_ASKS_FOR_A_FIGURE.search(question))
         wants_entry = bool(_ASKS_FOR_ENTRY_INTO_FORCE.search(question))
+        asks_transition = bool(_ASKS_ABOUT_TRANSITION.search(question))
         candidates: list[Passage] = []
         doc_rank: dict[str, int] = {}
         for hit in hits:
@@ -415,6 +451,8 @@ class AnswerComposer:
                     continue  # a letter's questions to its addressee ("Ange ...", "Våra frågor")
                 if wants_entry and _amendment_in_force(hit, start, text):
                     continue  # when an amending act came into force, not the statute asked about
+                if not (wants_entry or asks_transition) and self._in_transitional(hit, start):
+                    continue  # how amendments apply to old cases, not what the statute says
                 overlap = _overlap(terms, self._terms(text))
                 # Rank of the passage dominates; shared terms, the operative part (or the figure
                 # asked for) and an early position break ties.
@@ -492,6 +530,18 @@ class AnswerComposer:
             lead = RELATED_LEAD_IN[language].format(covers=covers or "–")
             return Answer(question=question, answer=f"{lead}\n\n{body}", found=True, citations=citations, language=language, coverage="related")
         return Answer(question=question, answer=f"{LEAD_IN[language]}\n\n{body}", found=True, citations=citations, language=language, coverage="direct")
+
+    def _in_transitional(self, hit: Hit, start: int) -> bool:
+        """Whether document offset `start` of a statute is in its transitional provisions
+        (`lagrum.legal.timeline.transitional_start`)."""
+        if hit.doc_type not in STATUTE_TYPES:
+            return False
+        try:
+            from lagrum.legal.timeline import transitional_start
+        except ImportError:
+            return False
+        begins = transitional_start(self.service, hit.doc_id)
+        return begins is not None and start >= begins
 
     def _provision_quoted(self, passage: Passage) -> str | None:
         """The provision a statute quote stands in, as a lawyer cites it: "2 kap. 16 §", "13 §",

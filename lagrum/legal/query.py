@@ -133,6 +133,47 @@ def name_words(text: str, registry: Registry | None = None, references: list | N
     return names
 
 
+# A statute named by its subject ("semesterlagen", "kamerabevakningslagen", "brottsbalken"): the
+# subject word, with the linking -s dropped ("dataskydds-"), names the field the statute governs.
+_SUBJECT_NAME = re.compile(r"([a-zåäö]+?)(?:lagen|lag|förordningen|förordning|balken|balk)")
+MIN_SUBJECT_CHARS = 8  # shorter subjects ("polis", "spel", "brotts") open too many other words
+
+
+def statute_subjects(text: str, registry: Registry | None = None) -> list[tuple[str, str]]:
+    """(subject, canonical statute id) for every statute whose subject a word of `text` opens
+    with: "Hur många semesterdagar …" -> Semesterlag (1977:480), "kamerabevakningen" ->
+    Kamerabevakningslag (2018:1200).
+
+    >>> statute_subjects("Hur lång semester har man rätt till?")
+    [('semester', 'SFS 1977:480')]
+    >>> statute_subjects("Får polisen filma?"), statute_subjects("Hur bokar jag en resa?")
+    ([], [])
+    """
+    registry = registry if registry is not None else default_registry()
+    words = {w.casefold() for w in re.findall(r"[\wåäöÅÄÖ]+", text)}
+    return [
+        (subject, sfs)
+        for subject, statutes in _statute_subjects(registry).items()
+        if any(w.startswith(subject) for w in words)
+        for sfs in sorted(statutes)
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _statute_subjects(registry: Registry) -> dict[str, set[str]]:
+    subjects: dict[str, set[str]] = {}
+    for name, sfs in registry.statute_names().items():
+        match = _SUBJECT_NAME.fullmatch(name)
+        if not match:
+            continue
+        subject = match.group(1)
+        if subject.endswith("s") and not subject.endswith("ss"):
+            subject = subject[:-1]
+        if len(subject) >= MIN_SUBJECT_CHARS:
+            subjects.setdefault(subject, set()).add(sfs)
+    return subjects
+
+
 @functools.lru_cache(maxsize=8)
 def _glossary_words(registry: Registry) -> frozenset[str]:
     """The English words of the registry's glossary (phrases split), casefolded."""

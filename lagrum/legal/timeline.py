@@ -652,6 +652,29 @@ def provisions_quoted(service: Any, doc_id: str, start: int, end: int) -> list[s
     return list(dict.fromkeys(labels))
 
 
+def transitional_start(service: Any, doc_id: str) -> int | None:
+    """Where a statute's transitional provisions begin in its stored text (the segment
+    "övergångsbestämmelser", or the heading a reader left in the last section's text); None when
+    it has none or no section structure."""
+    from lagrum.legal.graph import relation_graph
+
+    cache = relation_graph(service).__dict__.setdefault("transitional", {})
+    if doc_id not in cache:
+        text = _text(service, doc_id)
+        found = None
+        for segment in _statute_segments(service, doc_id):
+            if segment.label == "övergångsbestämmelser":
+                found = segment.start
+                break
+            if _SINGLE_LABEL.fullmatch(segment.label or ""):
+                heading = _TRANSITIONAL.search(text, segment.start, segment.end)
+                if heading:
+                    found = heading.start()
+                    break
+        cache[doc_id] = found
+    return cache[doc_id]
+
+
 def provision_cited(service: Any, doc_id: str, start: int, end: int) -> str | None:
     """`provisions_quoted` as one citation, as lawyers write it (`provision_range`)."""
     return provision_range(provisions_quoted(service, doc_id, start, end))

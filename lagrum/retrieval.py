@@ -45,6 +45,10 @@ OWN_BOOST = 3.0 / RRF_K
 _IDENTIFIER_TOKEN = re.compile(r"\d[:/\-–]\w|\w[:/\-–]\d|\d[A-Za-zÅÄÖåäö]|[A-Za-zÅÄÖåäö]\d")
 _BARE_SFS = re.compile(r"(?<![\w/:])(\d{4}):(\d{1,5})(?![\w/:])")
 _BARE_CELEX = re.compile(r"(?<![\w])(?:CELEX\s*:?\s*)?(\d{5}[A-Z]\d{4})(?![\w])")
+# An authority's code of regulations ("författningssamling") by its series: AFS, MSBFS, SKVFS, FFFS.
+_REGULATION_SERIES = re.compile(r"(?<![\w])((?!SFS)[A-ZÅÄÖ]{1,6}FS)\s*(\d{4}):(\d{1,4})(?![\w:])")
+# A statute's, an EU act's or a regulation's own number as `OwnNumbers` writes it ("sfs 2021:890", "afs 2023:1").
+_STATUTE_NUMBER = re.compile(r"(?:sfs|eu|celex|[a-zåäö]{1,6}fs) ")
 # Förarbeten by their number, as the Riksdagen reader writes their identifiers ("prop. 2017/18:105").
 _FORARBETE = re.compile(r"(?<![\w])(prop\.|bet\.|SOU|Ds|dir\.|skr\.)\s*(\d{4}(?:/\d{2})?):\s*([0-9A-Za-zÅÄÖåäö]+)(?![\w])", re.IGNORECASE)
 
@@ -277,7 +281,9 @@ class Retriever:
             (Search(vector.tolist(), CANDIDATES, filters, fields), weights.dense),
             (Search(self.index.bm25.query(lexical), CANDIDATES, filters, fields), weights.sparse),
         ]
+        exact_pass = None
         if weights.exact and plan.exact_text:
+            exact_pass = len(searches)
             searches.append((Search(self.index.bm25.query(plan.exact_text), CANDIDATES, filters, fields), weights.exact))
         if weights.translated and cross:
             searches.append((Search(vectors[1].tolist(), CANDIDATES, filters, fields), weights.translated))
@@ -294,6 +300,12 @@ class Retriever:
             scoped = replace(filters or SearchFilters(), doc_ids=own.doc_ids)
             searches.append((Search(vector.tolist(), CANDIDATES, scoped, fields), 0.0))
         ranked = store.search_batch([search for search, _ in searches])
+        if exact_pass is not None and own:
+            # The exact pass finds the passages that write an identifier. A statute's or regulation's
+            # own number is already served by the own-number boost, which lifts every passage of it:
+            # within it the pass would only rank its cover and its transitional provisions ("2021:890
+            # 1. Denna lag träder i kraft …") above the section asked for.
+            ranked[exact_pass] = [p for p in ranked[exact_pass] if not own.names_statute(p.payload.get("identifiers") or [])]
         fused = fuse(list(zip(ranked, (weight for _, weight in searches))), plan.provisions, boost, own, weights.own_boost)
         if weights.exact and any(_CASE_NUMBER.fullmatch(token) for token in plan.exact_text.split()):
             fused = self._with_case_reports(fused, plan, filters)
@@ -419,6 +431,8 @@ class OwnNumbers:
     True
     >>> OwnNumbers.of("Vad föreslog SOU 2017:66 och prop. 2017/18:105?", []).documents
     ('sou 2017:66', 'prop. 2017/18:105')
+    >>> OwnNumbers.of("Vad säger AFS 2023:1 om riskbedömningar?", []).documents
+    ('afs 2023:1',)
     """
 
     documents: tuple[str, ...] = ()
@@ -447,7 +461,11 @@ class OwnNumbers:
                 documents.append(canonical.casefold())
         forarbeten = list(_FORARBETE.finditer(text))
         documents += [f"{m.group(1)} {m.group(2)}:{m.group(3)}".casefold() for m in forarbeten]
-        inside = [(m.start(), m.end()) for m in forarbeten]
+        # An authority's regulations by their series ("AFS 2023:1", "MSBFS 2020:6"), as their readers
+        # write the identifier.
+        series = list(_REGULATION_SERIES.finditer(text))
+        documents += [f"{m.group(1)} {m.group(2)}:{int(m.group(3))}".casefold() for m in series]
+        inside = [(m.start(), m.end()) for m in forarbeten + series]
         documents += [
             f"sfs {m.group(1)}:{int(m.group(2))}"
             for m in _BARE_SFS.finditer(text)
@@ -456,6 +474,17 @@ class OwnNumbers:
         documents += [f"celex {m.group(1).lower()}" for m in _BARE_CELEX.finditer(text)]
         numbers = [m.group(0).casefold() for m in _CASE_NUMBER.finditer(text) if not any(m.group(0).casefold() in d for d in documents)]
         return cls(tuple(dict.fromkeys(documents)), tuple(dict.fromkeys(sections)), tuple(dict.fromkeys(numbers)))
+
+    def names_statute(self, identifiers: list[str]) -> bool:
+        """Whether a document carrying `identifiers` is a statute, EU act or authority regulation
+        named here by its number ("SFS 2021:890", "AFS 2023:1"), not a case or a förarbete.
+
+        >>> own = OwnNumbers.of("Vad säger SFS 2021:890 och AFS 2023:1, och vad sa HD i mål Ö 6478-25?", [])
+        >>> own.names_statute(["SFS 2021:890"]), own.names_statute(["AFS 2023:1"]), own.names_statute(["Mål Ö 6478-25"])
+        (True, True, False)
+        """
+        own = {" ".join(i.split()).casefold() for i in identifiers}
+        return any(d in own and _STATUTE_NUMBER.match(d) for d in self.documents)
 
     def without_statutes(self) -> "OwnNumbers":
         """Only the cases, förarbeten and other documents named by number: no statute, EU act or provision.

@@ -41,6 +41,7 @@ GENERIC_NAMES = frozenset(
     county council data protection privacy appeal appeals tribunal office inspectorate""".split()
 )
 _NAME_RUN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:(?:\s+(?:and|of|for|the|och|för))*\s+[A-ZÅÄÖÉ][\w&-]*)+")
+_NUMBERED = re.compile(r"\s+\d")
 _NAME_TOKEN = re.compile(r"[A-ZÅÄÖÉ][\w&-]*(?:'s|’s|')?")
 
 
@@ -104,8 +105,8 @@ def name_words(text: str, registry: Registry | None = None, references: list | N
     []
     >>> name_words("Can my boss read my Gmail's messages?")
     ['Gmail']
-    >>> name_words("What does SFS 2021:890 regulate?")
-    []
+    >>> name_words("What does SFS 2021:890 regulate?"), name_words("Vad säger AFS 2023:1 om riskbedömningar?")
+    ([], [])
     """
     registry = registry if registry is not None else default_registry()
     rest = blank_names(text, registry)
@@ -125,6 +126,8 @@ def name_words(text: str, registry: Registry | None = None, references: list | N
         if not before or before.endswith((".", "?", "!", ":", "–", "-", "\"", "”")):
             continue  # opens a sentence
         word = re.sub(r"(?:'s|’s|')$", "", match.group())
+        if _NUMBERED.match(rest, match.end()):
+            continue  # a series before its number ("AFS 2023:1", "NJA 2020 s. 717"): an identifier
         if word in institutional or len(word) < 3 or any(c.isdigit() for c in word):
             continue
         if word.casefold() in GENERIC_NAMES or word.casefold() in glossary or word in names:

@@ -25,6 +25,7 @@ from lagrum.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "documents"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
 API_KEY = "test-key-not-secret"
 # FastAPI's TestClient sends `Host: testserver`; LiveServer requests name 127.0.0.1.
 TEST_HOSTS = ("testserver", "127.0.0.1", "localhost")
@@ -112,6 +113,16 @@ def live_server(corpus_settings, corpus_service):
 
     with LiveServer(create_app(corpus_settings, service=corpus_service)) as server:
         yield server
+
+
+def realdata_files(*names: str) -> list[Path]:
+    """The real files `names` (paths under ../shared/realdata or `$LAGRUM_REALDATA`); the test is
+    skipped, loudly, when one is missing."""
+    files = [REALDATA / name for name in names]
+    missing = [f for f in files if not f.exists()]
+    if missing:
+        pytest.skip(f"REALDATA MISSING: {missing[0]}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
+    return files
 
 
 @contextlib.contextmanager

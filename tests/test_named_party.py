@@ -15,17 +15,12 @@ real, alone and with distractors, unchanged.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from lagrum.legal.query import name_words, parse_query
 from lagrum.retrieval import QueryPlan
-from tests.conftest import service_over
+from tests.conftest import realdata_files, service_over
 
-ROOT = Path(__file__).resolve().parent.parent
-REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
 FILES = ("ferenda-lagen-nu/dv/AD-1994-103.xhtml", "swedish-law-mcp-seeds/medbestammandelagen.json")
 QUESTION = "Hur stort allmänt skadestånd fick förbunden av Stora Kraft för brott mot förhandlingsskyldigheten enligt 11 § MBL?"
 
@@ -59,11 +54,7 @@ def test_a_named_party_makes_the_named_statute_context():
 
 @pytest.fixture(scope="module")
 def service(corpus_settings, embedder, tmp_path_factory):
-    files = [REALDATA / name for name in FILES]
-    missing = [f for f in files if not f.exists()]
-    if missing:
-        pytest.skip(f"REALDATA MISSING: {missing[0]}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
-    with service_over(files, corpus_settings.with_(data_dir=tmp_path_factory.mktemp("named-party")), embedder) as service:
+    with service_over(realdata_files(*FILES), corpus_settings.with_(data_dir=tmp_path_factory.mktemp("named-party")), embedder) as service:
         yield service
 
 

@@ -19,16 +19,11 @@ holdout and real unchanged.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from lagrum.retrieval import OwnNumbers
-from tests.conftest import service_over
+from tests.conftest import realdata_files, service_over
 
-ROOT = Path(__file__).resolve().parent.parent
-REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
 FILES = ("swedish-law-mcp-seeds/2021_890.json", "afs-arbetsmiljoverket/AFS-2023-1.pdf")
 
 
@@ -41,11 +36,7 @@ def test_a_regulation_series_number_is_an_own_number():
 
 @pytest.fixture(scope="module")
 def service(corpus_settings, embedder, tmp_path_factory):
-    files = [REALDATA / name for name in FILES]
-    missing = [f for f in files if not f.exists()]
-    if missing:
-        pytest.skip(f"REALDATA MISSING: {missing[0]}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
-    with service_over(files, corpus_settings.with_(data_dir=tmp_path_factory.mktemp("own-number-passages")), embedder) as service:
+    with service_over(realdata_files(*FILES), corpus_settings.with_(data_dir=tmp_path_factory.mktemp("own-number-passages")), embedder) as service:
         yield service
 
 

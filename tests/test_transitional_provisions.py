@@ -29,26 +29,17 @@ till Thailand?" stays nearer "Resor med husdjur och tull: …" than to any passa
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from lagrum.legal.timeline import transitional_start
-from tests.conftest import service_over
+from tests.conftest import realdata_files, service_over
 
-ROOT = Path(__file__).resolve().parent.parent
-REALDATA = Path(os.environ.get("LAGRUM_REALDATA") or ROOT.parent / "shared" / "realdata")
 FILES = ("swedish-law-mcp-seeds/semesterlagen.json", "swedish-law-mcp-seeds/kamerabevakningslagen.json")
 
 
 @pytest.fixture(scope="module")
 def service(corpus_settings, embedder, tmp_path_factory):
-    files = [REALDATA / name for name in FILES]
-    missing = [f for f in files if not f.exists()]
-    if missing:
-        pytest.skip(f"REALDATA MISSING: {missing[0]}; set LAGRUM_REALDATA to the shared realdata folder (see its SOURCES.md)")
-    with service_over(files, corpus_settings.with_(data_dir=tmp_path_factory.mktemp("transitional")), embedder) as service:
+    with service_over(realdata_files(*FILES), corpus_settings.with_(data_dir=tmp_path_factory.mktemp("transitional")), embedder) as service:
         yield service
 
 

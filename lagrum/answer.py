@@ -108,6 +108,15 @@ _ASKS_FOR_SCOPE = re.compile(
     r"\b(?:vad (?:reglerar|innehåller)|vad handlar (?:\w+ ){1,6}?om|vad är syftet med|vilket syfte har|what is the (?:purpose|aim|object) of|what (?:is|are) (?:\S+ ){1,8}?about\b|what does (?:\S+ ){1,8}?(?:regulate|cover|govern|deal with)|what do(?:es)? (?:\S+ ){1,8}?contain)",
     re.IGNORECASE,
 )
+# What an authority is for ("Vad är Migrationsverkets uppdrag?", "What is the mission of …?"): the
+# opening provisions of its instruction ("Förordning (2019:502) med instruktion för Migrationsverket",
+# "1 § Migrationsverket ska …"), which the government writes under the heading "Uppgifter".
+_ASKS_FOR_MISSION = re.compile(
+    r"\b(?:uppdrag(?:et)?|vilka uppgifter har|vad har (?:\S+ ){1,4}?för uppgifter|ansvarsområde|vad gör|vad arbetar (?:\S+ ){1,4}?med"
+    r"|mission|remit|tasks|duties|responsibilities|role of|what does (?:\S+ ){1,6}?(?:authority|agency|board|inspectorate|office|ombudsman|chancellor) do)\b",
+    re.IGNORECASE,
+)
+_INSTRUCTION_TITLE = re.compile(r"\bmed instruktion för\b", re.IGNORECASE)
 # What a term means ("Vad är en personuppgiftsincident?", "Vad avses med semesterår?", "What is a
 # personal data breach?"): a statute's definition answers, wherever it stands (`_definition`).
 _ASKS_FOR_DEFINITION = re.compile(
@@ -487,9 +496,11 @@ class AnswerComposer:
         # about that document, which retrieval ranks first (`lagrum.retrieval.OWN_BOOST`), whatever
         # another document's sentence scores.
         named = bool(self.service.retriever.plan(question).own_numbers) or _bare_section(question) is not None
+        # Asked what an authority is for, its instruction among the passages read is the document.
+        instruction = next((h for h in hits if _INSTRUCTION_TITLE.search(h.title or "")), None) if _ASKS_FOR_MISSION.search(question) else None
         opening = (
             definition
-            or self._structural_lead(question, hits[0] if named else decisive.hit, hits, wants_figure)
+            or self._structural_lead(question, instruction or (hits[0] if named else decisive.hit), hits, wants_figure)
             # Asked for a figure, the sentence stating it leads, not its provision's opening.
             or (None if wants_figure else self._titled_provision(question, hits))
         )
@@ -597,7 +608,8 @@ class AnswerComposer:
         * it asks what a decision or ruling decided (`_ASKS_FOR_OUTCOME`): its operative part (under
           "Domslut", "Beslut", "IMY:s beslut", ...), as far as one quote holds it; asked for a
           figure, the operative sentence stating one;
-        * it asks what a statute is about or regulates (`_ASKS_FOR_SCOPE`): its opening provision's
+        * it asks what a statute is about or regulates (`_ASKS_FOR_SCOPE`), or what an authority is
+          for and the document is its instruction (`_ASKS_FOR_MISSION`): its opening provision's
           first sentence, in the wording in force.
 
         None when the question is of another kind or the document has no such part."""
@@ -633,8 +645,9 @@ class AnswerComposer:
             entry = self._entry_into_force(hit.doc_id)
             if entry is not None:
                 return entry
-        if hit.doc_type in STATUTE_TYPES and _ASKS_FOR_SCOPE.search(question):
-            return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start))
+        asks_mission = bool(_ASKS_FOR_MISSION.search(question)) and bool(_INSTRUCTION_TITLE.search(hit.title or ""))
+        if hit.doc_type in STATUTE_TYPES and (_ASKS_FOR_SCOPE.search(question) or asks_mission):
+            return self._first_statement(self._opening_chunks(hit.doc_id), lambda chunk, start, text: in_force(chunk, start), points=True)
         return None
 
     def _provision_lead(self, hit: Hit, hits: list[Hit] | None, named: list[tuple[str | None, str | None, str | None]]) -> Passage | None:
@@ -808,7 +821,9 @@ class AnswerComposer:
             spans = _sentences_of(chunk)
             for position, (start, end) in enumerate(spans):
                 text = chunk.text[start - chunk.start : end - chunk.start]
-                if points and not text.rstrip().endswith((".", "!", "?")) and not is_heading_line(text.strip()):
+                if points and not text.rstrip().endswith((".", "!", "?")):
+                    # A heading is followed by no point; a line introducing points ("1 § … frågor
+                    # som rör" then "- uppehållstillstånd,") may look like one.
                     end = _through_points(chunk, spans, position)
                     text = chunk.text[start - chunk.start : end - chunk.start]
                 # A complete statement: the head's "Mål nr / meddelat i Stockholm ..." lines are not.
@@ -1097,7 +1112,8 @@ def _extended(lead: Passage, wanted: Any) -> Passage:
 
 # A point of a provision: "a) ", "b) ", or a numbered item "1. ", "2. ".
 _NUMBERED_POINT = re.compile(r"\s*(\d{1,2})\.\s")  # "5. …": a numbered paragraph or point, its number
-_POINT = re.compile(rf"{LETTERED_POINT.pattern}|{_NUMBERED_POINT.pattern}")
+_DASHED_POINT = re.compile(r"\s*[–-]\s+[a-zåäö]")  # "- uppehållstillstånd,": a dashed list item of a provision
+_POINT = re.compile(rf"{LETTERED_POINT.pattern}|{_NUMBERED_POINT.pattern}|{_DASHED_POINT.pattern}")
 
 
 def _through_points(chunk: Hit, spans: list[tuple[int, int]], position: int) -> int:

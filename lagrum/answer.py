@@ -314,9 +314,15 @@ class AnswerComposer:
             # long statute as from the floor.
             return True
         best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
+        vector = self.service.index.embedder.embed_query(question)
+        if best is None and hits:
+            # No retrieved passage was among e5's candidates: the lexical passes and the boosts
+            # ranked them (a named act's citing decisions above the act). Their distance to the
+            # question is still what the bar weighs: the nearest passage of those documents.
+            nearest = self.service.index.store.search_dense(vector.tolist(), 1, SearchFilters(doc_ids=tuple(dict.fromkeys(h.doc_id for h in hits))))
+            best = nearest[0].score if nearest else None
         if best is None or best < FLOOR:
             return False
-        vector = self.service.index.embedder.embed_query(question)
         topics = self._background_vectors()[self._background_kept(question, hits)]
         background = float(np.max(topics @ vector))
         passage = best - background

@@ -100,3 +100,18 @@ def test_a_question_on_a_statutes_subject_is_about_the_index(service, question, 
 def test_a_subject_word_alone_does_not_answer_an_everyday_question(service, question):
     result = service.ask(question)
     assert not result["found"], result["citations"][:1]
+
+
+def test_passages_ranked_without_e5_are_weighed_by_their_cosine(service):
+    """A retrieved passage outside e5's candidates carries no cosine (the lexical passes and the
+    boosts ranked it: "What is the maximum fine under the GDPR?" retrieved the decisions citing the
+    act, none of them in e5's list). The bar weighs their documents' nearest passage instead of
+    refusing for want of a cosine."""
+    import dataclasses
+
+    question = "Hur lång semester har man rätt till?"
+    hits = service.retriever.search(question, limit=12)
+    assert service.composer.clears_bar(question, hits)
+    blind = [dataclasses.replace(h, dense_score=None) for h in hits]
+    assert service.composer.clears_bar(question, blind)
+    assert not service.composer.clears_bar("Hur länge ska man koka ett ägg?", [dataclasses.replace(h, dense_score=None) for h in hits])

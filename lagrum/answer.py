@@ -431,6 +431,7 @@ class AnswerComposer:
     ) -> Answer:
         """`definition`: a statute's definition of the term the question asks about (`_definition`), the lead when given."""
         terms = self._query_terms(question)
+        groups = self._name_groups(question, terms)
         wants_figure = bool(_ASKS_FOR_A_FIGURE.search(question))
         wants_entry = bool(_ASKS_FOR_ENTRY_INTO_FORCE.search(question))
         asks_transition = bool(_ASKS_ABOUT_TRANSITION.search(question))
@@ -468,7 +469,7 @@ class AnswerComposer:
                     continue  # when an amending act came into force, not the statute asked about
                 if not (wants_entry or asks_transition) and self._in_transitional(hit, start):
                     continue  # how amendments apply to old cases, not what the statute says
-                overlap = _overlap(terms, self._terms(text))
+                overlap = _grouped_overlap(terms, groups, self._terms(text))
                 # Rank of the passage dominates; shared terms, the operative part (or the figure
                 # asked for) and an early position break ties.
                 score = RANK_DECAY / (rank + RANK_DECAY) + 0.35 * overlap - 0.02 * position
@@ -894,6 +895,19 @@ class AnswerComposer:
         asking = self._terms(" ".join(m.group() for m in _INTERROGATIVE.finditer(question)))
         return (terms - asking) or terms
 
+    def _name_groups(self, question: str, terms: set[int]) -> list[set[int]]:
+        """The question's terms that are one name written several ways (an authority and its
+        aliases, `lagrum.legal.query.name_groups`), one set per name; only groups of two or more."""
+        try:
+            from lagrum.legal.query import name_groups
+        except ImportError:
+            return []
+        registry = self.service.retriever.query_registry
+        if registry is None:
+            return []
+        groups = [self._terms(" ".join(names)) & terms for names in name_groups(question, registry)]
+        return [g for g in groups if len(g) > 1]
+
     def _terms(self, text: str) -> set[int]:
         return set(self.service.index.bm25.query(text).indices)
 
@@ -1191,6 +1205,17 @@ def _source_label(hit: Hit, provision: str | None = None) -> str:
     if provision:
         title = f"{title}, {provision}"
     return f"{title} ({hit.date})" if hit.date else title
+
+
+def _grouped_overlap(query: set[int], groups: list[set[int]], sentence: set[int]) -> float:
+    """`_overlap` with each group of terms (one name's written forms) counted as one term."""
+    if not groups:
+        return _overlap(query, sentence)
+    grouped = set().union(*groups)
+    plain = query - grouped
+    size = len(plain) + len(groups)
+    shared = len(plain & sentence) + sum(1 for g in groups if g & sentence)
+    return shared / size ** 0.5 if size and sentence else 0.0
 
 
 def _overlap(query: set[int], sentence: set[int]) -> float:

@@ -225,6 +225,20 @@ def blank_names(text: str, registry: Registry | None = None) -> str:
     return _alias_terms(text, registry if registry is not None else default_registry())[1]
 
 
+def name_groups(text: str, registry: Registry | None = None) -> list[list[str]]:
+    """Each name the registry knows in `text` with its equivalent names, one list per name as
+    written: "Vad beslutade IMY?" -> [["IMY", "Integritetsskyddsmyndigheten", "Datainspektionen", …]].
+    A passage naming the authority twice over ("Integritetsskyddsmyndigheten (IMY)") names one
+    thing the question names, not two."""
+    registry = registry if registry is not None else default_registry()
+    matcher, aliases = _alias_matcher(registry)
+    groups = []
+    for m in matcher.finditer(text):
+        key = " ".join(m["name"].split()).casefold()
+        groups.append([m["name"], *aliases.get(key, [])])
+    return groups
+
+
 def _alias_terms(text: str, registry: Registry) -> tuple[list[str], str]:
     """Equivalent names for the names in `text`, and `text` with those names blanked out."""
     matcher, aliases = _alias_matcher(registry)

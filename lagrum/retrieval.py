@@ -138,7 +138,8 @@ class QueryPlan:
     lexical_text: str
     provisions: list[str] = field(default_factory=list)
     cross_text: str = ""  # the glossary's rendering of the query in the other language
-    names: tuple[str, ...] = ()  # the parties, companies, places it names (`lagrum.legal.query.name_words`)
+    names: tuple[str, ...] = ()  # the names it gives (`lagrum.legal.query.name_words`)
+    parties: tuple[str, ...] = ()  # those that name a party to a matter (`_parties`)
 
     @property
     def exact_text(self) -> str:
@@ -156,7 +157,7 @@ class QueryPlan:
         statute it names is then context, not the document asked for (cases named by their
         number still are)."""
         own = OwnNumbers.of(self.text, self.provisions)
-        return own.without_statutes() if self.names else own
+        return own.without_statutes() if self.parties else own
 
     @property
     def translated_text(self) -> str:
@@ -214,7 +215,9 @@ class Retriever:
             except ImportError:
                 return QueryPlan(query, language, query)
             parsed = parse_query(query, language, self.query_registry)
-            return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions), " ".join(parsed.cross_terms), tuple(parsed.names))
+            names = tuple(parsed.names)
+            parties = _parties(parsed.names, parsed.provisions, self.query_registry)
+            return QueryPlan(query, language, parsed.lexical_text, list(parsed.provisions), " ".join(parsed.cross_terms), names, parties)
         return QueryPlan(query, language, query)
 
     def _weights(self, plan: QueryPlan, mode: str) -> tuple["FusionWeights", str]:
@@ -588,6 +591,23 @@ def _hit(item: ScoredPayload, score: float, dense: float | None = None, sparse: 
     hit.dense_score = dense
     hit.sparse_score = sparse
     return hit
+
+
+# A public body by how Swedish ones are named ("Statskontoret", "Skatteverket", "Värmdö kommun"):
+# statutes name them (an instruction names its authority), so they do not mark a party's matter.
+_PUBLIC_BODY = re.compile(r"(?:verket|myndigheten|kontoret|inspektionen|nämnden|styrelsen|kommun|regionen|domstolen|rätten|ombudsmannen|kanslern)s?$", re.IGNORECASE)
+
+
+def _parties(names: list[str], provisions: list[str], registry: Any) -> tuple[str, ...]:
+    """The names of a query that name a party to a matter: not a public body (`_PUBLIC_BODY`) and
+    not a word of the title of a statute the query names ("förordning (2007:827) med instruktion
+    för Statskontoret")."""
+    titles = []
+    for canonical in provisions:
+        statute = registry.statute(canonical) if registry is not None and hasattr(registry, "statute") else None
+        if statute is not None and getattr(statute, "title", None):
+            titles.append(statute.title.casefold())
+    return tuple(n for n in names if not _PUBLIC_BODY.search(n) and not any(n.casefold() in t for t in titles))
 
 
 def _statute_titles(store: Any) -> dict[str, str]:

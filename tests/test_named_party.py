@@ -42,14 +42,14 @@ def test_the_names_a_question_gives_are_parties_not_authorities_statutes_or_refe
 
 def test_a_named_party_makes_the_named_statute_context():
     parsed = parse_query(QUESTION)
-    plan = QueryPlan(QUESTION, "sv", parsed.lexical_text, parsed.provisions, names=tuple(parsed.names))
+    plan = QueryPlan(QUESTION, "sv", parsed.lexical_text, parsed.provisions, parties=tuple(parsed.names))
     assert parsed.provisions and not plan.own_numbers  # the section is still a provision the passages may cite
     alone = "Vad säger 11 § MBL om förhandlingsskyldigheten?"
     parsed = parse_query(alone)
-    assert QueryPlan(alone, "sv", parsed.lexical_text, parsed.provisions, names=tuple(parsed.names)).own_numbers.provisions
+    assert QueryPlan(alone, "sv", parsed.lexical_text, parsed.provisions, parties=tuple(parsed.names)).own_numbers.provisions
     with_case = "Vad sa Arbetsdomstolen i mål A 123-94 om Stora Kraft?"  # a case's own number stays
     parsed = parse_query(with_case)
-    assert QueryPlan(with_case, "sv", parsed.lexical_text, parsed.provisions, names=tuple(parsed.names)).own_numbers
+    assert QueryPlan(with_case, "sv", parsed.lexical_text, parsed.provisions, parties=tuple(parsed.names)).own_numbers
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,19 @@ def test_the_ruling_on_the_named_party_ranks_above_the_provision(service):
 def test_without_a_party_the_named_provision_still_leads(service):
     hits = service.retriever.search("Vad säger 11 § MBL om förhandlingsskyldigheten?", limit=10)
     assert hits and hits[0].doc_id == "sfs-1976-580", [(h.doc_id, h.section) for h in hits[:5]]
+
+
+@pytest.mark.parametrize(
+    "question, provisions",
+    [
+        ("förordning (2007:827) med instruktion för Statskontoret", ["SFS 2007:827"]),  # the statute's own title
+        ("Vad säger 21 kap. 7 § OSL om Skatteverket?", ["SFS 2009:400 21 kap. 7 §"]),  # a public body
+    ],
+)
+def test_public_bodies_and_the_named_statutes_own_title_are_no_parties(question, provisions):
+    from lagrum.legal.registry import default_registry
+    from lagrum.retrieval import _parties
+
+    registry = default_registry().with_statute_titles({"SFS 2007:827": "Förordning (2007:827) med instruktion för Statskontoret"})
+    parsed = parse_query(question, registry)
+    assert parsed.names and _parties(parsed.names, parsed.provisions, registry) == ()

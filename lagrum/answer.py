@@ -260,6 +260,12 @@ def _background_lines() -> tuple[str, ...]:
     return tuple(l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#"))
 
 
+@functools.lru_cache(maxsize=1)
+def _background_words() -> tuple[tuple[str, ...], ...]:
+    """Each topic line's words, case-folded (read once, not for every question)."""
+    return tuple(tuple(w.casefold() for w in _WORD.findall(line)) for line in _background_lines())
+
+
 def _load_background(index: Any) -> np.ndarray:
     """The everyday-topic vectors, from a cache file in the data directory when it matches the
     embedder and the topic list (they take seconds to embed), else embedded and cached."""
@@ -351,7 +357,7 @@ class AnswerComposer:
         semesterlagen: …" and "Resor och semester: …"). With the statute in the index, its field is
         not outside the knowledge base; every other topic line still counts ("… semesterresa till
         Thailand?" stays nearer "Resor med husdjur och tull: …" than to any passage)."""
-        lines = _background_lines()
+        lines = _background_words()
         kept = np.ones(len(lines), dtype=bool)
         try:
             from lagrum.legal.query import statute_subjects
@@ -362,8 +368,7 @@ class AnswerComposer:
             return kept
         leading = set(list(dict.fromkeys(h.doc_id for h in hits))[:READ_DOCUMENTS])
         subjects = [subject for subject, sfs in statute_subjects(question, registry) if _statute_doc_id(sfs) in leading]
-        for i, line in enumerate(lines):
-            words = [w.casefold() for w in _WORD.findall(line)]
+        for i, words in enumerate(lines):
             if any(w.startswith(subject) for subject in subjects for w in words):
                 kept[i] = False
         return kept if kept.any() else np.ones(len(lines), dtype=bool)
